@@ -1,0 +1,188 @@
+// Helpers for the SDK contract tests through @okta/okta-sdk-nodejs 8.x.
+//
+// The org comes from OKTA_ORG_URL / OKTA_API_TOKEN; the server's CA must be trusted at
+// process start through NODE_EXTRA_CA_CERTS (tests/sdk/run.sh sets all three).
+
+import assert from 'node:assert/strict';
+import { execFileSync, spawn } from 'node:child_process';
+import { randomBytes } from 'node:crypto';
+import fs from 'node:fs';
+import https from 'node:https';
+import net from 'node:net';
+import os from 'node:os';
+import path from 'node:path';
+import okta from '@okta/okta-sdk-nodejs';
+
+export const PASSWORD = 'Tr0ub4dor&3Zebra';
+export const NEW_PASSWORD = 'Corr3ct-H0rse-Staple';
+export const THIRD_PASSWORD = 'Qu1et-Lantern-Ember';
+export const FIRST_NAME = 'Grace';
+
+export function orgUrl() {
+  const url = process.env.OKTA_ORG_URL;
+  assert.ok(url, 'OKTA_ORG_URL is not set (run tests/sdk/run.sh)');
+  return url.replace(/\/$/, '');
+}
+
+export function apiToken() {
+  const token = process.env.OKTA_API_TOKEN;
+  assert.ok(token, 'OKTA_API_TOKEN is not set (run tests/sdk/run.sh)');
+  return token;
+}
+
+export function newClient(options = {}) {
+  return new okta.Client({ orgUrl: orgUrl(), token: apiToken(), ...options });
+}
+
+export function suffix() {
+  return randomBytes(6).toString('hex');
+}
+
+export function newLogin(kind = 'node') {
+  return `sdk-${kind}-${suffix()}@example.com`;
+}
+
+export function profile(fields = {}) {
+  const login = fields.login ?? newLogin();
+  return { firstName: FIRST_NAME, lastName: 'Hopper', email: login, login, ...fields };
+}
+
+export async function createUser(client, { password, question, activate, ...fields } = {}) {
+  const body = { profile: profile(fields) };
+  const credentials = {};
+  if (password !== undefined) credentials.password = { value: password };
+  if (question !== undefined) {
+    credentials.recovery_question = { question: question[0], answer: question[1] };
+  }
+  if (Object.keys(credentials).length) body.credentials = credentials;
+  const params = { body };
+  if (activate !== undefined) params.activate = activate;
+  const user = await client.userApi.createUser(params);
+  assert.ok(user?.id, 'createUser returned no user');
+  return user;
+}
+
+// Asserts `promise` rejects with Okta's error object for `code` and HTTP `status`.
+export async function expectOktaError(promise, status, code) {
+  let error;
+  try {
+    const value = await promise;
+    assert.fail(`expected ${status} ${code}, the call succeeded with ${JSON.stringify(value)}`);
+  } catch (caught) {
+    if (caught instanceof assert.AssertionError) throw caught;
+    error = caught;
+  }
+  assert.equal(error.name, 'OktaApiError', `expected an Okta error object, got ${error.stack || error}`);
+  assert.deepEqual([error.status, error.errorCode], [status, code],
+    `expected ${status} ${code}, got ${error.status} ${error.errorCode}: ${error.errorSummary}`);
+  assert.ok(error.errorSummary, 'errorSummary is empty');
+  assert.equal(error.errorLink, code, 'errorLink must equal errorCode');
+  assert.ok(error.errorId, 'errorId is empty');
+  assert.ok(Array.isArray(error.errorCauses), 'errorCauses is not an array');
+  return error;
+}
+
+export function assertDate(value, name) {
+  assert.ok(value instanceof Date && !Number.isNaN(value.getTime()),
+    `${name} is ${value}, expected a timestamp`);
+  return value;
+}
+
+export async function collect(collection) {
+  const items = [];
+  for await (const item of collection) items.push(item);
+  return items;
+}
+
+export function freePort() {
+  return new Promise((resolve, reject) => {
+    const server = net.createServer();
+    server.once('error', reject);
+    server.listen(0, '127.0.0.1', () => {
+      const { port } = server.address();
+      server.close(() => resolve(port));
+    });
+  });
+}
+
+function psql(sql) {
+  const admin = process.env.LATCHKEY_SDK_PG_ADMIN ?? `${process.env.LATCHKEY_SDK_PG_BASE}/test`;
+  execFileSync('psql', [admin, '-v', 'ON_ERROR_STOP=1', '-q', '-c', sql], { stdio: 'ignore' });
+}
+
+// A fresh Latchkey of its own (own data folder, CA, admin token, and on the PostgreSQL run
+// its own database) for tests that revoke the token they run with.
+export async function startPrivateServer() {
+  const binary = process.env.LATCHKEY_BIN;
+  assert.ok(binary, 'LATCHKEY_BIN is not set (run tests/sdk/run.sh)');
+  const port = await freePort();
+  const url = `https://localhost:${port}`;
+  const dataDir = fs.mkdtempSync(path.join(os.tmpdir(), 'latchkey-sdk-private-'));
+  const args = ['serve', '--listen', `127.0.0.1:${port}`, '--data-dir', dataDir, '--public-url', url];
+  let database;
+  if (process.env.LATCHKEY_SDK_BACKEND === 'postgres') {
+    database = `latchkey_sdk_${suffix()}`;
+    psql(`create database ${database}`);
+    args.push('--database-url', `${process.env.LATCHKEY_SDK_PG_BASE}/${database}`);
+  }
+  const logPath = path.join(dataDir, 'server.log');
+  const log = fs.openSync(logPath, 'w');
+  const child = spawn(binary, args, { stdio: ['ignore', log, log] });
+  let exited = false;
+  const exitPromise = new Promise((resolve) => child.once('exit', () => { exited = true; resolve(); }));
+
+  const stop = async () => {
+    if (!exited) {
+      child.kill('SIGTERM');
+      const timer = setTimeout(() => child.kill('SIGKILL'), 10_000);
+      await exitPromise;
+      clearTimeout(timer);
+    }
+    fs.closeSync(log);
+    if (database) psql(`drop database if exists ${database} with (force)`);
+    fs.rmSync(dataDir, { recursive: true, force: true });
+  };
+
+  const caPath = path.join(dataDir, 'ca.pem');
+  const tokenPath = path.join(dataDir, 'admin-token');
+  const deadline = Date.now() + 30_000;
+  let ready = false;
+  while (!ready && Date.now() < deadline) {
+    if (exited) break;
+    if (fs.existsSync(caPath) && fs.existsSync(tokenPath)) {
+      ready = await healthy(url, fs.readFileSync(caPath));
+    }
+    if (!ready) await new Promise((resolve) => setTimeout(resolve, 200));
+  }
+  if (!ready) {
+    const tail = fs.readFileSync(logPath, 'utf8').slice(-2000);
+    await stop();
+    throw new Error(`private latchkey did not become healthy within 30s:\n${tail}`);
+  }
+
+  const ca = fs.readFileSync(caPath);
+  const token = fs.readFileSync(tokenPath, 'utf8').trim();
+  // NODE_EXTRA_CA_CERTS names the shared server's CA and is read once at process start;
+  // this server's CA goes in through the SDK's documented requestExecutor option.
+  const agent = new https.Agent({ ca });
+  class TrustingExecutor extends okta.DefaultRequestExecutor {
+    fetch(request) {
+      request.agent = agent;
+      return super.fetch(request);
+    }
+  }
+  const client = (withToken = token) =>
+    new okta.Client({ orgUrl: url, token: withToken, requestExecutor: new TrustingExecutor() });
+  return { url, token, client, stop };
+}
+
+function healthy(url, ca) {
+  return new Promise((resolve) => {
+    const request = https.get(`${url}/health`, { ca, timeout: 2000 }, (response) => {
+      response.resume();
+      resolve(response.statusCode === 200);
+    });
+    request.on('error', () => resolve(false));
+    request.on('timeout', () => { request.destroy(); resolve(false); });
+  });
+}

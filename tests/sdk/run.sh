@@ -82,7 +82,7 @@ free_port() {
 server_log_tail() {
   [[ -n "$DATA_DIR" && -f "$DATA_DIR/server.log" ]] || return 0
   echo "---- last lines of the server log ----"
-  tail -n 40 "$DATA_DIR/server.log"
+  tail -n 40 "$DATA_DIR/server.log" | sed 's/\x1b\[[0-9;]*m//g'
   echo "--------------------------------------"
 }
 
@@ -122,6 +122,9 @@ start_server() {
 
 # Both SDKs follow HTTPS_PROXY and ignore NO_PROXY (CLIENTS.md 7).
 unset HTTP_PROXY HTTPS_PROXY http_proxy https_proxy ALL_PROXY all_proxy
+# The server reads LATCHKEY_* settings from the environment: only the flags below count.
+unset LATCHKEY_CONFIG LATCHKEY_DATA_DIR LATCHKEY_DATABASE_URL LATCHKEY_LISTEN LATCHKEY_PUBLIC_URL \
+  LATCHKEY_TLS_CERT LATCHKEY_TLS_KEY LATCHKEY_INSECURE_HTTP
 
 failures=()
 for backend in $BACKENDS; do

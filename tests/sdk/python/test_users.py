@@ -10,7 +10,9 @@ Each test makes its own users with unique logins; none depends on another.
 import asyncio
 from datetime import datetime, timedelta, timezone
 
-from okta.models import ChangePasswordRequest, CreateUserRequest, UpdateUserRequest, UserCredentials
+from okta.models import (
+    ChangePasswordRequest, CreateUserRequest, UpdateUserRequest, UserCredentials, UserNextLogin,
+)
 from okta.pagination import PaginationHelper
 
 from helpers import (
@@ -90,6 +92,15 @@ async def test_create_with_password_and_recovery_question(client):
 async def test_create_without_credentials_and_activate_true_is_provisioned(client):
     user = await create_user(client, activate=True)
     assert user.status == "PROVISIONED"
+
+
+async def test_create_with_next_login_change_password_expires_the_password(client):
+    body = CreateUserRequest.from_dict(
+        {"profile": profile(), "credentials": {"password": {"value": PASSWORD}}})
+    user, _ = ok(await client.create_user(body, activate=True,
+                                          next_login=UserNextLogin.CHANGEPASSWORD))
+    assert user.status == "PASSWORD_EXPIRED"
+    assert (await get(client, user.id)).status == "PASSWORD_EXPIRED"
 
 
 async def test_create_duplicate_login_is_rejected(client):

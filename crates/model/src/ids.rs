@@ -1,0 +1,90 @@
+//! Okta-shaped object ids: a 3-character type prefix and 17 random base62 characters
+//! (20 in all), e.g. `00ub0oNGTSWTBKOLGLNR`.
+
+use rand::Rng;
+
+const BASE62: &[u8] = b"0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz";
+
+fn base62_char(i: usize) -> char {
+    char::from(BASE62.get(i).copied().unwrap_or(b'0'))
+}
+
+/// The prefix of each kind of object.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Kind {
+    User,
+    Group,
+    ApiToken,
+    UserType,
+    Org,
+    Event,
+    Schema,
+}
+
+impl Kind {
+    pub const fn prefix(self) -> &'static str {
+        match self {
+            Self::User => "00u",
+            Self::Group => "00g",
+            Self::ApiToken => "00T",
+            Self::UserType => "oty",
+            Self::Org => "00o",
+            Self::Event => "evt",
+            Self::Schema => "osc",
+        }
+    }
+}
+
+/// A fresh id of the given kind.
+pub fn new_id(kind: Kind) -> String {
+    let mut rng = rand::thread_rng();
+    let mut id = String::with_capacity(20);
+    id.push_str(kind.prefix());
+    for _ in 0..17 {
+        id.push(base62_char(rng.gen_range(0..BASE62.len())));
+    }
+    id
+}
+
+/// True when `s` could be an id of this kind (prefix and shape), so a malformed id in a path
+/// answers "not found" without touching the store.
+pub fn looks_like(kind: Kind, s: &str) -> bool {
+    s.len() == 20 && s.starts_with(kind.prefix()) && s.bytes().all(|b| b.is_ascii_alphanumeric())
+}
+
+/// A random base62 string of `len` characters (tokens, cursors).
+pub fn random_base62(len: usize) -> String {
+    let mut rng = rand::thread_rng();
+    (0..len)
+        .map(|_| base62_char(rng.gen_range(0..BASE62.len())))
+        .collect()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn ids_are_twenty_chars_with_prefix() {
+        for kind in [Kind::User, Kind::Group, Kind::ApiToken, Kind::UserType] {
+            let id = new_id(kind);
+            assert_eq!(id.len(), 20);
+            assert!(id.starts_with(kind.prefix()));
+            assert!(looks_like(kind, &id));
+        }
+    }
+
+    #[test]
+    fn ids_do_not_repeat() {
+        let a = new_id(Kind::User);
+        let b = new_id(Kind::User);
+        assert_ne!(a, b);
+    }
+
+    #[test]
+    fn rejects_wrong_shape() {
+        assert!(!looks_like(Kind::User, "00g1234567890123456"));
+        assert!(!looks_like(Kind::User, "00u123"));
+        assert!(!looks_like(Kind::User, "00u12345678901234-67"));
+    }
+}

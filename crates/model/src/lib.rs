@@ -1,0 +1,11 @@
+//! Latchkey's domain: the Okta objects, their rules and their state machines.
+//!
+//! Nothing here performs I/O or reads the wall clock: every function takes `now` where time
+//! matters, so lockout, expiry and lifecycles are tested without a server.
+
+pub mod error;
+pub mod expr;
+pub mod ids;
+pub mod password;
+pub mod time;
+pub mod users;

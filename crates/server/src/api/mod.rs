@@ -1,0 +1,49 @@
+//! The HTTP surface: `/api/v1/...` (one module per Okta resource), health probes, and the
+//! fallbacks that keep every answer in Okta's error format.
+
+pub mod api_tokens;
+pub mod health;
+pub mod user_credentials;
+pub mod user_lifecycle;
+pub mod users;
+
+use axum::http::{Method, StatusCode};
+use axum::response::{IntoResponse, Response};
+use axum::{middleware, Router};
+use tower_http::catch_panic::CatchPanicLayer;
+
+use crate::state::AppState;
+use crate::wire::ApiError;
+
+/// The whole router with its middleware.
+pub fn router(state: AppState) -> Router {
+    let api = Router::new()
+        .merge(users::routes())
+        .merge(user_lifecycle::routes())
+        .merge(user_credentials::routes())
+        .merge(api_tokens::routes());
+    Router::new()
+        .nest("/api/v1", api)
+        .merge(health::routes())
+        .fallback(not_found)
+        .method_not_allowed_fallback(method_not_allowed)
+        .layer(middleware::from_fn_with_state(
+            state.clone(),
+            crate::wire::headers::standard_headers,
+        ))
+        .layer(CatchPanicLayer::custom(|_| {
+            ApiError::Internal.into_response()
+        }))
+        .with_state(state)
+}
+
+async fn not_found(method: Method, uri: axum::http::Uri) -> Response {
+    let _ = method;
+    ApiError::NotFound(format!("Resource not found: {} (Route)", uri.path())).into_response()
+}
+
+async fn method_not_allowed() -> Response {
+    let mut r = ApiError::MethodNotAllowed.into_response();
+    *r.status_mut() = StatusCode::METHOD_NOT_ALLOWED;
+    r
+}

@@ -1,0 +1,414 @@
+//! User lifecycle operations (`/api/v1/users/{id}/lifecycle/...`, the UserLifecycle tag and
+//! "Lifecycle operations" of `users.md`). Which operation is allowed from which status is the
+//! table in `model::users::lifecycle`; this module only applies its answer.
+
+use axum::extract::{Path, Query, State};
+use axum::routing::post;
+use axum::Router;
+use serde::Deserialize;
+use serde_json::{json, Value};
+use store::UserRecord;
+
+use crate::api::users::{find_user, flag, save};
+use crate::auth::AdminToken;
+use crate::events::{self, Actor};
+use crate::state::AppState;
+use crate::wire::dto::user as dto;
+use crate::wire::{ApiError, ApiResult, Json};
+use model::users::lifecycle::{self, Operation};
+use model::users::UserStatus;
+
+/// Activation tokens last 7 days, as Okta's do by default.
+pub const ACTIVATION_TTL_MS: i64 = 7 * 24 * 60 * 60 * 1000;
+/// Password reset tokens last one hour (the default password policy's recovery token).
+pub const RESET_TTL_MS: i64 = 60 * 60 * 1000;
+
+pub fn routes() -> Router<AppState> {
+    Router::new()
+        .route("/users/{id}/lifecycle/activate", post(activate))
+        .route("/users/{id}/lifecycle/reactivate", post(reactivate))
+        .route("/users/{id}/lifecycle/deactivate", post(deactivate))
+        .route("/users/{id}/lifecycle/suspend", post(suspend))
+        .route("/users/{id}/lifecycle/unsuspend", post(unsuspend))
+        .route("/users/{id}/lifecycle/unlock", post(unlock))
+        .route("/users/{id}/lifecycle/reset_password", post(reset_password))
+        .route(
+            "/users/{id}/lifecycle/expire_password",
+            post(expire_password),
+        )
+        .route(
+            "/users/{id}/lifecycle/expire_password_with_temp_password",
+            post(expire_password_with_temp),
+        )
+        .route("/users/{id}/lifecycle/reset_factors", post(reset_factors))
+        .route(
+            "/users/{id}/sessions",
+            axum::routing::delete(clear_sessions),
+        )
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(rename_all = "camelCase")]
+struct EmailParams {
+    send_email: Option<String>,
+    temp_password: Option<String>,
+}
+
+/// Creates a one-time activation token, stores its hash on the user and returns it.
+pub fn issue_activation_token(user: &mut UserRecord, now: i64) -> String {
+    let token = model::ids::random_base62(20);
+    user.secrets.activation_token_hash = Some(crypto::tokens::sha256_hex(&token));
+    user.secrets.activation_expires_at = Some(now + ACTIVATION_TTL_MS);
+    token
+}
+
+/// Creates a one-time password reset token, stores its hash and returns it.
+pub fn issue_reset_token(user: &mut UserRecord, now: i64) -> String {
+    let token = model::ids::random_base62(20);
+    user.secrets.reset_token_hash = Some(crypto::tokens::sha256_hex(&token));
+    user.secrets.reset_expires_at = Some(now + RESET_TTL_MS);
+    token
+}
+
+/// Applies a lifecycle operation from the table; sets status and its timestamps.
+fn transition(user: &mut UserRecord, op: Operation, now: i64) -> ApiResult<UserStatus> {
+    let from = UserStatus::parse(&user.status).ok_or(ApiError::Internal)?;
+    let next = lifecycle::apply(from, op, &dto::facts(user))?.next;
+    if next != from {
+        user.status = next.as_str().into();
+        user.status_changed = Some(now);
+    }
+    if next == UserStatus::Active && from != UserStatus::Active && user.activated.is_none() {
+        user.activated = Some(now);
+    }
+    user.last_updated = now;
+    Ok(next)
+}
+
+async fn commit(
+    app: &AppState,
+    actor: &Actor,
+    user: &UserRecord,
+    event_type: &str,
+    display: &str,
+    now: i64,
+) -> ApiResult<UserRecord> {
+    let event = events::event(
+        event_type,
+        display,
+        actor,
+        vec![events::user_target(user)],
+        now,
+    );
+    save(app, user, &event).await
+}
+
+/// The activation answer: `{}` when an email would be sent, else the link and token.
+fn activation_body(app: &AppState, token: Option<String>, send_email: bool) -> Value {
+    match token {
+        Some(token) if !send_email => json!({
+            "activationUrl": app.links.page(&format!("welcome/{token}")),
+            "activationToken": token,
+        }),
+        _ => json!({}),
+    }
+}
+
+async fn activate(
+    State(app): State<AppState>,
+    admin: AdminToken,
+    Path(id): Path<String>,
+    Query(p): Query<EmailParams>,
+) -> ApiResult<Json<Value>> {
+    let now = app.clock.now().millis();
+    let mut user = find_user(&app, &id).await?;
+    let next = transition(&mut user, Operation::Activate, now)?;
+    let token = issue_activation_token(&mut user, now);
+    if next == UserStatus::Active {
+        user.activated = Some(now);
+    } else {
+        user.activated = None;
+    }
+    commit(
+        &app,
+        &Actor::token(&admin),
+        &user,
+        "user.lifecycle.activate",
+        "Activate Okta user",
+        now,
+    )
+    .await?;
+    Ok(Json(activation_body(
+        &app,
+        Some(token),
+        flag(p.send_email.as_deref(), true),
+    )))
+}
+
+async fn reactivate(
+    State(app): State<AppState>,
+    admin: AdminToken,
+    Path(id): Path<String>,
+    Query(p): Query<EmailParams>,
+) -> ApiResult<Json<Value>> {
+    let now = app.clock.now().millis();
+    let mut user = find_user(&app, &id).await?;
+    transition(&mut user, Operation::Reactivate, now)?;
+    let token = issue_activation_token(&mut user, now);
+    commit(
+        &app,
+        &Actor::token(&admin),
+        &user,
+        "user.lifecycle.reactivate",
+        "Reactivate Okta user",
+        now,
+    )
+    .await?;
+    Ok(Json(activation_body(
+        &app,
+        Some(token),
+        flag(p.send_email.as_deref(), false),
+    )))
+}
+
+/// Deactivates (DEPROVISIONED), shared with the first DELETE of a user.
+pub async fn deactivate_user(
+    app: &AppState,
+    actor: &Actor,
+    mut user: UserRecord,
+    now: i64,
+) -> ApiResult<UserRecord> {
+    transition(&mut user, Operation::Deactivate, now)?;
+    user.secrets.activation_token_hash = None;
+    user.secrets.reset_token_hash = None;
+    commit(
+        app,
+        actor,
+        &user,
+        "user.lifecycle.deactivate",
+        "Deactivate Okta user",
+        now,
+    )
+    .await
+}
+
+async fn deactivate(
+    State(app): State<AppState>,
+    admin: AdminToken,
+    Path(id): Path<String>,
+) -> ApiResult<Json<Value>> {
+    let now = app.clock.now().millis();
+    let user = find_user(&app, &id).await?;
+    deactivate_user(&app, &Actor::token(&admin), user, now).await?;
+    Ok(Json(json!({})))
+}
+
+/// The operations that only move the status and answer `{}`.
+async fn simple(
+    app: AppState,
+    admin: AdminToken,
+    id: String,
+    op: Operation,
+    event_type: &str,
+    display: &str,
+) -> ApiResult<Json<Value>> {
+    let now = app.clock.now().millis();
+    let mut user = find_user(&app, &id).await?;
+    transition(&mut user, op, now)?;
+    commit(&app, &Actor::token(&admin), &user, event_type, display, now).await?;
+    Ok(Json(json!({})))
+}
+
+async fn suspend(
+    State(app): State<AppState>,
+    admin: AdminToken,
+    Path(id): Path<String>,
+) -> ApiResult<Json<Value>> {
+    simple(
+        app,
+        admin,
+        id,
+        Operation::Suspend,
+        "user.lifecycle.suspend",
+        "Suspend Okta user",
+    )
+    .await
+}
+
+async fn unsuspend(
+    State(app): State<AppState>,
+    admin: AdminToken,
+    Path(id): Path<String>,
+) -> ApiResult<Json<Value>> {
+    simple(
+        app,
+        admin,
+        id,
+        Operation::Unsuspend,
+        "user.lifecycle.unsuspend",
+        "Unsuspend Okta user",
+    )
+    .await
+}
+
+async fn unlock(
+    State(app): State<AppState>,
+    admin: AdminToken,
+    Path(id): Path<String>,
+) -> ApiResult<Json<Value>> {
+    simple(
+        app,
+        admin,
+        id,
+        Operation::Unlock,
+        "user.account.unlock_by_admin",
+        "Unlock user account by admin",
+    )
+    .await
+}
+
+async fn reset_factors(
+    State(app): State<AppState>,
+    admin: AdminToken,
+    Path(id): Path<String>,
+) -> ApiResult<Json<Value>> {
+    simple(
+        app,
+        admin,
+        id,
+        Operation::ResetFactors,
+        "user.mfa.factor.reset_all",
+        "Reset all factors for user",
+    )
+    .await
+}
+
+/// Starts a password reset: RECOVERY status and a one-time reset token.
+pub async fn start_recovery(
+    app: &AppState,
+    actor: &Actor,
+    mut user: UserRecord,
+    op: Operation,
+    send_email: bool,
+    now: i64,
+) -> ApiResult<Value> {
+    transition(&mut user, op, now)?;
+    let token = issue_reset_token(&mut user, now);
+    commit(
+        app,
+        actor,
+        &user,
+        "user.account.reset_password",
+        "Reset password",
+        now,
+    )
+    .await?;
+    Ok(if send_email {
+        json!({})
+    } else {
+        json!({ "resetPasswordUrl": app.links.page(&format!("signin/reset-password/{token}")) })
+    })
+}
+
+async fn reset_password(
+    State(app): State<AppState>,
+    admin: AdminToken,
+    Path(id): Path<String>,
+    Query(p): Query<EmailParams>,
+) -> ApiResult<Json<Value>> {
+    let now = app.clock.now().millis();
+    let user = find_user(&app, &id).await?;
+    let send_email = flag(p.send_email.as_deref(), true);
+    Ok(Json(
+        start_recovery(
+            &app,
+            &Actor::token(&admin),
+            user,
+            Operation::ResetPassword,
+            send_email,
+            now,
+        )
+        .await?,
+    ))
+}
+
+/// Expires the password (PASSWORD_EXPIRED) and, when asked, sets a temporary password
+/// that is returned once.
+async fn expire(
+    app: &AppState,
+    admin: &AdminToken,
+    id: &str,
+    temp: bool,
+) -> ApiResult<(UserRecord, Option<String>)> {
+    let now = app.clock.now().millis();
+    let mut user = find_user(app, id).await?;
+    transition(&mut user, Operation::ExpirePassword, now)?;
+    let temp_password = if temp {
+        let value = temp_password();
+        let secret = crypto::SecretString::from(value.clone());
+        let stored = app.hasher.hash(&secret).await?;
+        if let Some(old) = user.password_hash.take() {
+            user.secrets.password_history.insert(0, old);
+        }
+        user.password_hash = Some(stored.to_storage_string());
+        user.password_changed = Some(now);
+        Some(value)
+    } else {
+        None
+    };
+    let saved = commit(
+        app,
+        &Actor::token(admin),
+        &user,
+        "user.password.expire",
+        "Expire password",
+        now,
+    )
+    .await?;
+    Ok((saved, temp_password))
+}
+
+/// A temporary password that meets the default policy (upper, lower, digit, 12 chars).
+fn temp_password() -> String {
+    let body = model::ids::random_base62(9);
+    format!("Tmp{body}{}", rand_digit())
+}
+
+fn rand_digit() -> char {
+    let n = model::ids::random_base62(1).bytes().next().unwrap_or(b'0') % 10;
+    char::from(b'0' + n)
+}
+
+async fn expire_password(
+    State(app): State<AppState>,
+    admin: AdminToken,
+    Path(id): Path<String>,
+    Query(p): Query<EmailParams>,
+) -> ApiResult<Json<Value>> {
+    let temp = flag(p.temp_password.as_deref(), false);
+    let (user, temp_password) = expire(&app, &admin, &id, temp).await?;
+    Ok(Json(match temp_password {
+        Some(t) => json!({ "tempPassword": t }),
+        None => dto::render(&user, &app, true),
+    }))
+}
+
+async fn expire_password_with_temp(
+    State(app): State<AppState>,
+    admin: AdminToken,
+    Path(id): Path<String>,
+) -> ApiResult<Json<Value>> {
+    let (_, temp_password) = expire(&app, &admin, &id, true).await?;
+    Ok(Json(json!({ "tempPassword": temp_password })))
+}
+
+/// Clears the user's sessions. Sessions arrive with the Sessions API; until then a user has
+/// none, so there is nothing to clear, but the user must exist.
+async fn clear_sessions(
+    State(app): State<AppState>,
+    _admin: AdminToken,
+    Path(id): Path<String>,
+) -> ApiResult<axum::http::StatusCode> {
+    find_user(&app, &id).await?;
+    Ok(axum::http::StatusCode::NO_CONTENT)
+}

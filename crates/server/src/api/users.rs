@@ -1,0 +1,657 @@
+//! Users (`/api/v1/users`, the User tag of the spec and "User operations" of `users.md`):
+//! create, get (by id, login, login shortname, `me`), partial and full update, delete, list
+//! (q / filter / search with keyset pages), and the related lists (groups, appLinks, blocks).
+
+use axum::extract::{Path, Query, RawQuery, State};
+use axum::http::{HeaderMap, StatusCode};
+use axum::response::{IntoResponse, Response};
+use axum::routing::get;
+use axum::Router;
+use serde::Deserialize;
+use serde_json::{json, Map, Value};
+use store::{UserFilter, UserQuery, UserRecord, UserSecrets};
+
+use crate::auth::AdminToken;
+use crate::events::{self, Actor};
+use crate::state::AppState;
+use crate::wire::dto::user::{self as dto, UserRequest};
+use crate::wire::page::{link_headers, PageRequest};
+use crate::wire::{ApiError, ApiResult, Json};
+use model::ids::{new_id, Kind};
+use model::users::UserStatus;
+
+pub fn routes() -> Router<AppState> {
+    Router::new()
+        .route("/users", get(list).post(create))
+        .route(
+            "/users/{id}",
+            get(get_one)
+                .post(update_partial)
+                .put(replace)
+                .delete(delete_user),
+        )
+        .route("/users/{id}/groups", get(list_groups))
+        .route("/users/{id}/appLinks", get(list_app_links))
+        .route("/users/{id}/blocks", get(list_blocks))
+}
+
+/// Query flags that Okta passes as strings ("true"/"false").
+pub fn flag(value: Option<&str>, default: bool) -> bool {
+    match value.map(str::trim) {
+        Some(v) if v.eq_ignore_ascii_case("true") => true,
+        Some(v) if v.eq_ignore_ascii_case("false") => false,
+        _ => default,
+    }
+}
+
+/// Finds a user by id, by login, or by login shortname (the part before `@`, when it names
+/// exactly one user). Unknown → 404 E0000007.
+pub async fn find_user(app: &AppState, key: &str) -> ApiResult<UserRecord> {
+    let not_found = || ApiError::not_found(format!("Resource not found: {key} (User)"));
+    if model::ids::looks_like(Kind::User, key) {
+        if let Some(user) = app.store.user_by_id(key).await? {
+            return Ok(user);
+        }
+    }
+    let lower = key.to_lowercase();
+    if let Some(user) = app.store.user_by_login(&lower).await? {
+        return Ok(user);
+    }
+    if !key.contains('@') && !key.is_empty() {
+        let expr = model::expr::users::parse_search(&format!(
+            "profile.login sw \"{}@\"",
+            key.replace('\\', "\\\\").replace('"', "\\\"")
+        ))
+        .map_err(|_| not_found())?;
+        let page = app
+            .store
+            .list_users(&UserQuery {
+                filter: UserFilter::Expr(expr),
+                sort: None,
+                after: None,
+                limit: 2,
+            })
+            .await?;
+        let lookup = model::users::profile::LoginLookup::parse(key);
+        let matching = page.into_iter().filter(|u| {
+            lookup.matches_shortname(
+                u.profile
+                    .get("login")
+                    .and_then(Value::as_str)
+                    .unwrap_or_default(),
+            )
+        });
+        if let Some(user) = model::users::profile::unambiguous(matching) {
+            return Ok(user);
+        }
+    }
+    Err(not_found())
+}
+
+/// Stores a changed user with its event; a concurrent change gives 409 E0000112.
+pub async fn save(
+    app: &AppState,
+    user: &UserRecord,
+    event: &store::EventRecord,
+) -> ApiResult<UserRecord> {
+    Ok(app.store.update_user(user, event).await?)
+}
+
+/// Checks a new password against the password policy and hashes it into the user. The error
+/// shape differs by endpoint, so the caller chooses it from the causes.
+pub async fn set_password(
+    app: &AppState,
+    user: &mut UserRecord,
+    value: &str,
+    now: i64,
+) -> Result<(), PasswordRejected> {
+    let login = user
+        .profile
+        .get("login")
+        .and_then(Value::as_str)
+        .unwrap_or_default()
+        .to_owned();
+    model::password::PasswordPolicy::default()
+        .check(value, &login, &user.profile)
+        .map_err(PasswordRejected::Policy)?;
+    let secret = crypto::SecretString::from(value.to_owned());
+    let stored = app
+        .hasher
+        .hash(&secret)
+        .await
+        .map_err(|e| PasswordRejected::Hash(e.into()))?;
+    if let Some(old) = user.password_hash.take() {
+        user.secrets.password_history.insert(0, old);
+        user.secrets.password_history.truncate(24);
+    }
+    user.password_hash = Some(stored.to_storage_string());
+    user.password_changed = Some(now);
+    if user.provider_type == "IMPORT" {
+        user.provider_type = "OKTA".into();
+        user.provider_name = "OKTA".into();
+    }
+    Ok(())
+}
+
+/// Why a new password was not set.
+pub enum PasswordRejected {
+    Policy(Vec<String>),
+    Hash(ApiError),
+}
+
+impl PasswordRejected {
+    /// As create/update report it: 400 E0000001 on `password`.
+    pub fn as_validation(self) -> ApiError {
+        match self {
+            Self::Policy(causes) => ApiError::Validation {
+                summary: "password".into(),
+                causes: causes
+                    .into_iter()
+                    .map(|c| format!("password: {c}"))
+                    .collect(),
+            },
+            Self::Hash(e) => e,
+        }
+    }
+
+    /// As credential operations report it: 403 E0000080.
+    pub fn as_policy(self) -> ApiError {
+        match self {
+            Self::Policy(causes) => ApiError::PasswordPolicy {
+                causes: causes
+                    .into_iter()
+                    .map(|c| format!("password: {c}"))
+                    .collect(),
+            },
+            Self::Hash(e) => e,
+        }
+    }
+}
+
+/// Validates a recovery question and hashes its normalised answer into the user.
+pub async fn set_recovery_question(
+    app: &AppState,
+    user: &mut UserRecord,
+    question: Option<&str>,
+    answer: Option<&str>,
+) -> ApiResult<()> {
+    let question = question.map(str::trim).unwrap_or_default();
+    let answer = answer.map(str::trim).unwrap_or_default();
+    let mut causes = Vec::new();
+    if question.is_empty() {
+        causes.push("recovery_question.question: The field cannot be left blank".to_owned());
+    } else if question.chars().count() > 100 {
+        causes.push("recovery_question.question: The field is too long".to_owned());
+    }
+    if answer.chars().count() < 4 {
+        causes.push(
+            "recovery_question.answer: The security question answer must be at least 4 characters in length"
+                .to_owned(),
+        );
+    } else if answer.chars().count() > 100 {
+        causes.push("recovery_question.answer: The field is too long".to_owned());
+    } else if !question.is_empty() && answer.to_lowercase().contains(&question.to_lowercase()) {
+        causes.push("recovery_question.answer: The answer cannot contain the question".to_owned());
+    }
+    if !causes.is_empty() {
+        return Err(ApiError::Validation {
+            summary: "credentials".into(),
+            causes,
+        });
+    }
+    let normalised = crypto::SecretString::from(answer.to_lowercase());
+    let stored = app.hasher.hash(&normalised).await?;
+    user.recovery_question = Some(question.to_owned());
+    user.recovery_answer_hash = Some(stored.to_storage_string());
+    Ok(())
+}
+
+/// Applies `credentials` of a create or update request: password (value or imported hash)
+/// and recovery question. Returns whether a password was set.
+async fn apply_credentials(
+    app: &AppState,
+    user: &mut UserRecord,
+    credentials: Option<&dto::CredentialsIn>,
+    now: i64,
+) -> ApiResult<bool> {
+    let Some(credentials) = credentials else {
+        return Ok(false);
+    };
+    let mut password_set = false;
+    if let Some(password) = &credentials.password {
+        if let Some(hash) = &password.hash {
+            let input = crypto::password::HashInput {
+                algorithm: hash.algorithm.clone().unwrap_or_default(),
+                value: hash.value.clone(),
+                salt: hash.salt.clone(),
+                salt_order: hash.salt_order.clone(),
+                work_factor: hash.work_factor,
+                iteration_count: hash.iteration_count,
+                key_size: hash.key_size,
+                digest_algorithm: hash.digest_algorithm.clone(),
+            };
+            let imported = crypto::password::ImportedHash::parse(input).map_err(|causes| {
+                ApiError::Validation {
+                    summary: "password".into(),
+                    causes,
+                }
+            })?;
+            let stored = crypto::password::StoredPassword::Imported(imported);
+            user.password_hash = Some(stored.to_storage_string());
+            user.password_changed = Some(now);
+            user.provider_type = "IMPORT".into();
+            user.provider_name = "IMPORT".into();
+            password_set = true;
+        } else if let Some(value) = password.value.as_deref().filter(|v| !v.is_empty()) {
+            set_password(app, user, value, now)
+                .await
+                .map_err(PasswordRejected::as_validation)?;
+            password_set = true;
+        } else if password.hook.is_some() {
+            return Err(ApiError::invalid(
+                "password",
+                "password.hook: Password import inline hooks are not supported by this server",
+            ));
+        }
+    }
+    if let Some(rq) = &credentials.recovery_question {
+        if rq.question.is_some() || rq.answer.is_some() {
+            set_recovery_question(app, user, rq.question.as_deref(), rq.answer.as_deref()).await?;
+        }
+    }
+    Ok(password_set)
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(rename_all = "camelCase")]
+struct CreateParams {
+    activate: Option<String>,
+    provider: Option<String>,
+    next_login: Option<String>,
+}
+
+async fn create(
+    State(app): State<AppState>,
+    admin: AdminToken,
+    Query(params): Query<CreateParams>,
+    Json(body): Json<UserRequest>,
+) -> ApiResult<Json<Value>> {
+    let now = app.clock.now().millis();
+    let activate = flag(params.activate.as_deref(), true);
+    let profile = body.profile.clone().unwrap_or_default();
+    model::users::profile::validate(&profile)?;
+
+    let type_id = match body.user_type.as_ref().and_then(|t| t.id.clone()) {
+        Some(id) if id != app.default_user_type_id() => {
+            return Err(ApiError::invalid(
+                "type",
+                format!("type.id: User type {id} not found"),
+            ));
+        }
+        _ => app.default_user_type_id(),
+    };
+    let mut user = UserRecord {
+        id: new_id(Kind::User),
+        status: UserStatus::Staged.as_str().into(),
+        transitioning_to_status: None,
+        created: now,
+        activated: None,
+        status_changed: None,
+        last_login: None,
+        last_updated: now,
+        password_changed: None,
+        type_id,
+        profile,
+        password_hash: None,
+        recovery_question: None,
+        recovery_answer_hash: None,
+        provider_type: "OKTA".into(),
+        provider_name: "OKTA".into(),
+        secrets: UserSecrets::default(),
+        version: 0,
+    };
+
+    let provider = body.credentials.as_ref().and_then(|c| c.provider.as_ref());
+    let federated = match provider.and_then(|p| p.provider_type.as_deref()) {
+        None | Some("OKTA") => false,
+        Some(kind @ ("FEDERATION" | "SOCIAL")) => {
+            user.provider_type = kind.to_owned();
+            user.provider_name = provider
+                .and_then(|p| p.name.clone())
+                .unwrap_or_else(|| kind.to_owned());
+            true
+        }
+        Some(other) => {
+            return Err(ApiError::invalid(
+                "provider",
+                format!("credentials.provider.type: {other} is not a provider a user can be created with"),
+            ));
+        }
+    };
+    let has_password = if federated {
+        let creds = body.credentials.as_ref();
+        if creds.is_some_and(|c| c.password.is_some() || c.recovery_question.is_some()) {
+            return Err(ApiError::invalid(
+                "credentials",
+                "credentials: Users with a FEDERATION or SOCIAL provider cannot have a password or recovery question",
+            ));
+        }
+        false
+    } else {
+        apply_credentials(&app, &mut user, body.credentials.as_ref(), now).await?
+    };
+    let _ = flag(params.provider.as_deref(), false);
+
+    let mut group_ids = Vec::new();
+    for gid in body.group_ids.iter().flatten() {
+        let group = app.store.group_by_id(gid).await?.ok_or_else(|| {
+            ApiError::invalid("groupIds", format!("groupIds: Group {gid} not found"))
+        })?;
+        if group.group_type != "OKTA_GROUP" {
+            return Err(ApiError::invalid(
+                "groupIds",
+                format!("groupIds: Members of group {gid} cannot be managed directly"),
+            ));
+        }
+        if !group_ids.contains(gid) {
+            group_ids.push(gid.clone());
+        }
+    }
+    if let Some(everyone) = app.store.everyone_group().await? {
+        group_ids.push(everyone.id);
+    }
+
+    let actor = Actor::token(&admin);
+    let mut evs = vec![("user.lifecycle.create", "Create okta user")];
+    let mut activation = None;
+    if activate {
+        let next = if federated || has_password {
+            UserStatus::Active
+        } else {
+            UserStatus::Provisioned
+        };
+        let next = if next == UserStatus::Active
+            && has_password
+            && params.next_login.as_deref() == Some("changePassword")
+        {
+            UserStatus::PasswordExpired
+        } else {
+            next
+        };
+        user.status = next.as_str().into();
+        user.status_changed = Some(now);
+        if next != UserStatus::Provisioned {
+            user.activated = Some(now);
+        } else {
+            activation = Some(crate::api::user_lifecycle::issue_activation_token(
+                &mut user, now,
+            ));
+        }
+        evs.push(("user.lifecycle.activate", "Activate Okta user"));
+    }
+    let _ = activation;
+    let mut records: Vec<_> = evs
+        .iter()
+        .map(|(t, d)| events::event(t, d, &actor, vec![events::user_target(&user)], now))
+        .collect();
+    let event = records.remove(0);
+    app.store.insert_user(&user, &group_ids, &event).await?;
+    Ok(Json(dto::render(&user, &app, true)))
+}
+
+async fn get_one(
+    State(app): State<AppState>,
+    admin: AdminToken,
+    Path(id): Path<String>,
+) -> ApiResult<Json<Value>> {
+    let key = if id == "me" {
+        admin.token.user_id.clone()
+    } else {
+        id
+    };
+    let user = find_user(&app, &key).await?;
+    Ok(Json(dto::render(&user, &app, true)))
+}
+
+async fn update_partial(
+    State(app): State<AppState>,
+    admin: AdminToken,
+    Path(id): Path<String>,
+    Json(body): Json<UserRequest>,
+) -> ApiResult<Json<Value>> {
+    update(app, admin, id, body, false).await
+}
+
+async fn replace(
+    State(app): State<AppState>,
+    admin: AdminToken,
+    Path(id): Path<String>,
+    Json(body): Json<UserRequest>,
+) -> ApiResult<Json<Value>> {
+    update(app, admin, id, body, true).await
+}
+
+/// POST merges the given profile attributes into the stored profile; PUT replaces the profile
+/// (attributes left out are removed). Both may set credentials.
+async fn update(
+    app: AppState,
+    admin: AdminToken,
+    id: String,
+    body: UserRequest,
+    full: bool,
+) -> ApiResult<Json<Value>> {
+    let now = app.clock.now().millis();
+    let mut user = find_user(&app, &id).await?;
+    if let Some(profile) = &body.profile {
+        let next: Map<String, Value> = if full {
+            model::users::profile::replace(profile)
+        } else {
+            model::users::profile::merge(&user.profile, profile)
+        };
+        model::users::profile::validate(&next)?;
+        user.profile = next;
+    } else if full {
+        return Err(ApiError::invalid(
+            "profile",
+            "profile: The field cannot be left blank",
+        ));
+    }
+    if let Some(type_id) = body.user_type.as_ref().and_then(|t| t.id.clone()) {
+        if !full {
+            return Err(ApiError::invalid(
+                "type",
+                "type: The user type can be changed only with a full replace (PUT)",
+            ));
+        }
+        if type_id != app.default_user_type_id() {
+            return Err(ApiError::invalid(
+                "type",
+                format!("type.id: User type {type_id} not found"),
+            ));
+        }
+        user.type_id = type_id;
+    }
+    if let Some(creds) = &body.credentials {
+        if creds.password.as_ref().is_some_and(|p| p.hash.is_some())
+            && user.status != UserStatus::Staged.as_str()
+        {
+            return Err(ApiError::invalid(
+                "password",
+                "password.hash: A hashed password can be imported only for a STAGED user",
+            ));
+        }
+        apply_credentials(&app, &mut user, Some(creds), now).await?;
+    }
+    user.last_updated = now;
+    let event = events::event(
+        "user.account.update_profile",
+        "Update user profile for Okta",
+        &Actor::token(&admin),
+        vec![events::user_target(&user)],
+        now,
+    );
+    let saved = save(&app, &user, &event).await?;
+    Ok(Json(dto::render(&saved, &app, true)))
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(rename_all = "camelCase")]
+struct DeleteParams {
+    send_email: Option<String>,
+}
+
+/// The first DELETE deactivates (DEPROVISIONED); a DELETE of a deprovisioned user removes it.
+async fn delete_user(
+    State(app): State<AppState>,
+    admin: AdminToken,
+    Path(id): Path<String>,
+    Query(params): Query<DeleteParams>,
+) -> ApiResult<StatusCode> {
+    let _ = flag(params.send_email.as_deref(), false);
+    let now = app.clock.now().millis();
+    let user = find_user(&app, &id).await?;
+    let actor = Actor::token(&admin);
+    if user.status == UserStatus::Deprovisioned.as_str() {
+        let event = events::event(
+            "user.lifecycle.delete.initiated",
+            "Delete Okta user",
+            &actor,
+            vec![events::user_target(&user)],
+            now,
+        );
+        app.store.delete_user(&user.id, &event).await?;
+    } else {
+        crate::api::user_lifecycle::deactivate_user(&app, &actor, user, now).await?;
+    }
+    Ok(StatusCode::NO_CONTENT)
+}
+
+#[derive(Debug, Deserialize)]
+struct ListParams {
+    q: Option<String>,
+    filter: Option<String>,
+    search: Option<String>,
+    limit: Option<String>,
+    after: Option<String>,
+    #[serde(rename = "sortBy")]
+    sort_by: Option<String>,
+    #[serde(rename = "sortOrder")]
+    sort_order: Option<String>,
+}
+
+/// Lists users: all, `q` (prefix of firstName, lastName, email), `filter` or `search`.
+/// Pages are keyset scans; `next` is present exactly when more users remain.
+async fn list(
+    State(app): State<AppState>,
+    _admin: AdminToken,
+    Query(params): Query<ListParams>,
+    RawQuery(raw): RawQuery,
+) -> ApiResult<Response> {
+    let _ = raw;
+    let q = params.q.as_deref().map(str::trim).filter(|s| !s.is_empty());
+    let default_limit = if q.is_some() { 10 } else { 200 };
+    let page = PageRequest::parse(
+        params.limit.as_deref(),
+        params.after.as_deref(),
+        default_limit,
+        200,
+    )?;
+    let search = params.search.as_deref().filter(|s| !s.trim().is_empty());
+    let filter = params.filter.as_deref().filter(|s| !s.trim().is_empty());
+    let (user_filter, sort) = if let Some(s) = search {
+        let sort = match params.sort_by.as_deref().filter(|s| !s.is_empty()) {
+            Some(by) => Some(model::expr::users::parse_sort(
+                by,
+                params.sort_order.as_deref(),
+            )?),
+            None => None,
+        };
+        (UserFilter::Expr(model::expr::users::parse_search(s)?), sort)
+    } else if let Some(f) = filter {
+        (UserFilter::Expr(model::expr::users::parse_filter(f)?), None)
+    } else if let Some(q) = q {
+        (UserFilter::Prefix(q.to_owned()), None)
+    } else {
+        (UserFilter::All, None)
+    };
+    let query = UserQuery {
+        filter: user_filter,
+        sort: sort.clone(),
+        after: page.after.clone(),
+        limit: page.limit,
+    };
+    let mut rows = app.store.list_users(&query).await?;
+    let more = rows.len() > page.limit as usize;
+    rows.truncate(page.limit as usize);
+    let next = if more {
+        rows.last()
+            .map(|u| store::page_key_for(u, sort.as_ref()).encode())
+    } else {
+        None
+    };
+    let body: Vec<Value> = rows.iter().map(|u| dto::render(u, &app, false)).collect();
+    let mut echo = Vec::new();
+    for (name, value) in [
+        ("q", &params.q),
+        ("filter", &params.filter),
+        ("search", &params.search),
+        ("sortBy", &params.sort_by),
+        ("sortOrder", &params.sort_order),
+        ("limit", &params.limit),
+    ] {
+        if let Some(v) = value {
+            echo.push((name, v.clone()));
+        }
+    }
+    let mut headers = HeaderMap::new();
+    link_headers(
+        &mut headers,
+        &app.links.api("users"),
+        &echo,
+        params.after.as_deref(),
+        next.as_deref(),
+    );
+    Ok((headers, Json(body)).into_response())
+}
+
+/// The user's groups (`Group` objects), Everyone included.
+async fn list_groups(
+    State(app): State<AppState>,
+    _admin: AdminToken,
+    Path(id): Path<String>,
+) -> ApiResult<Json<Value>> {
+    let user = find_user(&app, &id).await?;
+    let groups = app.store.user_groups(&user.id).await?;
+    Ok(Json(Value::Array(
+        groups
+            .iter()
+            .map(|g| crate::wire::dto::group::render(g, &app))
+            .collect(),
+    )))
+}
+
+/// The user's app links; empty until applications can be assigned.
+async fn list_app_links(
+    State(app): State<AppState>,
+    _admin: AdminToken,
+    Path(id): Path<String>,
+) -> ApiResult<Json<Value>> {
+    find_user(&app, &id).await?;
+    Ok(Json(json!([])))
+}
+
+/// The user's blocks (`UserBlock`): present while the user is locked out.
+async fn list_blocks(
+    State(app): State<AppState>,
+    _admin: AdminToken,
+    Path(id): Path<String>,
+) -> ApiResult<Json<Value>> {
+    let user = find_user(&app, &id).await?;
+    if user.status == UserStatus::LockedOut.as_str() {
+        Ok(Json(
+            json!([{ "type": "DEVICE_BASED", "appliesTo": "ANY_DEVICES" }]),
+        ))
+    } else {
+        Ok(Json(json!([])))
+    }
+}

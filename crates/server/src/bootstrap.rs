@@ -1,0 +1,145 @@
+//! First start: the org, the Everyone group, the super-admin user and its API token, created
+//! once in one transaction. The token is printed once and written to `<data>/admin-token`
+//! (mode 0600); later starts find the org and create nothing.
+
+use serde_json::{json, Map, Value};
+use std::path::Path;
+use store::{ApiTokenRecord, Bootstrap, GroupRecord, OrgRecord, Store, UserRecord, UserSecrets};
+
+use crate::auth::ssws::TOKEN_WINDOW_MS;
+use crate::events::{self, Actor};
+use model::ids::{new_id, Kind};
+
+/// The org, and the new admin token when this call created the org.
+pub struct Bootstrapped {
+    pub org: OrgRecord,
+    pub new_admin_token: Option<String>,
+}
+
+pub async fn ensure_org(
+    store: &dyn Store,
+    org_name: &str,
+    admin_login: &str,
+    now: i64,
+) -> anyhow::Result<Bootstrapped> {
+    if let Some(org) = store.org().await? {
+        return Ok(Bootstrapped {
+            org,
+            new_admin_token: None,
+        });
+    }
+    let org = OrgRecord {
+        id: new_id(Kind::Org),
+        name: org_name.to_owned(),
+        created: now,
+    };
+    let mut everyone_profile = Map::new();
+    everyone_profile.insert("name".into(), json!("Everyone"));
+    everyone_profile.insert(
+        "description".into(),
+        json!("All users in your organization"),
+    );
+    let everyone = GroupRecord {
+        id: new_id(Kind::Group),
+        group_type: "BUILT_IN".into(),
+        created: now,
+        last_updated: now,
+        last_membership_updated: now,
+        profile: everyone_profile,
+    };
+    let local = admin_login.split('@').next().unwrap_or("admin");
+    let mut profile = Map::new();
+    profile.insert("login".into(), json!(admin_login));
+    profile.insert("email".into(), json!(admin_login));
+    profile.insert("firstName".into(), json!("Super"));
+    profile.insert("lastName".into(), json!("Admin"));
+    profile.insert(
+        "displayName".into(),
+        json!(format!("Super Admin ({local})")),
+    );
+    let admin = UserRecord {
+        id: new_id(Kind::User),
+        status: "ACTIVE".into(),
+        transitioning_to_status: None,
+        created: now,
+        activated: Some(now),
+        status_changed: Some(now),
+        last_login: None,
+        last_updated: now,
+        password_changed: None,
+        type_id: format!("oty{}", org.id.get(3..).unwrap_or_default()),
+        profile,
+        password_hash: None,
+        recovery_question: None,
+        recovery_answer_hash: None,
+        provider_type: "OKTA".into(),
+        provider_name: "OKTA".into(),
+        secrets: UserSecrets::default(),
+        version: 0,
+    };
+    let secret = crypto::tokens::new_api_token();
+    let token = ApiTokenRecord {
+        id: new_id(Kind::ApiToken),
+        name: "bootstrap".into(),
+        user_id: admin.id.clone(),
+        client_name: "Latchkey".into(),
+        token_hash: crypto::tokens::sha256_hex(&secret),
+        created: now,
+        last_updated: now,
+        expires_at: now + TOKEN_WINDOW_MS,
+        network: json!({ "connection": "ANYWHERE" }),
+    };
+    let system = Actor::system();
+    let evs = vec![
+        events::event(
+            "group.lifecycle.create",
+            "Create Okta group",
+            &system,
+            vec![
+                json!({"id": everyone.id, "type": "UserGroup", "alternateId": "Everyone", "displayName": "Everyone"}),
+            ],
+            now,
+        ),
+        events::event(
+            "user.lifecycle.create",
+            "Create okta user",
+            &system,
+            vec![events::user_target(&admin)],
+            now,
+        ),
+        events::event(
+            "system.api_token.create",
+            "Create API token",
+            &system,
+            vec![
+                json!({"id": token.id, "type": "Token", "alternateId": token.name, "displayName": token.name, "detailEntry": Value::Null}),
+            ],
+            now,
+        ),
+    ];
+    let created = store
+        .bootstrap(&Bootstrap {
+            org,
+            everyone,
+            admin,
+            token,
+            events: evs,
+        })
+        .await?;
+    let org = store
+        .org()
+        .await?
+        .ok_or_else(|| anyhow::anyhow!("org missing after bootstrap"))?;
+    Ok(Bootstrapped {
+        org,
+        new_admin_token: created.then_some(secret),
+    })
+}
+
+/// Writes the admin token file (0600).
+pub fn write_admin_token(data_dir: &Path, token: &str) -> anyhow::Result<std::path::PathBuf> {
+    std::fs::create_dir_all(data_dir)?;
+    let path = data_dir.join("admin-token");
+    crate::tls::write_private(&path, format!("{token}\n").as_bytes())?;
+    Ok(path)
+}

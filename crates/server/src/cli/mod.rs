@@ -1,0 +1,40 @@
+//! Command-line interface: `latchkey serve`, `latchkey token create`.
+
+pub mod serve;
+pub mod token;
+
+use clap::{Parser, Subcommand};
+use std::path::PathBuf;
+
+/// Latchkey: a self-hosted identity server that speaks Okta's Core API.
+///
+/// Okta's SDKs, sign-in libraries and scripts work against it unchanged. One binary; SQLite in
+/// a data folder by default, PostgreSQL with --database-url.
+#[derive(Debug, Parser)]
+#[command(name = "latchkey", version, propagate_version = true)]
+pub struct Cli {
+    /// TOML configuration file; its keys are the long option names (listen, data-dir, ...).
+    /// Flags and LATCHKEY_* variables override it.
+    #[arg(long, global = true, env = "LATCHKEY_CONFIG", value_name = "FILE")]
+    pub config: Option<PathBuf>,
+
+    #[command(subcommand)]
+    pub command: Command,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum Command {
+    /// Run the server (HTTPS with a generated local CA unless told otherwise).
+    Serve(crate::config::ServeArgs),
+    /// Manage API tokens.
+    #[command(subcommand)]
+    Token(token::TokenCommand),
+}
+
+pub async fn run(cli: Cli) -> anyhow::Result<()> {
+    let file = crate::config::read_file(cli.config.as_deref())?;
+    match cli.command {
+        Command::Serve(args) => serve::run(args, file).await,
+        Command::Token(cmd) => token::run(cmd, file).await,
+    }
+}

@@ -1,0 +1,85 @@
+//! `latchkey token create --name NAME`: a new super-admin API token, printed once.
+
+use clap::{Args, Subcommand};
+use serde_json::json;
+use store::ApiTokenRecord;
+
+use crate::auth::ssws::TOKEN_WINDOW_MS;
+use crate::config::{FileConfig, StoreArgs};
+use crate::events::{self, Actor};
+use model::ids::{new_id, Kind};
+use model::time::Clock;
+
+#[derive(Debug, Subcommand)]
+pub enum TokenCommand {
+    /// Create an API token for the super-admin user and print it (once).
+    Create(CreateArgs),
+}
+
+#[derive(Debug, Args)]
+pub struct CreateArgs {
+    #[command(flatten)]
+    pub store: StoreArgs,
+
+    /// Name shown in the API tokens list.
+    #[arg(long)]
+    pub name: String,
+}
+
+pub async fn run(cmd: TokenCommand, file: FileConfig) -> anyhow::Result<()> {
+    match cmd {
+        TokenCommand::Create(args) => {
+            let store_args = args.store.merge(StoreArgs {
+                data_dir: file.data_dir.clone(),
+                database_url: file.database_url.clone(),
+            });
+            let store = store::connect(&store_args.database_url()).await?;
+            let now = Clock::System.now().millis();
+            let boot = crate::bootstrap::ensure_org(
+                store.as_ref(),
+                file.org_name.as_deref().unwrap_or("Latchkey"),
+                file.admin_login
+                    .as_deref()
+                    .unwrap_or("admin@latchkey.local"),
+                now,
+            )
+            .await?;
+            if let Some(first) = &boot.new_admin_token {
+                crate::bootstrap::write_admin_token(&store_args.data_dir(), first)?;
+            }
+            let admin_login = file
+                .admin_login
+                .as_deref()
+                .unwrap_or("admin@latchkey.local");
+            let owner = store
+                .user_by_login(&admin_login.to_lowercase())
+                .await?
+                .map(|u| u.id)
+                .ok_or_else(|| anyhow::anyhow!("super-admin user {admin_login} not found"))?;
+            let secret = crypto::tokens::new_api_token();
+            let token = ApiTokenRecord {
+                id: new_id(Kind::ApiToken),
+                name: args.name.clone(),
+                user_id: owner,
+                client_name: "Latchkey CLI".into(),
+                token_hash: crypto::tokens::sha256_hex(&secret),
+                created: now,
+                last_updated: now,
+                expires_at: now + TOKEN_WINDOW_MS,
+                network: json!({ "connection": "ANYWHERE" }),
+            };
+            let event = events::event(
+                "system.api_token.create",
+                "Create API token",
+                &Actor::system(),
+                vec![
+                    json!({"id": token.id, "type": "Token", "alternateId": token.name, "displayName": token.name}),
+                ],
+                now,
+            );
+            store.insert_token(&token, &event).await?;
+            println!("{secret}");
+            Ok(())
+        }
+    }
+}

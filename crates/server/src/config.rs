@@ -1,0 +1,304 @@
+//! One typed configuration. Precedence: defaults < TOML file (`--config`) < `LATCHKEY_*`
+//! environment variables < command-line flags. The file rejects unknown keys, so a typo fails
+//! at start-up instead of being ignored.
+
+use clap::Args;
+use serde::Deserialize;
+use std::net::SocketAddr;
+use std::path::{Path, PathBuf};
+
+/// Where the org's data lives: shared by `serve`, `token` and later `import`.
+#[derive(Debug, Clone, Default, Args)]
+pub struct StoreArgs {
+    /// Data folder: SQLite database, generated CA and certificate, admin token.
+    /// [default: ./latchkey-data]
+    #[arg(long, env = "LATCHKEY_DATA_DIR", value_name = "DIR")]
+    pub data_dir: Option<PathBuf>,
+
+    /// Use PostgreSQL instead of the embedded SQLite, e.g. postgres://user@host/db.
+    #[arg(long, env = "LATCHKEY_DATABASE_URL", value_name = "URL")]
+    pub database_url: Option<String>,
+}
+
+/// Options of `latchkey serve`.
+#[derive(Debug, Clone, Default, Args)]
+pub struct ServeArgs {
+    #[command(flatten)]
+    pub store: StoreArgs,
+
+    /// Address and port to listen on. [default: 127.0.0.1:8443]
+    #[arg(long, env = "LATCHKEY_LISTEN", value_name = "ADDR")]
+    pub listen: Option<SocketAddr>,
+
+    /// Base URL of every `_links` href and `Link` header, as clients reach the server.
+    /// [default: https://localhost:<port> from --listen]
+    #[arg(long, env = "LATCHKEY_PUBLIC_URL", value_name = "URL")]
+    pub public_url: Option<String>,
+
+    /// PEM certificate chain to serve instead of the generated one (needs --tls-key).
+    #[arg(
+        long,
+        env = "LATCHKEY_TLS_CERT",
+        value_name = "FILE",
+        requires = "tls_key"
+    )]
+    pub tls_cert: Option<PathBuf>,
+
+    /// PEM private key for --tls-cert.
+    #[arg(
+        long,
+        env = "LATCHKEY_TLS_KEY",
+        value_name = "FILE",
+        requires = "tls_cert"
+    )]
+    pub tls_key: Option<PathBuf>,
+
+    /// Serve plain HTTP (only behind a TLS-terminating proxy: Okta clients require HTTPS).
+    #[arg(long, env = "LATCHKEY_INSECURE_HTTP")]
+    pub insecure_http: bool,
+
+    /// Display name of the org created on first start. [default: Latchkey]
+    #[arg(long, env = "LATCHKEY_ORG_NAME", value_name = "NAME")]
+    pub org_name: Option<String>,
+
+    /// Login of the super-admin user created on first start, owner of the first API token.
+    /// [default: admin@latchkey.local]
+    #[arg(long, env = "LATCHKEY_ADMIN_LOGIN", value_name = "LOGIN")]
+    pub admin_login: Option<String>,
+
+    /// argon2id memory cost in KiB for new password hashes. [default: 19456]
+    #[arg(long, env = "LATCHKEY_ARGON2_MEMORY_KIB", value_name = "KIB")]
+    pub argon2_memory_kib: Option<u32>,
+
+    /// argon2id iterations. [default: 2]
+    #[arg(long, env = "LATCHKEY_ARGON2_ITERATIONS", value_name = "N")]
+    pub argon2_iterations: Option<u32>,
+
+    /// argon2id lanes. [default: 1]
+    #[arg(long, env = "LATCHKEY_ARGON2_PARALLELISM", value_name = "N")]
+    pub argon2_parallelism: Option<u32>,
+
+    /// Password hashes computed at once. [default: number of cores]
+    #[arg(long, env = "LATCHKEY_HASH_WORKERS", value_name = "N")]
+    pub hash_workers: Option<usize>,
+
+    /// Password hashes that may wait for a worker before requests get 429. [default: 256]
+    #[arg(long, env = "LATCHKEY_HASH_QUEUE", value_name = "N")]
+    pub hash_queue: Option<usize>,
+
+    /// Requests per minute announced in the X-Rate-Limit-* headers. [default: 6000]
+    #[arg(long, env = "LATCHKEY_RATE_LIMIT", value_name = "N")]
+    pub rate_limit_per_minute: Option<u64>,
+
+    /// Log format: text or json. [default: text]
+    #[arg(long, env = "LATCHKEY_LOG_FORMAT", value_name = "FORMAT")]
+    pub log_format: Option<String>,
+}
+
+/// The TOML configuration file: the same options as the flags, by their long names.
+#[derive(Debug, Clone, Default, Deserialize)]
+#[serde(rename_all = "kebab-case", deny_unknown_fields)]
+pub struct FileConfig {
+    pub data_dir: Option<PathBuf>,
+    pub database_url: Option<String>,
+    pub listen: Option<SocketAddr>,
+    pub public_url: Option<String>,
+    pub tls_cert: Option<PathBuf>,
+    pub tls_key: Option<PathBuf>,
+    #[serde(default)]
+    pub insecure_http: bool,
+    pub org_name: Option<String>,
+    pub admin_login: Option<String>,
+    pub argon2_memory_kib: Option<u32>,
+    pub argon2_iterations: Option<u32>,
+    pub argon2_parallelism: Option<u32>,
+    pub hash_workers: Option<usize>,
+    pub hash_queue: Option<usize>,
+    pub rate_limit_per_minute: Option<u64>,
+    pub log_format: Option<String>,
+}
+
+impl FileConfig {
+    fn store(&self) -> StoreArgs {
+        StoreArgs {
+            data_dir: self.data_dir.clone(),
+            database_url: self.database_url.clone(),
+        }
+    }
+}
+
+/// The resolved configuration the server runs with.
+#[derive(Debug, Clone)]
+pub struct Config {
+    pub data_dir: PathBuf,
+    pub database_url: String,
+    pub listen: SocketAddr,
+    pub public_url: Option<String>,
+    pub tls: TlsMode,
+    pub org_name: String,
+    pub admin_login: String,
+    pub argon2: crypto::password::Argon2Params,
+    pub hash_workers: usize,
+    pub hash_queue: usize,
+    pub rate_limit_per_minute: u64,
+    pub log_format: String,
+}
+
+/// How the listener speaks.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum TlsMode {
+    /// A CA and certificate generated into the data folder on first start.
+    Generated,
+    /// Given certificate chain and key files.
+    Files { cert: PathBuf, key: PathBuf },
+    /// Plain HTTP, explicitly asked for.
+    Insecure,
+}
+
+/// Reads the TOML file, if any. Its keys are the long flag names (`listen`, `data-dir`, ...).
+pub fn read_file(path: Option<&Path>) -> anyhow::Result<FileConfig> {
+    match path {
+        None => Ok(FileConfig::default()),
+        Some(path) => {
+            let text = std::fs::read_to_string(path)
+                .map_err(|e| anyhow::anyhow!("cannot read config file {}: {e}", path.display()))?;
+            toml::from_str(&text)
+                .map_err(|e| anyhow::anyhow!("invalid config file {}: {e}", path.display()))
+        }
+    }
+}
+
+impl StoreArgs {
+    /// Flags/env over file.
+    pub fn merge(self, file: StoreArgs) -> StoreArgs {
+        StoreArgs {
+            data_dir: self.data_dir.or(file.data_dir),
+            database_url: self.database_url.or(file.database_url),
+        }
+    }
+
+    pub fn data_dir(&self) -> PathBuf {
+        self.data_dir
+            .clone()
+            .unwrap_or_else(|| PathBuf::from("./latchkey-data"))
+    }
+
+    /// The store URL: the PostgreSQL URL if given, else SQLite in the data folder.
+    pub fn database_url(&self) -> String {
+        match &self.database_url {
+            Some(url) => url.clone(),
+            None => format!("sqlite://{}", self.data_dir().join("latchkey.db").display()),
+        }
+    }
+}
+
+impl Config {
+    /// Resolves flags/env (`cli`) over the file (`file`) over defaults.
+    pub fn resolve(cli: ServeArgs, file: FileConfig) -> anyhow::Result<Self> {
+        let store = cli.store.merge(file.store());
+        let defaults = crypto::password::Argon2Params::default();
+        let tls = if cli.insecure_http || file.insecure_http {
+            TlsMode::Insecure
+        } else {
+            match (cli.tls_cert.or(file.tls_cert), cli.tls_key.or(file.tls_key)) {
+                (Some(cert), Some(key)) => TlsMode::Files { cert, key },
+                (None, None) => TlsMode::Generated,
+                _ => anyhow::bail!("--tls-cert and --tls-key must be given together"),
+            }
+        };
+        Ok(Self {
+            data_dir: store.data_dir(),
+            database_url: store.database_url(),
+            listen: cli
+                .listen
+                .or(file.listen)
+                .unwrap_or_else(|| SocketAddr::from(([127, 0, 0, 1], 8443))),
+            public_url: cli.public_url.or(file.public_url),
+            tls,
+            org_name: cli
+                .org_name
+                .or(file.org_name)
+                .unwrap_or_else(|| "Latchkey".into()),
+            admin_login: cli
+                .admin_login
+                .or(file.admin_login)
+                .unwrap_or_else(|| "admin@latchkey.local".into()),
+            argon2: crypto::password::Argon2Params {
+                memory_kib: cli
+                    .argon2_memory_kib
+                    .or(file.argon2_memory_kib)
+                    .unwrap_or(defaults.memory_kib),
+                iterations: cli
+                    .argon2_iterations
+                    .or(file.argon2_iterations)
+                    .unwrap_or(defaults.iterations),
+                parallelism: cli
+                    .argon2_parallelism
+                    .or(file.argon2_parallelism)
+                    .unwrap_or(defaults.parallelism),
+            },
+            hash_workers: cli
+                .hash_workers
+                .or(file.hash_workers)
+                .unwrap_or_else(|| std::thread::available_parallelism().map_or(2, |n| n.get())),
+            hash_queue: cli.hash_queue.or(file.hash_queue).unwrap_or(256),
+            rate_limit_per_minute: cli
+                .rate_limit_per_minute
+                .or(file.rate_limit_per_minute)
+                .unwrap_or(6000),
+            log_format: cli
+                .log_format
+                .or(file.log_format)
+                .unwrap_or_else(|| "text".into()),
+        })
+    }
+
+    /// The public URL, or one derived from the listen address.
+    pub fn public_url(&self, bound: SocketAddr) -> String {
+        match &self.public_url {
+            Some(url) => url.trim_end_matches('/').to_owned(),
+            None => {
+                let scheme = if self.tls == TlsMode::Insecure {
+                    "http"
+                } else {
+                    "https"
+                };
+                let host = if bound.ip().is_loopback() || bound.ip().is_unspecified() {
+                    "localhost".to_owned()
+                } else {
+                    bound.ip().to_string()
+                };
+                format!("{scheme}://{host}:{}", bound.port())
+            }
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn flags_win_over_file_and_defaults_fill_the_rest() {
+        let file: FileConfig = toml::from_str(
+            "listen = \"127.0.0.1:9000\"\norg-name = \"Acme\"\ndata-dir = \"/tmp/x\"",
+        )
+        .unwrap();
+        let cli = ServeArgs {
+            org_name: Some("Cli".into()),
+            ..Default::default()
+        };
+        let c = Config::resolve(cli, file).unwrap();
+        assert_eq!(c.org_name, "Cli");
+        assert_eq!(c.listen.port(), 9000);
+        assert_eq!(c.data_dir, PathBuf::from("/tmp/x"));
+        assert_eq!(c.database_url, "sqlite:///tmp/x/latchkey.db");
+        assert_eq!(c.tls, TlsMode::Generated);
+        assert_eq!(c.public_url(c.listen), "https://localhost:9000");
+    }
+
+    #[test]
+    fn file_rejects_unknown_keys() {
+        assert!(toml::from_str::<FileConfig>("lisen = \"x\"").is_err());
+    }
+}

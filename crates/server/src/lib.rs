@@ -1,0 +1,15 @@
+//! Latchkey's server: the Okta Core API over HTTPS on axum.
+//!
+//! `app` builds and runs the server; `api` holds one module per Okta resource; `wire` is the
+//! shared wire format; `auth` the SSWS extractor. See `shared/DESIGN.md` for the whole shape.
+
+pub mod api;
+pub mod app;
+pub mod auth;
+pub mod bootstrap;
+pub mod cli;
+pub mod config;
+pub mod events;
+pub mod state;
+pub mod tls;
+pub mod wire;

@@ -1,0 +1,35 @@
+//! What every handler can reach: the store, the password hasher, the clock, the link builder.
+
+use std::sync::Arc;
+
+use crypto::password::PasswordHasher;
+use model::time::Clock;
+use store::Store;
+
+use crate::config::Config;
+use crate::wire::headers::RateWindow;
+use crate::wire::links::Links;
+
+/// Shared application state; cheap to clone.
+#[derive(Clone)]
+pub struct AppState {
+    pub store: Arc<dyn Store>,
+    pub hasher: PasswordHasher,
+    pub clock: Clock,
+    pub links: Links,
+    pub rate: Arc<RateWindow>,
+    pub config: Arc<Config>,
+    pub org: Arc<store::OrgRecord>,
+}
+
+impl AppState {
+    /// The id of the org's default user type (`oty` + the org id's random part).
+    pub fn default_user_type_id(&self) -> String {
+        format!("oty{}", self.org.id.get(3..).unwrap_or_default())
+    }
+
+    /// The id of the org's default user schema.
+    pub fn default_user_schema_id(&self) -> String {
+        format!("osc{}", self.org.id.get(3..).unwrap_or_default())
+    }
+}

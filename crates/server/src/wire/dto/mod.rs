@@ -1,0 +1,6 @@
+//! Response and request shapes, named after the Okta OpenAPI schemas so a grep of the spec
+//! finds them. Rendering is a pure function of the record and the link builder.
+
+pub mod api_token;
+pub mod group;
+pub mod user;

@@ -1,0 +1,371 @@
+//! Okta's error object, written in exactly one place.
+//!
+//! `ApiError` has one variant per Okta error code the server emits; `code()`, `status()` and
+//! `summary()` come from one `match` without a catch-all arm, so a new variant does not compile
+//! until it is mapped. A unit test compares every variant with `error-codes.json`.
+
+use axum::http::StatusCode;
+use axum::response::{IntoResponse, Response};
+use model::error::{DomainError, Forbidden};
+use serde::Serialize;
+use store::StoreError;
+
+/// A failure rendered as Okta's error object.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum ApiError {
+    /// E0000001: API validation failed; `summary` completes "Api validation failed: ".
+    Validation {
+        summary: String,
+        causes: Vec<String>,
+    },
+    /// E0000003: the body is not well-formed JSON of the expected shape.
+    MalformedBody,
+    /// E0000006: the caller may not perform the action.
+    AccessDenied,
+    /// E0000007: not found; the text completes "Not found: ".
+    NotFound(String),
+    /// E0000009: an internal failure; details are logged, never returned.
+    Internal,
+    /// E0000011: missing, malformed, revoked or unknown API token.
+    InvalidToken,
+    /// E0000014: update of credentials failed.
+    UpdateCredentials { causes: Vec<String> },
+    /// E0000016: activation of an already active user.
+    AlreadyActive,
+    /// E0000017: reset password not allowed.
+    ResetPassword,
+    /// E0000022: the route exists but not for this method.
+    MethodNotAllowed,
+    /// E0000029: invalid `limit` or `after`.
+    InvalidPaging(String),
+    /// E0000030: a date that is not ISO-8601.
+    InvalidDate,
+    /// E0000031: invalid `filter`/`search`/`q`.
+    InvalidSearch(String),
+    /// E0000032: unlock not allowed for this user.
+    UnlockForbidden,
+    /// E0000034: forgot password not allowed for this user.
+    ForgotPasswordForbidden,
+    /// E0000035: change password not allowed for this user.
+    ChangePasswordForbidden,
+    /// E0000038: the operation is not allowed in the user's current status.
+    UserStatus,
+    /// E0000047: rate limit or the password hashing queue is full.
+    TooManyRequests,
+    /// E0000060: an operation this server does not support.
+    Unsupported,
+    /// E0000080: the password breaks the password policy.
+    PasswordPolicy { causes: Vec<String> },
+    /// E0000087: the recovery answer did not match.
+    RecoveryAnswer,
+    /// E0000112: the user is still being activated (a concurrent update won).
+    UpdateConflict,
+}
+
+impl ApiError {
+    /// The Okta error code, HTTP status and summary, from one table.
+    pub fn parts(&self) -> (&'static str, StatusCode, String) {
+        use StatusCode as S;
+        match self {
+            Self::Validation { summary, .. } => (
+                "E0000001",
+                S::BAD_REQUEST,
+                format!("Api validation failed: {summary}"),
+            ),
+            Self::MalformedBody => (
+                "E0000003",
+                S::BAD_REQUEST,
+                "The request body was not well-formed.".into(),
+            ),
+            Self::AccessDenied => (
+                "E0000006",
+                S::FORBIDDEN,
+                "You do not have permission to perform the requested action".into(),
+            ),
+            Self::NotFound(what) => ("E0000007", S::NOT_FOUND, format!("Not found: {what}")),
+            Self::Internal => (
+                "E0000009",
+                S::INTERNAL_SERVER_ERROR,
+                "Internal Server Error".into(),
+            ),
+            Self::InvalidToken => (
+                "E0000011",
+                S::UNAUTHORIZED,
+                "Invalid token provided".into(),
+            ),
+            Self::UpdateCredentials { .. } => (
+                "E0000014",
+                S::FORBIDDEN,
+                "Update of credentials failed".into(),
+            ),
+            Self::AlreadyActive => (
+                "E0000016",
+                S::FORBIDDEN,
+                "Activation failed because the user is already active".into(),
+            ),
+            Self::ResetPassword => ("E0000017", S::FORBIDDEN, "Password reset failed".into()),
+            Self::MethodNotAllowed => (
+                "E0000022",
+                S::METHOD_NOT_ALLOWED,
+                "The endpoint does not support the provided HTTP method".into(),
+            ),
+            Self::InvalidPaging(_) => ("E0000029", S::BAD_REQUEST, "Invalid paging request.".into()),
+            Self::InvalidDate => (
+                "E0000030",
+                S::BAD_REQUEST,
+                "Bad request. Invalid date. Dates must be of the form yyyy-MM-dd'T'HH:mm:ss.SSSZZ, \
+                 e.g. 2013-01-01T12:00:00.000-07:00."
+                    .into(),
+            ),
+            Self::InvalidSearch(_) => (
+                "E0000031",
+                S::BAD_REQUEST,
+                "Invalid search criteria.".into(),
+            ),
+            Self::UnlockForbidden => (
+                "E0000032",
+                S::FORBIDDEN,
+                "Unlock is not allowed for this user.".into(),
+            ),
+            Self::ForgotPasswordForbidden => (
+                "E0000034",
+                S::FORBIDDEN,
+                "Forgot password not allowed on specified user.".into(),
+            ),
+            Self::ChangePasswordForbidden => (
+                "E0000035",
+                S::FORBIDDEN,
+                "Change password not allowed on specified user.".into(),
+            ),
+            Self::UserStatus => (
+                "E0000038",
+                S::FORBIDDEN,
+                "This operation is not allowed in the user's current status.".into(),
+            ),
+            Self::TooManyRequests => (
+                "E0000047",
+                S::TOO_MANY_REQUESTS,
+                "API call exceeded rate limit due to too many requests.".into(),
+            ),
+            Self::Unsupported => (
+                "E0000060",
+                S::NOT_IMPLEMENTED,
+                "Unsupported operation.".into(),
+            ),
+            Self::PasswordPolicy { .. } => (
+                "E0000080",
+                S::FORBIDDEN,
+                "The password does not meet the complexity requirements of the current password \
+                 policy."
+                    .into(),
+            ),
+            Self::RecoveryAnswer => (
+                "E0000087",
+                S::FORBIDDEN,
+                "The recovery question answer did not match our records.".into(),
+            ),
+            Self::UpdateConflict => (
+                "E0000112",
+                S::CONFLICT,
+                "Cannot update this user because they are still being activated. Please try again \
+                 in a few minutes."
+                    .into(),
+            ),
+        }
+    }
+
+    /// The `errorCauses` of this error.
+    pub fn causes(&self) -> Vec<String> {
+        match self {
+            Self::Validation { causes, .. }
+            | Self::PasswordPolicy { causes }
+            | Self::UpdateCredentials { causes } => causes.clone(),
+            Self::InvalidSearch(cause) | Self::InvalidPaging(cause) => vec![cause.clone()],
+            _ => Vec::new(),
+        }
+    }
+
+    pub fn not_found(what: impl Into<String>) -> Self {
+        Self::NotFound(what.into())
+    }
+
+    pub fn invalid(summary: impl Into<String>, cause: impl Into<String>) -> Self {
+        Self::Validation {
+            summary: summary.into(),
+            causes: vec![cause.into()],
+        }
+    }
+}
+
+/// The JSON body of every error.
+#[derive(Serialize)]
+#[serde(rename_all = "camelCase")]
+struct ErrorBody {
+    error_code: &'static str,
+    error_summary: String,
+    error_link: &'static str,
+    error_id: String,
+    error_causes: Vec<Cause>,
+}
+
+#[derive(Serialize)]
+#[serde(rename_all = "camelCase")]
+struct Cause {
+    error_summary: String,
+}
+
+/// Marks a response as an error so the logging middleware reports it once.
+#[derive(Debug, Clone)]
+pub struct ErrorLogged {
+    pub code: &'static str,
+    pub error_id: String,
+}
+
+impl IntoResponse for ApiError {
+    fn into_response(self) -> Response {
+        let (code, status, summary) = self.parts();
+        let error_id = format!("oae{}", model::ids::random_base62(22));
+        let body = ErrorBody {
+            error_code: code,
+            error_summary: summary,
+            error_link: code,
+            error_id: error_id.clone(),
+            error_causes: self
+                .causes()
+                .into_iter()
+                .map(|error_summary| Cause { error_summary })
+                .collect(),
+        };
+        let mut response = (status, axum::Json(body)).into_response();
+        response
+            .extensions_mut()
+            .insert(ErrorLogged { code, error_id });
+        response
+    }
+}
+
+impl From<DomainError> for ApiError {
+    fn from(err: DomainError) -> Self {
+        match err {
+            DomainError::NotFound { what } => Self::NotFound(what),
+            DomainError::Validation { summary, causes } => Self::Validation { summary, causes },
+            DomainError::MalformedBody => Self::MalformedBody,
+            DomainError::InvalidSearch { cause } => Self::InvalidSearch(cause),
+            DomainError::InvalidPaging { cause } => Self::InvalidPaging(cause),
+            DomainError::InvalidDate => Self::InvalidDate,
+            DomainError::Forbidden(reason) => match reason {
+                Forbidden::AlreadyActive => Self::AlreadyActive,
+                Forbidden::UserStatus => Self::UserStatus,
+                Forbidden::Unlock => Self::UnlockForbidden,
+                Forbidden::ForgotPassword => Self::ForgotPasswordForbidden,
+                Forbidden::ChangePassword => Self::ChangePasswordForbidden,
+                Forbidden::ResetPassword => Self::ResetPassword,
+                Forbidden::UpdateCredentials => Self::UpdateCredentials { causes: Vec::new() },
+            },
+            DomainError::PasswordPolicy { causes } => Self::PasswordPolicy { causes },
+            DomainError::OldPasswordMismatch => Self::UpdateCredentials {
+                causes: vec!["oldPassword: The credentials provided were incorrect.".into()],
+            },
+            DomainError::RecoveryAnswerMismatch => Self::RecoveryAnswer,
+        }
+    }
+}
+
+impl From<StoreError> for ApiError {
+    fn from(err: StoreError) -> Self {
+        match err {
+            StoreError::Duplicate { field } => Self::Validation {
+                summary: field.to_owned(),
+                causes: vec![format!(
+                    "{field}: An object with this field already exists in the current organization"
+                )],
+            },
+            StoreError::Conflict => Self::UpdateConflict,
+            StoreError::NotFound => Self::NotFound("Resource".into()),
+            StoreError::InvalidCursor => Self::InvalidPaging("after: invalid cursor".into()),
+            other => {
+                tracing::error!(error = %other, "storage failure");
+                Self::Internal
+            }
+        }
+    }
+}
+
+impl From<crypto::password::HashError> for ApiError {
+    fn from(err: crypto::password::HashError) -> Self {
+        match err {
+            crypto::password::HashError::Busy => Self::TooManyRequests,
+            other => {
+                tracing::error!(error = %other, "password hashing failure");
+                Self::Internal
+            }
+        }
+    }
+}
+
+pub type ApiResult<T> = Result<T, ApiError>;
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// Every variant, so the table test below covers them all.
+    fn all() -> Vec<ApiError> {
+        vec![
+            ApiError::Validation {
+                summary: "x".into(),
+                causes: vec![],
+            },
+            ApiError::MalformedBody,
+            ApiError::AccessDenied,
+            ApiError::NotFound("x".into()),
+            ApiError::Internal,
+            ApiError::InvalidToken,
+            ApiError::UpdateCredentials { causes: vec![] },
+            ApiError::AlreadyActive,
+            ApiError::ResetPassword,
+            ApiError::MethodNotAllowed,
+            ApiError::InvalidPaging("x".into()),
+            ApiError::InvalidDate,
+            ApiError::InvalidSearch("x".into()),
+            ApiError::UnlockForbidden,
+            ApiError::ForgotPasswordForbidden,
+            ApiError::ChangePasswordForbidden,
+            ApiError::UserStatus,
+            ApiError::TooManyRequests,
+            ApiError::Unsupported,
+            ApiError::PasswordPolicy { causes: vec![] },
+            ApiError::RecoveryAnswer,
+            ApiError::UpdateConflict,
+        ]
+    }
+
+    #[test]
+    fn every_code_matches_the_reference_table() {
+        let path = concat!(
+            env!("CARGO_MANIFEST_DIR"),
+            "/../../../shared/reference/okta-docs/error-codes.json"
+        );
+        let text = std::fs::read_to_string(path).expect("error-codes.json beside the repo");
+        let table: serde_json::Value = serde_json::from_str(&text).unwrap();
+        for err in all() {
+            let (code, status, summary) = err.parts();
+            let entry = table["errors"]
+                .as_array()
+                .unwrap()
+                .iter()
+                .find(|e| e["errorCode"] == code)
+                .unwrap_or_else(|| panic!("{code} is not in error-codes.json"));
+            assert_eq!(
+                entry["statusCode"].as_u64(),
+                Some(u64::from(status.as_u16())),
+                "{code}"
+            );
+            let reference = entry["errorSummary"].as_str().unwrap();
+            match reference.split_once("{0}") {
+                Some((prefix, _)) => assert!(summary.starts_with(prefix), "{code}: {summary}"),
+                None => assert_eq!(summary, reference, "{code}"),
+            }
+        }
+    }
+}

@@ -1,0 +1,65 @@
+//! API tokens: list, get, revoke, revoke current.
+
+use crate::harness::spawn_app;
+use reqwest::{Method, StatusCode};
+
+#[tokio::test]
+async fn list_get_and_shape() {
+    let app = spawn_app().await;
+    let r = app.get("/api/v1/api-tokens").await;
+    assert_eq!(r.status, StatusCode::OK, "{}", r.text);
+    let tokens = r.body.as_array().unwrap();
+    assert_eq!(tokens.len(), 1);
+    let t = &tokens[0];
+    assert!(t["id"].as_str().unwrap().starts_with("00T"));
+    assert_eq!(t["name"], "bootstrap");
+    assert!(t["userId"].as_str().unwrap().starts_with("00u"));
+    assert_eq!(t["tokenWindow"], "P30D");
+    assert_eq!(t["network"]["connection"], "ANYWHERE");
+    for f in ["created", "lastUpdated", "expiresAt", "clientName"] {
+        assert!(t[f].is_string(), "{f}");
+    }
+    assert!(!r.text.contains(&app.token));
+    let one = app
+        .get(&format!("/api/v1/api-tokens/{}", t["id"].as_str().unwrap()))
+        .await;
+    assert_eq!(one.body["id"], t["id"]);
+    assert_eq!(
+        one.body["_links"]["self"]["href"],
+        format!(
+            "{}/api/v1/api-tokens/{}",
+            app.base,
+            t["id"].as_str().unwrap()
+        )
+    );
+    app.get("/api/v1/api-tokens/00Tnope")
+        .await
+        .assert_error(404, "E0000007");
+}
+
+#[tokio::test]
+async fn revoked_token_stops_working_at_once() {
+    let app = spawn_app().await;
+    let r = app
+        .call(Method::DELETE, "/api/v1/api-tokens/current", None)
+        .await;
+    assert_eq!(r.status, StatusCode::NO_CONTENT);
+    assert!(r.text.is_empty());
+    app.get("/api/v1/users").await.assert_error(401, "E0000011");
+}
+
+#[tokio::test]
+async fn revoke_by_id() {
+    let app = spawn_app().await;
+    let id = app.get("/api/v1/api-tokens").await.body[0]["id"]
+        .as_str()
+        .unwrap()
+        .to_owned();
+    assert_eq!(
+        app.delete(&format!("/api/v1/api-tokens/{id}")).await.status,
+        StatusCode::NO_CONTENT
+    );
+    app.get("/api/v1/api-tokens")
+        .await
+        .assert_error(401, "E0000011");
+}

@@ -1,0 +1,11 @@
+//! Black-box tests: the real server over HTTPS on a random port with a temp data folder,
+//! driven with raw HTTP and asserted on raw JSON. The backend comes from the environment
+//! (`LATCHKEY_TEST_BACKEND=sqlite|postgres`), so CI runs this suite on both.
+
+mod api_tokens;
+mod harness;
+mod server;
+mod user_credentials;
+mod user_lifecycle;
+mod user_lists;
+mod users;

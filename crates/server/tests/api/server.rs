@@ -1,0 +1,193 @@
+//! The server shell: HTTPS, auth, the wire format's shared rules, bootstrap files.
+
+use crate::harness::spawn_app;
+use reqwest::{Method, StatusCode};
+use serde_json::json;
+
+#[tokio::test]
+async fn every_management_route_needs_a_valid_token() {
+    let app = spawn_app().await;
+    for auth in [
+        None,
+        Some("Bearer x"),
+        Some("SSWS"),
+        Some("SSWS 00notarealtoken"),
+        Some("Basic Zm9vOmJhcg=="),
+    ] {
+        let r = app.call_as(Method::GET, "/api/v1/users", None, auth).await;
+        r.assert_error(401, "E0000011");
+        assert_eq!(r.body["errorSummary"], "Invalid token provided");
+    }
+    // The Python SDK sends the scheme without a space.
+    let r = app
+        .call_as(
+            Method::GET,
+            "/api/v1/users",
+            None,
+            Some(&format!("SSWS{}", app.token)),
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::OK, "{}", r.text);
+}
+
+#[tokio::test]
+async fn standard_headers_on_every_response() {
+    let app = spawn_app().await;
+    for r in [
+        app.get("/api/v1/users").await,
+        app.get("/api/v1/nope").await,
+    ] {
+        assert!(r.header("x-okta-request-id").is_some_and(|v| v.len() >= 20));
+        assert!(r.header("date").is_some());
+        assert!(r.header("x-rate-limit-limit").is_some());
+        assert!(r.header("x-rate-limit-remaining").is_some());
+        assert!(r
+            .header("x-rate-limit-reset")
+            .is_some_and(|v| v.parse::<i64>().is_ok()));
+        assert_eq!(
+            r.header("content-type").as_deref(),
+            Some("application/json")
+        );
+    }
+}
+
+#[tokio::test]
+async fn unknown_routes_and_methods_answer_in_okta_format() {
+    let app = spawn_app().await;
+    app.get("/api/v1/nope").await.assert_error(404, "E0000007");
+    app.call(Method::PATCH, "/api/v1/users", None)
+        .await
+        .assert_error(405, "E0000022");
+}
+
+#[tokio::test]
+async fn malformed_json_is_e0000003() {
+    let app = spawn_app().await;
+    let r = app
+        .client
+        .post(app.url("/api/v1/users"))
+        .header("Authorization", format!("SSWS {}", app.token))
+        .header("Content-Type", "application/json")
+        .body("{\"profile\": ")
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), 400);
+    let body: serde_json::Value = r.json().await.unwrap();
+    assert_eq!(body["errorCode"], "E0000003");
+    assert_eq!(
+        body["errorSummary"],
+        "The request body was not well-formed."
+    );
+}
+
+#[tokio::test]
+async fn health_needs_no_token() {
+    let app = spawn_app().await;
+    let r = app.call_as(Method::GET, "/health", None, None).await;
+    assert_eq!(r.status, StatusCode::OK);
+    let r = app.call_as(Method::GET, "/health/ready", None, None).await;
+    assert_eq!(r.status, StatusCode::OK);
+    assert!(r.body["store"].is_string());
+}
+
+#[tokio::test]
+async fn bootstrap_writes_private_token_ca_and_everyone() {
+    let app = spawn_app().await;
+    let token_file = app.data_dir.path().join("admin-token");
+    assert_eq!(
+        std::fs::read_to_string(&token_file).unwrap().trim(),
+        app.token
+    );
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::PermissionsExt;
+        let mode = std::fs::metadata(&token_file).unwrap().permissions().mode();
+        assert_eq!(mode & 0o777, 0o600);
+    }
+    assert!(app.data_dir.path().join("ca.pem").exists());
+    let me = app.get("/api/v1/users/me").await;
+    assert_eq!(me.status, StatusCode::OK, "{}", me.text);
+    let groups = app
+        .get(&format!(
+            "/api/v1/users/{}/groups",
+            me.body["id"].as_str().unwrap()
+        ))
+        .await;
+    assert_eq!(groups.body[0]["profile"]["name"], "Everyone");
+    assert_eq!(groups.body[0]["type"], "BUILT_IN");
+}
+
+#[tokio::test]
+async fn a_second_start_on_the_same_data_does_not_bootstrap_again() {
+    let app = spawn_app().await;
+    let mut config = latchkey::config::Config::resolve(
+        latchkey::config::ServeArgs {
+            store: latchkey::config::StoreArgs {
+                data_dir: Some(app.data_dir.path().to_path_buf()),
+                database_url: None,
+            },
+            listen: Some("127.0.0.1:0".parse().unwrap()),
+            ..Default::default()
+        },
+        latchkey::config::FileConfig::default(),
+    )
+    .unwrap();
+    if std::env::var("LATCHKEY_TEST_BACKEND").as_deref() == Ok("postgres") {
+        return; // the harness owns the PG database; the SQLite path covers the rule
+    }
+    config.argon2.memory_kib = 1024;
+    let second = latchkey::app::Application::build(config).await.unwrap();
+    assert!(second.new_admin_token.is_none());
+    assert_eq!(
+        std::fs::read_to_string(app.data_dir.path().join("admin-token"))
+            .unwrap()
+            .trim(),
+        app.token
+    );
+}
+
+#[tokio::test]
+async fn links_use_the_public_url() {
+    let app = spawn_app().await;
+    let user = app
+        .create_user(
+            "?activate=false",
+            json!({"profile": crate::harness::TestApp::profile("pub.url@example.com")}),
+        )
+        .await;
+    let href = user["_links"]["self"]["href"].as_str().unwrap();
+    assert_eq!(
+        href,
+        format!("{}/api/v1/users/{}", app.base, user["id"].as_str().unwrap())
+    );
+    assert!(app.base.starts_with("https://localhost:"));
+}
+
+#[tokio::test]
+async fn graceful_shutdown_finishes_and_stops_accepting() {
+    let app = spawn_app().await;
+    let user = app.post(
+        "/api/v1/users",
+        json!({"profile": crate::harness::TestApp::profile("before.stop@example.com")}),
+    );
+    let (reply, ()) = tokio::join!(user, async {
+        app.handle
+            .graceful_shutdown(Some(std::time::Duration::from_secs(10)));
+    });
+    // A request that raced the shutdown either completed whole or never started.
+    assert!(
+        reply.status == StatusCode::OK || reply.status.is_server_error() || reply.text.is_empty()
+    );
+    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(10);
+    loop {
+        if tokio::net::TcpStream::connect(app.addr).await.is_err() {
+            break;
+        }
+        assert!(
+            std::time::Instant::now() < deadline,
+            "listener still accepting after shutdown"
+        );
+        tokio::task::yield_now().await;
+    }
+}

@@ -1,0 +1,80 @@
+-- The org, users, groups with membership, API tokens and the System Log.
+-- Timestamps are epoch milliseconds (UTC); profiles are JSON objects.
+
+CREATE TABLE org (
+    id TEXT PRIMARY KEY,
+    name TEXT NOT NULL,
+    created BIGINT NOT NULL
+);
+
+CREATE TABLE users (
+    -- Byte order ("C") so keyset pages by id use the primary key index.
+    id TEXT COLLATE "C" PRIMARY KEY,
+    status TEXT NOT NULL,
+    transitioning_to_status TEXT,
+    created BIGINT NOT NULL,
+    activated BIGINT,
+    status_changed BIGINT,
+    last_login BIGINT,
+    last_updated BIGINT NOT NULL,
+    password_changed BIGINT,
+    type_id TEXT NOT NULL,
+    login_lower TEXT COLLATE "C" NOT NULL,
+    profile JSONB NOT NULL,
+    password_hash TEXT,
+    recovery_question TEXT,
+    recovery_answer_hash TEXT,
+    provider_type TEXT NOT NULL,
+    provider_name TEXT NOT NULL,
+    secrets JSONB NOT NULL DEFAULT '{}',
+    version BIGINT NOT NULL DEFAULT 0,
+    CONSTRAINT users_login_unique UNIQUE (login_lower)
+);
+CREATE INDEX users_created_idx ON users (created, id);
+CREATE INDEX users_status_idx ON users (status, created, id);
+CREATE INDEX users_last_updated_idx ON users (last_updated, id);
+CREATE INDEX users_first_name_idx ON users (lower(profile ->> 'firstName') text_pattern_ops);
+CREATE INDEX users_last_name_idx ON users (lower(profile ->> 'lastName') text_pattern_ops);
+CREATE INDEX users_email_idx ON users (lower(profile ->> 'email') text_pattern_ops);
+CREATE INDEX users_profile_gin ON users USING GIN (profile jsonb_path_ops);
+
+CREATE TABLE groups (
+    id TEXT PRIMARY KEY,
+    type TEXT NOT NULL,
+    created BIGINT NOT NULL,
+    last_updated BIGINT NOT NULL,
+    last_membership_updated BIGINT NOT NULL,
+    profile JSONB NOT NULL,
+    name_lower TEXT NOT NULL
+);
+CREATE INDEX groups_name_idx ON groups (name_lower text_pattern_ops, id);
+
+CREATE TABLE group_members (
+    group_id TEXT NOT NULL REFERENCES groups (id) ON DELETE CASCADE,
+    user_id TEXT NOT NULL REFERENCES users (id) ON DELETE CASCADE,
+    created BIGINT NOT NULL,
+    PRIMARY KEY (group_id, user_id)
+);
+CREATE INDEX group_members_user_idx ON group_members (user_id, group_id);
+
+CREATE TABLE api_tokens (
+    id TEXT PRIMARY KEY,
+    name TEXT NOT NULL,
+    user_id TEXT NOT NULL,
+    client_name TEXT NOT NULL,
+    token_hash TEXT NOT NULL,
+    created BIGINT NOT NULL,
+    last_updated BIGINT NOT NULL,
+    expires_at BIGINT NOT NULL,
+    network JSONB NOT NULL,
+    CONSTRAINT api_tokens_hash_unique UNIQUE (token_hash)
+);
+
+CREATE TABLE log_events (
+    seq BIGSERIAL PRIMARY KEY,
+    id TEXT NOT NULL UNIQUE,
+    published BIGINT NOT NULL,
+    event_type TEXT NOT NULL,
+    body JSONB NOT NULL
+);
+CREATE INDEX log_events_published_idx ON log_events (published, seq);

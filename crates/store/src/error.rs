@@ -1,0 +1,57 @@
+//! What the database said, in terms the server maps to Okta errors.
+
+use thiserror::Error;
+
+#[derive(Debug, Error)]
+pub enum StoreError {
+    /// A unique constraint refused the write; `field` is the API field it protects
+    /// (mapped by constraint name), e.g. "login".
+    #[error("duplicate value for {field}")]
+    Duplicate { field: &'static str },
+    /// The object changed since it was read (optimistic concurrency).
+    #[error("concurrent update")]
+    Conflict,
+    /// An `after` cursor that does not fit the query it was sent with.
+    #[error("invalid cursor")]
+    InvalidCursor,
+    /// The object to update does not exist.
+    #[error("not found")]
+    NotFound,
+    /// A stored value could not be decoded.
+    #[error("corrupt stored data: {0}")]
+    Corrupt(String),
+    /// The migrations in the database are newer than this binary knows.
+    #[error("database schema {found} is newer than this version supports")]
+    SchemaTooNew { found: i64 },
+    #[error("database error: {0}")]
+    Database(#[from] sqlx::Error),
+    #[error("migration error: {0}")]
+    Migrate(#[from] sqlx::migrate::MigrateError),
+}
+
+impl StoreError {
+    /// Maps a unique violation to the API field by constraint name; other errors pass through.
+    pub(crate) fn from_write(err: sqlx::Error) -> Self {
+        if let sqlx::Error::Database(db) = &err {
+            if db.is_unique_violation() {
+                let text = db
+                    .constraint()
+                    .map(str::to_owned)
+                    .unwrap_or_else(|| db.message().to_owned());
+                if text.contains("login") {
+                    return Self::Duplicate { field: "login" };
+                }
+                if text.contains("token_hash") || text.contains("api_tokens_hash") {
+                    return Self::Duplicate { field: "token" };
+                }
+                if text.contains("group_members") {
+                    return Self::Duplicate {
+                        field: "membership",
+                    };
+                }
+                return Self::Duplicate { field: "id" };
+            }
+        }
+        Self::Database(err)
+    }
+}

@@ -1,0 +1,1436 @@
+//! Compiles resolved `filter`/`search`/`q` expressions and `sortBy`/`sortOrder` of the list
+//! endpoints (users.md, "List Users"; core-okta-api.md, "Filter") into SQL for one dialect.
+//!
+//! Invariants:
+//! - User text never enters SQL text: every value, pattern and profile property name is a
+//!   `$n` parameter (both backends accept `$n`), numbered from the caller's [`Params`], so the
+//!   caller can append its own keyset and limit parameters.
+//! - Every condition is two-valued (never SQL NULL), so `not` means "does not match": an
+//!   absent attribute does not match `eq`/`gt`/… and does match their negation.
+//! - Case-insensitive comparison folds ASCII letters only, identically in SQLite (`lower`) and
+//!   PostgreSQL (`lower` under the "C" collation), and `str::to_ascii_lowercase` reproduces it.
+//!   Folded columns are the exception: `login_lower` holds
+//!   `model::users::profile::login_lower` (case and Latin diacritics folded), and values
+//!   compared with it are folded by that same function.
+//! - Text orders bytewise (code-point order) on both backends, so a page boundary means the
+//!   same thing everywhere.
+//! - A profile property that holds an array matches when any element matches; strings match
+//!   strings, numbers match numbers (numerically), booleans match booleans.
+//!
+//! Sorting: `ORDER BY key, id` in one direction, and [`SortSql::after`] builds the keyset
+//! predicate `(key, id) > (last key, last id)` (`<` when descending). Absent dates sort as
+//! -1 (before every real date); profile properties sort by their string value ('' when absent
+//! or not a string), case-insensitively.
+
+use model::expr::{Attribute, Case, Op, Resolved, Sort, SortOrder, Value};
+use serde_json::Value as Json;
+
+use crate::records::UserRecord;
+
+/// A parameter value.
+#[derive(Debug, Clone, PartialEq)]
+pub enum SqlValue {
+    Text(String),
+    Int(i64),
+    Float(f64),
+    Bool(bool),
+}
+
+/// The parameters of one statement, numbered `$first`, `$first + 1`, ….
+#[derive(Debug, Clone, PartialEq)]
+pub struct Params {
+    first: usize,
+    values: Vec<SqlValue>,
+}
+
+impl Default for Params {
+    fn default() -> Self {
+        Self::starting_at(1)
+    }
+}
+
+impl Params {
+    /// Parameters numbered from `first` (1 for a statement with no earlier parameters).
+    pub fn starting_at(first: usize) -> Self {
+        Self {
+            first: first.max(1),
+            values: Vec::new(),
+        }
+    }
+
+    /// Adds a value and returns its placeholder.
+    pub fn push(&mut self, value: SqlValue) -> String {
+        let placeholder = format!("${}", self.next_index());
+        self.values.push(value);
+        placeholder
+    }
+
+    /// The number the next pushed parameter gets.
+    pub fn next_index(&self) -> usize {
+        self.first + self.values.len()
+    }
+
+    pub fn values(&self) -> &[SqlValue] {
+        &self.values
+    }
+
+    /// The values, to bind in order.
+    pub fn into_values(self) -> Vec<SqlValue> {
+        self.values
+    }
+}
+
+/// How a column holds an attribute.
+#[derive(Debug, Clone, Copy)]
+pub enum ColumnKind {
+    /// Text as the client wrote it.
+    Text,
+    /// Text the store keeps folded by this function (e.g. `login_lower`); values are folded
+    /// the same way before comparison, so it always compares case-insensitively.
+    Folded(fn(&str) -> String),
+    /// Epoch milliseconds (an Okta Date).
+    Millis,
+}
+
+/// Where one attribute (by its Okta path) lives.
+#[derive(Debug, Clone, Copy)]
+pub struct Column {
+    pub attribute: &'static str,
+    /// The column as SQL names it (qualify it when the statement joins tables).
+    pub sql: &'static str,
+    pub kind: ColumnKind,
+    pub nullable: bool,
+}
+
+/// The columns of one resource's table.
+#[derive(Debug, Clone, Copy)]
+pub struct TableMap {
+    /// The id column, which breaks ties in every order.
+    pub id: &'static str,
+    /// The JSON profile column.
+    pub profile: &'static str,
+    pub columns: &'static [Column],
+}
+
+const fn column(
+    attribute: &'static str,
+    sql: &'static str,
+    kind: ColumnKind,
+    nullable: bool,
+) -> Column {
+    Column {
+        attribute,
+        sql,
+        kind,
+        nullable,
+    }
+}
+
+/// The `users` table of both backends.
+pub const USERS: TableMap = TableMap {
+    id: "id",
+    profile: "profile",
+    columns: &[
+        column("id", "id", ColumnKind::Text, false),
+        column("status", "status", ColumnKind::Text, false),
+        column("type.id", "type_id", ColumnKind::Text, false),
+        column(
+            "profile.login",
+            "login_lower",
+            ColumnKind::Folded(model::users::profile::login_lower),
+            false,
+        ),
+        column("created", "created", ColumnKind::Millis, false),
+        column("activated", "activated", ColumnKind::Millis, true),
+        column("statusChanged", "status_changed", ColumnKind::Millis, true),
+        column("lastUpdated", "last_updated", ColumnKind::Millis, false),
+        column("lastLogin", "last_login", ColumnKind::Millis, true),
+        column(
+            "passwordChanged",
+            "password_changed",
+            ColumnKind::Millis,
+            true,
+        ),
+    ],
+};
+
+/// Why an expression could not be compiled: the model and the table map disagree (a bug,
+/// not a client error).
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum FilterSqlError {
+    #[error("attribute {0} has no column in the table map")]
+    UnmappedAttribute(String),
+    #[error("{0} cannot be compared with this value")]
+    ValueMismatch(String),
+}
+
+/// What differs between SQLite and PostgreSQL. Arguments named `key` are placeholders of a
+/// [`SqlDialect::json_key`] parameter; the element accessors refer to the row alias that
+/// [`SqlDialect::any_element`] introduces.
+pub trait SqlDialect: Send + Sync {
+    /// The parameter value that addresses profile property `name`.
+    fn json_key(&self, name: &str) -> SqlValue;
+
+    /// True when some element of the property satisfies `condition`: the property itself when
+    /// it is a scalar, each item when it is an array, nothing when it is absent or an object.
+    fn any_element(&self, json_column: &str, key: &str, condition: &str) -> String;
+
+    /// The element is a JSON string.
+    fn element_is_string(&self) -> &'static str;
+
+    /// The element's string value (valid when it is a string).
+    fn element_text(&self) -> &'static str;
+
+    /// The element is a number and compares with `value` (an `Int` or a `Float`) by `sql_op`
+    /// (`=`, `>`, …). The dialect binds the value: the SQL text must not depend on which of
+    /// the two it is unless the parameter type follows it, since PostgreSQL fixes parameter
+    /// types when a statement is first prepared and sqlx caches statements by text.
+    fn element_number_compare(&self, sql_op: &str, value: SqlValue, params: &mut Params) -> String;
+
+    /// The element is the boolean `param`.
+    fn element_bool_equals(&self, param: &str) -> String;
+
+    /// The element has a value: neither null nor the empty string.
+    fn element_is_present(&self) -> &'static str;
+
+    /// The property's string value, or '' when it is absent or not a string.
+    fn json_string_or_empty(&self, json_column: &str, key: &str) -> String;
+
+    /// `expr` with ASCII letters lower-cased (and, for ordering, compared bytewise).
+    fn lower(&self, expr: &str) -> String;
+
+    /// `expr` compared and ordered bytewise.
+    fn bytewise(&self, expr: &str) -> String;
+
+    /// `subject` starts with (`sw`), contains (`co`) or ends with (`ew`) `value`. `subject` is
+    /// already folded when `case` is insensitive, and `value` is folded to match. The default
+    /// is `LIKE` with `%`, `_` and `\` escaped.
+    fn substring_match(
+        &self,
+        subject: &str,
+        op: Op,
+        value: &str,
+        case: Case,
+        params: &mut Params,
+    ) -> String {
+        let _ = case;
+        let pattern = params.push(SqlValue::Text(like_pattern(op, value)));
+        format!("{subject} LIKE {pattern} ESCAPE '\\'")
+    }
+}
+
+/// A `LIKE` pattern for `value` under `op`, with `\`, `%` and `_` escaped by `\`.
+pub fn like_pattern(op: Op, value: &str) -> String {
+    let mut escaped = String::with_capacity(value.len() + 2);
+    for c in value.chars() {
+        if matches!(c, '\\' | '%' | '_') {
+            escaped.push('\\');
+        }
+        escaped.push(c);
+    }
+    match op {
+        Op::Sw => format!("{escaped}%"),
+        Op::Ew => format!("%{escaped}"),
+        _ => format!("%{escaped}%"),
+    }
+}
+
+fn sql_operator(op: Op) -> &'static str {
+    match op {
+        Op::Gt => ">",
+        Op::Ge => ">=",
+        Op::Lt => "<",
+        Op::Le => "<=",
+        Op::Ne => "<>",
+        _ => "=",
+    }
+}
+
+fn column_for<'t>(table: &'t TableMap, attribute: &str) -> Result<&'t Column, FilterSqlError> {
+    table
+        .columns
+        .iter()
+        .find(|c| c.attribute == attribute)
+        .ok_or_else(|| FilterSqlError::UnmappedAttribute(attribute.to_owned()))
+}
+
+/// The WHERE condition for `expr`; its values are appended to `params`.
+pub fn compile_filter(
+    dialect: &dyn SqlDialect,
+    table: &TableMap,
+    expr: &Resolved,
+    params: &mut Params,
+) -> Result<String, FilterSqlError> {
+    match expr {
+        Resolved::And(items) => join(dialect, table, items, " AND ", params),
+        Resolved::Or(items) => join(dialect, table, items, " OR ", params),
+        Resolved::Not(inner) => Ok(format!(
+            "(NOT {})",
+            compile_filter(dialect, table, inner, params)?
+        )),
+        Resolved::Present { attribute } => present(dialect, table, attribute, params),
+        Resolved::Compare {
+            attribute,
+            op: Op::Ne,
+            value,
+            case,
+        } => {
+            let equal = compare(dialect, table, attribute, Op::Eq, value, *case, params)?;
+            Ok(format!("(NOT {equal})"))
+        }
+        Resolved::Compare {
+            attribute,
+            op,
+            value,
+            case,
+        } => compare(dialect, table, attribute, *op, value, *case, params),
+    }
+}
+
+fn join(
+    dialect: &dyn SqlDialect,
+    table: &TableMap,
+    items: &[Resolved],
+    joiner: &str,
+    params: &mut Params,
+) -> Result<String, FilterSqlError> {
+    let parts = items
+        .iter()
+        .map(|item| compile_filter(dialect, table, item, params))
+        .collect::<Result<Vec<_>, _>>()?;
+    Ok(format!("({})", parts.join(joiner)))
+}
+
+fn present(
+    dialect: &dyn SqlDialect,
+    table: &TableMap,
+    attribute: &Attribute,
+    params: &mut Params,
+) -> Result<String, FilterSqlError> {
+    match attribute {
+        Attribute::Named(name) => {
+            let column = column_for(table, name)?;
+            let c = column.sql;
+            Ok(match (column.kind, column.nullable) {
+                (ColumnKind::Millis, _) => format!("({c} IS NOT NULL)"),
+                (_, true) => format!("({c} IS NOT NULL AND {c} <> '')"),
+                (_, false) => format!("({c} <> '')"),
+            })
+        }
+        Attribute::Profile(name) => {
+            let key = params.push(dialect.json_key(name));
+            Ok(dialect.any_element(table.profile, &key, dialect.element_is_present()))
+        }
+    }
+}
+
+/// A comparison with `op` other than `ne`.
+fn compare(
+    dialect: &dyn SqlDialect,
+    table: &TableMap,
+    attribute: &Attribute,
+    op: Op,
+    value: &Value,
+    case: Case,
+    params: &mut Params,
+) -> Result<String, FilterSqlError> {
+    let mismatch = || FilterSqlError::ValueMismatch(format!("{attribute:?} {}", op.keyword()));
+    match attribute {
+        Attribute::Named(name) => {
+            let column = column_for(table, name)?;
+            let c = column.sql;
+            let condition = match (column.kind, value) {
+                (ColumnKind::Millis, Value::Date(t)) if !op.is_substring() => {
+                    let p = params.push(SqlValue::Int(t.millis()));
+                    format!("{c} {} {p}", sql_operator(op))
+                }
+                (ColumnKind::Millis, Value::Int(ms)) if !op.is_substring() => {
+                    let p = params.push(SqlValue::Int(*ms));
+                    format!("{c} {} {p}", sql_operator(op))
+                }
+                (ColumnKind::Text, Value::Text(text)) => {
+                    text_condition(dialect, c, op, text, case, params)
+                }
+                (ColumnKind::Folded(fold), Value::Text(text)) => {
+                    text_condition(dialect, c, op, &fold(text), Case::Sensitive, params)
+                }
+                _ => return Err(mismatch()),
+            };
+            Ok(if column.nullable {
+                format!("({c} IS NOT NULL AND {condition})")
+            } else {
+                format!("({condition})")
+            })
+        }
+        Attribute::Profile(name) => {
+            let condition = match value {
+                Value::Text(text) => {
+                    let matches =
+                        text_condition(dialect, dialect.element_text(), op, text, case, params);
+                    format!("{} AND {matches}", dialect.element_is_string())
+                }
+                Value::Int(n) if !op.is_substring() => {
+                    dialect.element_number_compare(sql_operator(op), SqlValue::Int(*n), params)
+                }
+                Value::Float(n) if !op.is_substring() => {
+                    dialect.element_number_compare(sql_operator(op), SqlValue::Float(*n), params)
+                }
+                Value::Bool(b) if op == Op::Eq => {
+                    let p = params.push(SqlValue::Bool(*b));
+                    dialect.element_bool_equals(&p)
+                }
+                _ => return Err(mismatch()),
+            };
+            let key = params.push(dialect.json_key(name));
+            Ok(dialect.any_element(table.profile, &key, &condition))
+        }
+    }
+}
+
+/// `subject op value` for text, honouring `case`.
+fn text_condition(
+    dialect: &dyn SqlDialect,
+    subject: &str,
+    op: Op,
+    value: &str,
+    case: Case,
+    params: &mut Params,
+) -> String {
+    let (subject, value) = match case {
+        Case::Sensitive => (subject.to_owned(), value.to_owned()),
+        Case::Insensitive => (dialect.lower(subject), value.to_ascii_lowercase()),
+    };
+    if op.is_substring() {
+        return dialect.substring_match(&subject, op, &value, case, params);
+    }
+    let p = params.push(SqlValue::Text(value));
+    if op.is_ordering() {
+        format!("{} {} {p}", dialect.bytewise(&subject), sql_operator(op))
+    } else {
+        format!("{subject} {} {p}", sql_operator(op))
+    }
+}
+
+/// The type of a sort key, as the cursor carries it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum KeyKind {
+    /// A JSON string in the cursor; bound as text.
+    Text,
+    /// A JSON integer in the cursor (epoch milliseconds); bound as an integer.
+    Int,
+}
+
+/// A compiled order: `ORDER BY key, id` (one direction) and its keyset predicate.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct SortSql {
+    /// None when ordering by id alone.
+    key: Option<(String, KeyKind)>,
+    id: String,
+    descending: bool,
+}
+
+impl SortSql {
+    /// Order by id alone (lists without `sortBy`, or pages of a `filter`).
+    pub fn by_id(dialect: &dyn SqlDialect, table: &TableMap, order: SortOrder) -> Self {
+        Self {
+            key: None,
+            id: dialect.bytewise(table.id),
+            descending: order == SortOrder::Descending,
+        }
+    }
+
+    /// The sort key expression (to SELECT it, e.g. to check a cursor), if any.
+    pub fn key_sql(&self) -> Option<&str> {
+        self.key.as_ref().map(|(sql, _)| sql.as_str())
+    }
+
+    pub fn key_kind(&self) -> Option<KeyKind> {
+        self.key.as_ref().map(|(_, kind)| *kind)
+    }
+
+    /// The ORDER BY list, without the keywords.
+    pub fn order_by(&self) -> String {
+        let direction = if self.descending { "DESC" } else { "ASC" };
+        match &self.key {
+            Some((key, _)) => format!("{key} {direction}, {} {direction}", self.id),
+            None => format!("{} {direction}", self.id),
+        }
+    }
+
+    /// The condition "after the row with sort value `key` and id `id`". None when `key` does
+    /// not have this order's type (a cursor from another query: the caller answers E0000029).
+    pub fn after(&self, key: &Json, id: &str, params: &mut Params) -> Option<String> {
+        let operator = if self.descending { "<" } else { ">" };
+        match &self.key {
+            None => {
+                let id_param = params.push(SqlValue::Text(id.to_owned()));
+                Some(format!("({} {operator} {id_param})", self.id))
+            }
+            Some((sql, kind)) => {
+                let value = match kind {
+                    KeyKind::Text => SqlValue::Text(key.as_str()?.to_owned()),
+                    KeyKind::Int => SqlValue::Int(key.as_i64()?),
+                };
+                let key_param = params.push(value);
+                let id_param = params.push(SqlValue::Text(id.to_owned()));
+                Some(format!(
+                    "(({sql}, {}) {operator} ({key_param}, {id_param}))",
+                    self.id
+                ))
+            }
+        }
+    }
+}
+
+/// Compiles a resolved `sortBy`/`sortOrder`; the profile key (if any) is appended to `params`.
+pub fn compile_sort(
+    dialect: &dyn SqlDialect,
+    table: &TableMap,
+    sort: &Sort,
+    params: &mut Params,
+) -> Result<SortSql, FilterSqlError> {
+    let key = match &sort.attribute {
+        Attribute::Named(name) => {
+            let column = column_for(table, name)?;
+            let c = column.sql;
+            match (column.kind, column.nullable) {
+                (ColumnKind::Millis, false) => (c.to_owned(), KeyKind::Int),
+                (ColumnKind::Millis, true) => (format!("COALESCE({c}, -1)"), KeyKind::Int),
+                (ColumnKind::Text, false) => (dialect.lower(c), KeyKind::Text),
+                (ColumnKind::Text, true) => {
+                    (dialect.lower(&format!("COALESCE({c}, '')")), KeyKind::Text)
+                }
+                (ColumnKind::Folded(_), false) => (dialect.bytewise(c), KeyKind::Text),
+                (ColumnKind::Folded(_), true) => (
+                    dialect.bytewise(&format!("COALESCE({c}, '')")),
+                    KeyKind::Text,
+                ),
+            }
+        }
+        Attribute::Profile(name) => {
+            let key = params.push(dialect.json_key(name));
+            let text = dialect.json_string_or_empty(table.profile, &key);
+            (dialect.lower(&text), KeyKind::Text)
+        }
+    };
+    Ok(SortSql {
+        key: Some(key),
+        id: dialect.bytewise(table.id),
+        descending: sort.order == SortOrder::Descending,
+    })
+}
+
+/// The sort value of `user` under `sort`, exactly as the SQL key computes it, for the `after`
+/// cursor of the page that ends with this user.
+pub fn user_sort_key(sort: &Sort, user: &UserRecord) -> Json {
+    let millis = |v: Option<i64>| Json::from(v.unwrap_or(-1));
+    match &sort.attribute {
+        Attribute::Named("id") => Json::from(user.id.to_ascii_lowercase()),
+        Attribute::Named("status") => Json::from(user.status.to_ascii_lowercase()),
+        Attribute::Named("type.id") => Json::from(user.type_id.to_ascii_lowercase()),
+        Attribute::Named("profile.login") => Json::from(user.login_lower()),
+        Attribute::Named("created") => Json::from(user.created),
+        Attribute::Named("lastUpdated") => Json::from(user.last_updated),
+        Attribute::Named("activated") => millis(user.activated),
+        Attribute::Named("statusChanged") => millis(user.status_changed),
+        Attribute::Named("lastLogin") => millis(user.last_login),
+        Attribute::Named("passwordChanged") => millis(user.password_changed),
+        Attribute::Named(_) => Json::Null,
+        Attribute::Profile(name) => Json::from(
+            user.profile
+                .get(name)
+                .and_then(Json::as_str)
+                .unwrap_or_default()
+                .to_ascii_lowercase(),
+        ),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use model::expr::users;
+
+    /// A dialect that makes the generic structure easy to read in assertions.
+    struct Plain;
+
+    impl SqlDialect for Plain {
+        fn json_key(&self, name: &str) -> SqlValue {
+            SqlValue::Text(name.to_owned())
+        }
+        fn any_element(&self, json_column: &str, key: &str, condition: &str) -> String {
+            format!("ANY({json_column}[{key}]: {condition})")
+        }
+        fn element_is_string(&self) -> &'static str {
+            "is_str(e)"
+        }
+        fn element_text(&self) -> &'static str {
+            "e"
+        }
+        fn element_number_compare(
+            &self,
+            sql_op: &str,
+            value: SqlValue,
+            params: &mut Params,
+        ) -> String {
+            let param = params.push(value);
+            format!("is_num(e) AND e {sql_op} {param}")
+        }
+        fn element_bool_equals(&self, param: &str) -> String {
+            format!("e IS {param}")
+        }
+        fn element_is_present(&self) -> &'static str {
+            "has(e)"
+        }
+        fn json_string_or_empty(&self, json_column: &str, key: &str) -> String {
+            format!("str({json_column}[{key}])")
+        }
+        fn lower(&self, expr: &str) -> String {
+            format!("lower({expr})")
+        }
+        fn bytewise(&self, expr: &str) -> String {
+            format!("bytes({expr})")
+        }
+    }
+
+    fn text(s: &str) -> SqlValue {
+        SqlValue::Text(s.to_owned())
+    }
+
+    fn filter(input: &str) -> (String, Vec<SqlValue>) {
+        let mut params = Params::default();
+        let sql = compile_filter(
+            &Plain,
+            &USERS,
+            &users::parse_filter(input).unwrap(),
+            &mut params,
+        )
+        .unwrap();
+        (sql, params.into_values())
+    }
+
+    fn search(input: &str) -> (String, Vec<SqlValue>) {
+        let mut params = Params::default();
+        let sql = compile_filter(
+            &Plain,
+            &USERS,
+            &users::parse_search(input).unwrap(),
+            &mut params,
+        )
+        .unwrap();
+        (sql, params.into_values())
+    }
+
+    #[test]
+    fn params_number_from_the_start_index() {
+        let mut params = Params::starting_at(3);
+        assert_eq!(params.push(SqlValue::Int(1)), "$3");
+        assert_eq!(params.push(SqlValue::Bool(true)), "$4");
+        assert_eq!(params.next_index(), 5);
+        assert_eq!(params.values(), &[SqlValue::Int(1), SqlValue::Bool(true)]);
+        assert_eq!(Params::starting_at(0).next_index(), 1);
+        assert_eq!(Params::default().next_index(), 1);
+    }
+
+    #[test]
+    fn like_patterns_escape_wildcards() {
+        assert_eq!(like_pattern(Op::Sw, "a%b_c\\d"), "a\\%b\\_c\\\\d%");
+        assert_eq!(like_pattern(Op::Co, "x"), "%x%");
+        assert_eq!(like_pattern(Op::Ew, "x"), "%x");
+    }
+
+    #[test]
+    fn filter_on_columns() {
+        assert_eq!(
+            filter(r#"status eq "ACTIVE" or status eq "STAGED""#),
+            (
+                "((status = $1) OR (status = $2))".to_owned(),
+                vec![text("ACTIVE"), text("STAGED")]
+            )
+        );
+        assert_eq!(
+            filter(r#"lastUpdated gt "1970-01-01T00:00:01.000Z" and id eq "00u1""#),
+            (
+                "((last_updated > $1) AND (id = $2))".to_owned(),
+                vec![SqlValue::Int(1000), text("00u1")]
+            )
+        );
+        // The login is compared through its folded column, folded as the store folds it.
+        assert_eq!(
+            filter(r#"profile.login eq "Ärna@Example.com""#),
+            (
+                "(login_lower = $1)".to_owned(),
+                vec![text("arna@example.com")]
+            )
+        );
+        assert_eq!(
+            filter(r#"profile.email eq "A@x.io""#),
+            (
+                "ANY(profile[$2]: is_str(e) AND e = $1)".to_owned(),
+                vec![text("A@x.io"), text("email")]
+            )
+        );
+    }
+
+    #[test]
+    fn search_on_columns() {
+        assert_eq!(
+            search(r#"status lt "STAGED""#),
+            (
+                "(bytes(lower(status)) < $1)".to_owned(),
+                vec![text("staged")]
+            )
+        );
+        // Nullable columns never yield NULL, so `not` includes users without the date.
+        assert_eq!(
+            search(r#"not activated le "1970-01-01T00:00:00.000Z""#),
+            (
+                "(NOT (activated IS NOT NULL AND activated <= $1))".to_owned(),
+                vec![SqlValue::Int(0)]
+            )
+        );
+        assert_eq!(
+            search("activated pr and type.id pr"),
+            (
+                "((activated IS NOT NULL) AND (type_id <> ''))".to_owned(),
+                vec![]
+            )
+        );
+        assert_eq!(
+            search(r#"id sw "00u""#),
+            ("(id LIKE $1 ESCAPE '\\')".to_owned(), vec![text("00u%")])
+        );
+        assert_eq!(
+            search(r#"profile.login co "O_K""#),
+            (
+                "(login_lower LIKE $1 ESCAPE '\\')".to_owned(),
+                vec![text("%o\\_k%")]
+            )
+        );
+    }
+
+    #[test]
+    fn search_on_profile() {
+        assert_eq!(
+            search(r#"profile.department sw "Eng%""#),
+            (
+                "ANY(profile[$2]: is_str(e) AND lower(e) LIKE $1 ESCAPE '\\')".to_owned(),
+                vec![text("eng\\%%"), text("department")]
+            )
+        );
+        assert_eq!(
+            search("profile.age ge 30"),
+            (
+                "ANY(profile[$2]: is_num(e) AND e >= $1)".to_owned(),
+                vec![SqlValue::Int(30), text("age")]
+            )
+        );
+        assert_eq!(
+            search("profile.score lt 8.5"),
+            (
+                "ANY(profile[$2]: is_num(e) AND e < $1)".to_owned(),
+                vec![SqlValue::Float(8.5), text("score")]
+            )
+        );
+        assert_eq!(
+            search("profile.admin eq true"),
+            (
+                "ANY(profile[$2]: e IS $1)".to_owned(),
+                vec![SqlValue::Bool(true), text("admin")]
+            )
+        );
+        assert_eq!(
+            search("profile.tags pr"),
+            ("ANY(profile[$1]: has(e))".to_owned(), vec![text("tags")])
+        );
+        assert_eq!(
+            search(r#"profile.a gt "M""#),
+            (
+                "ANY(profile[$2]: is_str(e) AND bytes(lower(e)) > $1)".to_owned(),
+                vec![text("m"), text("a")]
+            )
+        );
+    }
+
+    #[test]
+    fn q_compiles_to_prefixes_without_deprovisioned() {
+        let mut params = Params::starting_at(1);
+        let sql = compile_filter(&Plain, &USERS, &users::find("Jo"), &mut params).unwrap();
+        assert_eq!(
+            sql,
+            "((ANY(profile[$2]: is_str(e) AND lower(e) LIKE $1 ESCAPE '\\') \
+             OR ANY(profile[$4]: is_str(e) AND lower(e) LIKE $3 ESCAPE '\\') \
+             OR ANY(profile[$6]: is_str(e) AND lower(e) LIKE $5 ESCAPE '\\')) \
+             AND (NOT (status = $7)))"
+        );
+        assert_eq!(params.values()[6], text("DEPROVISIONED"));
+    }
+
+    #[test]
+    fn ne_is_the_negation_of_eq() {
+        let expr = Resolved::Compare {
+            attribute: Attribute::Named("activated"),
+            op: Op::Ne,
+            value: Value::Int(5),
+            case: Case::Sensitive,
+        };
+        let mut params = Params::default();
+        assert_eq!(
+            compile_filter(&Plain, &USERS, &expr, &mut params).unwrap(),
+            "(NOT (activated IS NOT NULL AND activated = $1))"
+        );
+    }
+
+    #[test]
+    fn mismatches_are_errors() {
+        let unmapped = Resolved::Present {
+            attribute: Attribute::Named("nickname"),
+        };
+        assert_eq!(
+            compile_filter(&Plain, &USERS, &unmapped, &mut Params::default()),
+            Err(FilterSqlError::UnmappedAttribute("nickname".to_owned()))
+        );
+        let wrong_type = Resolved::Compare {
+            attribute: Attribute::Named("created"),
+            op: Op::Sw,
+            value: Value::Text("2013".to_owned()),
+            case: Case::Sensitive,
+        };
+        assert!(matches!(
+            compile_filter(&Plain, &USERS, &wrong_type, &mut Params::default()),
+            Err(FilterSqlError::ValueMismatch(_))
+        ));
+        let bool_order = Resolved::Compare {
+            attribute: Attribute::Profile("x".to_owned()),
+            op: Op::Gt,
+            value: Value::Bool(true),
+            case: Case::Sensitive,
+        };
+        assert!(matches!(
+            compile_filter(&Plain, &USERS, &bool_order, &mut Params::default()),
+            Err(FilterSqlError::ValueMismatch(_))
+        ));
+    }
+
+    #[test]
+    fn sorts_and_keysets() {
+        let mut params = Params::starting_at(4);
+        let sort = compile_sort(
+            &Plain,
+            &USERS,
+            &users::parse_sort("profile.lastName", Some("desc")).unwrap(),
+            &mut params,
+        )
+        .unwrap();
+        assert_eq!(sort.key_sql(), Some("lower(str(profile[$4]))"));
+        assert_eq!(sort.key_kind(), Some(KeyKind::Text));
+        assert_eq!(
+            sort.order_by(),
+            "lower(str(profile[$4])) DESC, bytes(id) DESC"
+        );
+        assert_eq!(
+            sort.after(&Json::from("smith"), "00u9", &mut params),
+            Some("((lower(str(profile[$4])), bytes(id)) < ($5, $6))".to_owned())
+        );
+        assert_eq!(sort.after(&Json::from(12), "00u9", &mut params), None);
+        assert_eq!(
+            params.into_values(),
+            vec![text("lastName"), text("smith"), text("00u9")]
+        );
+
+        let mut params = Params::default();
+        let sort = compile_sort(
+            &Plain,
+            &USERS,
+            &users::parse_sort("activated", None).unwrap(),
+            &mut params,
+        )
+        .unwrap();
+        assert_eq!(
+            sort.order_by(),
+            "COALESCE(activated, -1) ASC, bytes(id) ASC"
+        );
+        assert_eq!(
+            sort.after(&Json::from(7), "00u9", &mut params),
+            Some("((COALESCE(activated, -1), bytes(id)) > ($1, $2))".to_owned())
+        );
+        assert_eq!(sort.after(&Json::from("7"), "00u9", &mut params), None);
+
+        let sort = compile_sort(
+            &Plain,
+            &USERS,
+            &users::parse_sort("status", None).unwrap(),
+            &mut Params::default(),
+        )
+        .unwrap();
+        assert_eq!(sort.order_by(), "lower(status) ASC, bytes(id) ASC");
+
+        let by_id = SortSql::by_id(&Plain, &USERS, SortOrder::Ascending);
+        assert_eq!(by_id.key_sql(), None);
+        assert_eq!(by_id.order_by(), "bytes(id) ASC");
+        let mut params = Params::default();
+        assert_eq!(
+            by_id.after(&Json::Null, "00u9", &mut params),
+            Some("(bytes(id) > $1)".to_owned())
+        );
+    }
+}
+
+/// Seeded users and expressions with their expected results, run for real by each dialect's
+/// tests against its database.
+#[cfg(test)]
+pub(crate) mod fixtures {
+    use super::*;
+    use model::expr::users;
+    use model::time::Timestamp;
+    use serde_json::json;
+
+    /// The columns the compiled SQL reads, in the order [`seed_rows`] binds them.
+    pub const INSERT: &str = "INSERT INTO users (id, status, created, activated, status_changed, \
+        last_login, last_updated, password_changed, type_id, login_lower, profile) \
+        VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11)";
+
+    fn at(iso: &str) -> i64 {
+        Timestamp::parse_iso(iso).unwrap().millis()
+    }
+
+    fn user(
+        id: &str,
+        status: &str,
+        created: &str,
+        activated: Option<&str>,
+        last_updated: &str,
+        type_id: &str,
+        profile: Json,
+    ) -> UserRecord {
+        let Json::Object(profile) = profile else {
+            panic!("profiles are objects")
+        };
+        UserRecord {
+            id: id.to_owned(),
+            status: status.to_owned(),
+            transitioning_to_status: None,
+            created: at(created),
+            activated: activated.map(at),
+            status_changed: activated.map(at),
+            last_login: None,
+            last_updated: at(last_updated),
+            password_changed: None,
+            type_id: type_id.to_owned(),
+            profile,
+            password_hash: None,
+            recovery_question: None,
+            recovery_answer_hash: None,
+            provider_type: "OKTA".to_owned(),
+            provider_name: "OKTA".to_owned(),
+            secrets: Default::default(),
+            version: 0,
+        }
+    }
+
+    const DEFAULT_TYPE: &str = "otyDefault";
+
+    /// Ten users. Ids are chosen so bytewise order (`0` < `B` < `a`) differs from a
+    /// case-insensitive or locale order.
+    pub fn seed_rows() -> Vec<UserRecord> {
+        vec![
+            user(
+                "00u01",
+                "ACTIVE",
+                "2013-01-01T00:00:00.000Z",
+                Some("2013-01-02T00:00:00.000Z"),
+                "2013-06-01T00:00:00.000Z",
+                DEFAULT_TYPE,
+                json!({"login": "Isaac.Brock@example.com", "email": "isaac.brock@example.com",
+                       "firstName": "Isaac", "lastName": "Brock", "department": "Engineering",
+                       "age": 42, "score": 8.5, "admin": true, "tags": ["blue", "Green"],
+                       "nums": [5, 8]}),
+            ),
+            user(
+                "00u02",
+                "STAGED",
+                "2013-02-01T00:00:00.000Z",
+                None,
+                "2013-07-01T00:00:00.000Z",
+                DEFAULT_TYPE,
+                json!({"login": "eric.judy@example.com", "email": "eric.judy@example.com",
+                       "firstName": "Eric", "lastName": "Judy", "department": "engineering",
+                       "age": 30, "admin": false, "tags": ["red"]}),
+            ),
+            user(
+                "00u03",
+                "PROVISIONED",
+                "2013-03-01T00:00:00.000Z",
+                None,
+                "2013-08-01T00:00:00.000Z",
+                DEFAULT_TYPE,
+                json!({"login": "ann@smith.org", "email": "ann@smith.org", "firstName": "Ann",
+                       "lastName": "Smith", "department": "Sales", "age": 7, "tags": []}),
+            ),
+            user(
+                "00u04",
+                "LOCKED_OUT",
+                "2014-01-01T00:00:00.000Z",
+                Some("2014-01-02T00:00:00.000Z"),
+                "2014-02-01T00:00:00.000Z",
+                DEFAULT_TYPE,
+                json!({"login": "bob@x.io", "email": "bob@x.io", "firstName": "Bob",
+                       "lastName": "smithers", "department": "Eng%Ops", "nums": [10]}),
+            ),
+            user(
+                "00u05",
+                "SUSPENDED",
+                "2014-02-01T00:00:00.000Z",
+                Some("2014-02-02T00:00:00.000Z"),
+                "2014-03-01T00:00:00.000Z",
+                DEFAULT_TYPE,
+                json!({"login": "carla@x.io", "email": "carla@x.io", "firstName": "Carla",
+                       "lastName": "O\"Brien", "department": "Eng_Ops",
+                       "mobilePhone": "555-1234", "secondEmail": "carla@home.io"}),
+            ),
+            user(
+                "00u06",
+                "DEPROVISIONED",
+                "2014-03-01T00:00:00.000Z",
+                Some("2014-03-02T00:00:00.000Z"),
+                "2014-04-01T00:00:00.000Z",
+                DEFAULT_TYPE,
+                json!({"login": "dave@x.io", "email": "dave@x.io", "firstName": "Dave",
+                       "lastName": "Zed", "secondEmail": "", "age": "42"}),
+            ),
+            user(
+                "00u07",
+                "RECOVERY",
+                "2014-04-01T00:00:00.000Z",
+                Some("2014-04-02T00:00:00.000Z"),
+                "2014-05-01T00:00:00.000Z",
+                DEFAULT_TYPE,
+                json!({"login": "elodie@x.io", "email": "elodie@x.io", "firstName": "élodie",
+                       "lastName": "Ünal"}),
+            ),
+            user(
+                "00u08",
+                "PASSWORD_EXPIRED",
+                "2014-05-01T00:00:00.000Z",
+                Some("2014-05-02T00:00:00.000Z"),
+                "2014-06-01T00:00:00.000Z",
+                DEFAULT_TYPE,
+                json!({"login": "fay@x.io", "email": "fay@x.io", "firstName": "Fay",
+                       "lastName": "Smith", "department": null}),
+            ),
+            user(
+                "00uB9",
+                "ACTIVE",
+                "2014-06-01T00:00:00.000Z",
+                Some("2014-06-02T00:00:00.000Z"),
+                "2014-07-01T00:00:00.000Z",
+                "otyContractor",
+                json!({"login": "gus@example.com", "email": "GUS@EXAMPLE.COM",
+                       "firstName": "Gus", "lastName": "Brock", "score": 10}),
+            ),
+            user(
+                "00ua0",
+                "ACTIVE",
+                "2014-07-01T00:00:00.000Z",
+                Some("2014-07-02T00:00:00.000Z"),
+                "2014-08-01T00:00:00.000Z",
+                DEFAULT_TYPE,
+                json!({"login": "isaac@newton.org", "email": "isaac@newton.org",
+                       "firstName": "isaac", "lastName": "Newton", "tags": ["green", "blue"]}),
+            ),
+        ]
+    }
+
+    /// The insert parameters of one seeded user; None is SQL NULL.
+    pub fn insert_values(user: &UserRecord) -> Vec<Option<SqlValue>> {
+        let millis = |v: Option<i64>| v.map(SqlValue::Int);
+        vec![
+            Some(SqlValue::Text(user.id.clone())),
+            Some(SqlValue::Text(user.status.clone())),
+            Some(SqlValue::Int(user.created)),
+            millis(user.activated),
+            millis(user.status_changed),
+            millis(user.last_login),
+            Some(SqlValue::Int(user.last_updated)),
+            millis(user.password_changed),
+            Some(SqlValue::Text(user.type_id.clone())),
+            Some(SqlValue::Text(user.login_lower())),
+            Some(SqlValue::Text(
+                Json::Object(user.profile.clone()).to_string(),
+            )),
+        ]
+    }
+
+    /// Which parameter an expression came from.
+    #[derive(Debug, Clone, Copy)]
+    pub enum Mode {
+        Filter,
+        Search,
+        Q,
+    }
+
+    /// One expression, an optional `sortBy`/`sortOrder`, and the ids it must return in order
+    /// (id order when unsorted).
+    pub struct Case {
+        pub mode: Mode,
+        pub input: &'static str,
+        pub sort: Option<(&'static str, Option<&'static str>)>,
+        pub expected: &'static [&'static str],
+    }
+
+    const fn case(mode: Mode, input: &'static str, expected: &'static [&'static str]) -> Case {
+        Case {
+            mode,
+            input,
+            sort: None,
+            expected,
+        }
+    }
+
+    const fn sorted(
+        input: &'static str,
+        sort_by: &'static str,
+        sort_order: Option<&'static str>,
+        expected: &'static [&'static str],
+    ) -> Case {
+        Case {
+            mode: Mode::Search,
+            input,
+            sort: Some((sort_by, sort_order)),
+            expected,
+        }
+    }
+
+    use Mode::{Filter, Search, Q};
+
+    pub const CASES: &[Case] = &[
+        // filter=
+        case(
+            Filter,
+            r#"status eq "ACTIVE""#,
+            &["00u01", "00uB9", "00ua0"],
+        ),
+        case(
+            Filter,
+            r#"status eq "ACTIVE" or status eq "STAGED""#,
+            &["00u01", "00u02", "00uB9", "00ua0"],
+        ),
+        case(
+            Filter,
+            r#"lastUpdated gt "2013-06-01T00:00:00.000Z" and lastUpdated lt "2014-01-01T00:00:00.000Z""#,
+            &["00u02", "00u03"],
+        ),
+        case(
+            Filter,
+            r#"lastUpdated eq "2013-06-01T02:00:00.000+02:00""#,
+            &["00u01"],
+        ),
+        case(
+            Filter,
+            r#"lastUpdated ge "2014-07-01T00:00:00.000Z" or id eq "00u02""#,
+            &["00u02", "00uB9", "00ua0"],
+        ),
+        case(
+            Filter,
+            r#"profile.login eq "ISAAC.BROCK@example.COM""#,
+            &["00u01"],
+        ),
+        // Logins fold case and Latin diacritics (users.md, "Okta login").
+        case(Filter, r#"profile.login eq "ÉLODIE@x.io""#, &["00u07"]),
+        case(Filter, r#"profile.firstName eq "isaac""#, &["00ua0"]),
+        case(Filter, r#"profile.email eq "gus@example.com""#, &[]),
+        case(Filter, r#"profile.email eq "GUS@EXAMPLE.COM""#, &["00uB9"]),
+        case(Filter, r#"type.id eq "otyContractor""#, &["00uB9"]),
+        case(Filter, r#"profile.lastName eq "O\"Brien""#, &["00u05"]),
+        case(
+            Filter,
+            r#"(status eq "ACTIVE" or status eq "SUSPENDED") and lastUpdated lt "2014-07-15T00:00:00.000Z""#,
+            &["00u01", "00u05", "00uB9"],
+        ),
+        // search=
+        case(
+            Search,
+            r#"profile.department eq "ENGINEERING""#,
+            &["00u01", "00u02"],
+        ),
+        case(Search, r#"profile.department sw "eng%""#, &["00u04"]),
+        case(Search, r#"profile.department sw "Eng_""#, &["00u05"]),
+        case(
+            Search,
+            r#"profile.department sw "eng""#,
+            &["00u01", "00u02", "00u04", "00u05"],
+        ),
+        case(Search, r#"profile.tags eq "green""#, &["00u01", "00ua0"]),
+        case(
+            Search,
+            r#"profile.tags eq "GREEN" and profile.tags eq "blue""#,
+            &["00u01", "00ua0"],
+        ),
+        case(Search, "profile.nums gt 7", &["00u01", "00u04"]),
+        case(Search, "profile.nums eq 5", &["00u01"]),
+        // Same SQL text as the line above with a decimal literal: a PostgreSQL statement
+        // cached with an int8 parameter must not receive float8 bytes.
+        case(Search, "profile.nums eq 5.0", &["00u01"]),
+        case(Search, "profile.nums eq 8", &["00u01"]),
+        case(
+            Search,
+            "profile.nums lt 6 or profile.nums gt 9",
+            &["00u01", "00u04"],
+        ),
+        case(Search, "profile.age ge 30", &["00u01", "00u02"]),
+        case(Search, "profile.age eq 42.0", &["00u01"]),
+        case(Search, r#"profile.age eq "42""#, &["00u06"]),
+        case(Search, "profile.score gt 8.75", &["00uB9"]),
+        case(Search, "profile.score le 8.5", &["00u01"]),
+        case(Search, "profile.admin eq true", &["00u01"]),
+        case(Search, "profile.admin eq false", &["00u02"]),
+        case(Search, "profile.secondEmail pr", &["00u05"]),
+        case(Search, "profile.tags pr", &["00u01", "00u02", "00ua0"]),
+        case(
+            Search,
+            "profile.department pr",
+            &["00u01", "00u02", "00u03", "00u04", "00u05"],
+        ),
+        case(
+            Search,
+            "not profile.department pr",
+            &["00u06", "00u07", "00u08", "00uB9", "00ua0"],
+        ),
+        case(Search, "profile.missing pr", &[]),
+        case(
+            Search,
+            r#"not (status eq "ACTIVE")"#,
+            &[
+                "00u02", "00u03", "00u04", "00u05", "00u06", "00u07", "00u08",
+            ],
+        ),
+        case(
+            Search,
+            r#"not activated gt "2014-01-01T00:00:00.000Z""#,
+            &["00u01", "00u02", "00u03"],
+        ),
+        case(
+            Search,
+            r#"status lt "STAGED" or status gt "STAGED""#,
+            &[
+                "00u01", "00u03", "00u04", "00u05", "00u06", "00u07", "00u08", "00uB9", "00ua0",
+            ],
+        ),
+        case(
+            Search,
+            r#"status ge "recovery""#,
+            &["00u02", "00u05", "00u07"],
+        ),
+        case(
+            Search,
+            r#"profile.lastName co "MIT""#,
+            &["00u03", "00u04", "00u08"],
+        ),
+        case(Search, r#"profile.lastName eq "o\"brien""#, &["00u05"]),
+        case(
+            Search,
+            r#"created lt "2014-01-01T00:00:00.000Z" and (status eq "active" or profile.department eq "sales")"#,
+            &["00u01", "00u03"],
+        ),
+        case(
+            Search,
+            r#"status eq "active" and not profile.department sw "eng""#,
+            &["00uB9", "00ua0"],
+        ),
+        case(Search, r#"profile.login sw "isaac""#, &["00u01", "00ua0"]),
+        case(
+            Search,
+            r#"profile.login co "@X.IO""#,
+            &["00u04", "00u05", "00u06", "00u07", "00u08"],
+        ),
+        case(
+            Search,
+            r#"profile.email co "example""#,
+            &["00u01", "00u02", "00uB9"],
+        ),
+        case(
+            Search,
+            "activated pr",
+            &[
+                "00u01", "00u04", "00u05", "00u06", "00u07", "00u08", "00uB9", "00ua0",
+            ],
+        ),
+        case(Search, r#"id sw "00uB""#, &["00uB9"]),
+        case(Search, r#"id sw "00ub""#, &[]),
+        case(Search, r#"type.id eq "otycontractor""#, &[]),
+        case(Search, r#"profile.firstName sw "él""#, &["00u07"]),
+        // Only ASCII letters fold, on both backends.
+        case(Search, r#"profile.firstName sw "ÉL""#, &[]),
+        // q=
+        case(Q, "isa", &["00u01", "00ua0"]),
+        case(Q, "SMI", &["00u03", "00u04", "00u08"]),
+        case(Q, "eric.j", &["00u02"]),
+        case(Q, "dave", &[]),
+        case(Q, "%", &[]),
+        // sortBy / sortOrder
+        sorted(
+            "created pr",
+            "profile.lastName",
+            None,
+            &[
+                "00u01", "00uB9", "00u02", "00ua0", "00u05", "00u03", "00u08", "00u04", "00u06",
+                "00u07",
+            ],
+        ),
+        sorted(
+            "created pr",
+            "profile.lastName",
+            Some("desc"),
+            &[
+                "00u07", "00u06", "00u04", "00u08", "00u03", "00u05", "00ua0", "00u02", "00uB9",
+                "00u01",
+            ],
+        ),
+        sorted(
+            "created pr",
+            "activated",
+            Some("asc"),
+            &[
+                "00u02", "00u03", "00u01", "00u04", "00u05", "00u06", "00u07", "00u08", "00uB9",
+                "00ua0",
+            ],
+        ),
+        sorted(
+            r#"status eq "ACTIVE""#,
+            "lastUpdated",
+            Some("DESC"),
+            &["00ua0", "00uB9", "00u01"],
+        ),
+        sorted(
+            "created pr",
+            "profile.department",
+            None,
+            &[
+                "00u06", "00u07", "00u08", "00uB9", "00ua0", "00u04", "00u05", "00u01", "00u02",
+                "00u03",
+            ],
+        ),
+        sorted(
+            "created pr",
+            "id",
+            Some("desc"),
+            &[
+                "00uB9", "00ua0", "00u08", "00u07", "00u06", "00u05", "00u04", "00u03", "00u02",
+                "00u01",
+            ],
+        ),
+        sorted(
+            "created pr",
+            "profile.login",
+            None,
+            &[
+                "00u03", "00u04", "00u05", "00u06", "00u07", "00u02", "00u08", "00uB9", "00u01",
+                "00ua0",
+            ],
+        ),
+        sorted(
+            "created pr",
+            "status",
+            None,
+            &[
+                "00u01", "00uB9", "00ua0", "00u06", "00u04", "00u08", "00u03", "00u07", "00u02",
+                "00u05",
+            ],
+        ),
+        sorted(
+            r#"profile.department sw "eng""#,
+            "profile.department",
+            Some("desc"),
+            &["00u02", "00u01", "00u05", "00u04"],
+        ),
+    ];
+
+    /// The case's WHERE condition and order, with parameters numbered from 1.
+    pub fn compile_case(dialect: &dyn SqlDialect, case: &Case) -> (String, SortSql, Params) {
+        let expr = match case.mode {
+            Mode::Filter => users::parse_filter(case.input).unwrap(),
+            Mode::Search => users::parse_search(case.input).unwrap(),
+            Mode::Q => users::find(case.input),
+        };
+        let mut params = Params::default();
+        let condition = compile_filter(dialect, &USERS, &expr, &mut params).unwrap();
+        let sort = match case.sort {
+            Some((by, order)) => {
+                let sort = users::parse_sort(by, order).unwrap();
+                compile_sort(dialect, &USERS, &sort, &mut params).unwrap()
+            }
+            None => SortSql::by_id(dialect, &USERS, SortOrder::Ascending),
+        };
+        (condition, sort, params)
+    }
+
+    /// The `after` cursor key for a page ending with the user `id`.
+    pub fn cursor_key(case: &Case, id: &str) -> Json {
+        match case.sort {
+            Some((by, order)) => {
+                let sort = users::parse_sort(by, order).unwrap();
+                let user = seed_rows().into_iter().find(|u| u.id == id).unwrap();
+                user_sort_key(&sort, &user)
+            }
+            None => Json::Null,
+        }
+    }
+
+    /// Runs statements for [`check_all`] on one database.
+    pub trait Fetch {
+        /// The `id` column of each row.
+        async fn ids(&mut self, sql: &str, params: Vec<SqlValue>) -> Vec<String>;
+        /// The `id` and `k` columns of each row, `k` read as `kind`.
+        async fn keys(
+            &mut self,
+            sql: &str,
+            params: Vec<SqlValue>,
+            kind: KeyKind,
+        ) -> Vec<(String, Json)>;
+    }
+
+    /// Every case: the full result in order, the same rows again page by page through the
+    /// keyset predicate, and each row's SQL sort key equal to [`user_sort_key`].
+    pub async fn check_all(dialect: &dyn SqlDialect, db: &mut impl Fetch) {
+        for case in CASES {
+            let (condition, sort, params) = compile_case(dialect, case);
+            let order = sort.order_by();
+            let all = db
+                .ids(
+                    &format!("SELECT id FROM users WHERE {condition} ORDER BY {order}"),
+                    params.values().to_vec(),
+                )
+                .await;
+            assert_eq!(all, case.expected, "{:?} {}", case.mode, case.input);
+
+            let mut paged: Vec<String> = Vec::new();
+            for _ in 0..=case.expected.len() {
+                let mut page_params = params.clone();
+                let after = match paged.last() {
+                    Some(id) => sort
+                        .after(&cursor_key(case, id), id, &mut page_params)
+                        .unwrap(),
+                    None => "1 = 1".to_owned(),
+                };
+                let limit = page_params.push(SqlValue::Int(2));
+                let sql = format!(
+                    "SELECT id FROM users WHERE {condition} AND {after} ORDER BY {order} \
+                     LIMIT {limit}"
+                );
+                let page = db.ids(&sql, page_params.into_values()).await;
+                if page.is_empty() {
+                    break;
+                }
+                paged.extend(page);
+            }
+            assert_eq!(paged, case.expected, "paged: {}", case.input);
+
+            if let (Some(key), Some(kind)) = (sort.key_sql(), sort.key_kind()) {
+                let sql = format!("SELECT id, {key} AS k FROM users WHERE {condition}");
+                for (id, stored) in db.keys(&sql, params.values().to_vec(), kind).await {
+                    assert_eq!(stored, cursor_key(case, &id), "key of {id}: {}", case.input);
+                }
+            }
+        }
+    }
+}

@@ -1,0 +1,139 @@
+//! Latchkey's storage: one trait per aggregate, a SQLite and a PostgreSQL implementation,
+//! their migrations, and the conformance suite both must pass.
+//!
+//! Invariants every backend keeps:
+//! - each write commits together with its System Log event, or not at all;
+//! - logins are unique case-insensitively (the `login_lower` column);
+//! - lists are keyset scans (an opaque cursor, never OFFSET);
+//! - a storage failure is an error, never "absent".
+
+pub mod cursor;
+pub mod error;
+pub mod filter_sql;
+mod page_sql;
+pub use page_sql::page_key_for;
+pub mod postgres;
+pub mod records;
+pub mod sqlite;
+
+#[cfg(feature = "conformance")]
+pub mod conformance;
+
+use async_trait::async_trait;
+use std::sync::Arc;
+
+pub use cursor::PageKey;
+pub use error::StoreError;
+pub use records::*;
+
+pub type StoreResult<T> = Result<T, StoreError>;
+
+/// Users and their credentials.
+#[async_trait]
+pub trait UserStore: Send + Sync {
+    /// Inserts a user, its memberships (`group_ids`, plus whatever the caller includes, such as
+    /// Everyone) and the event, atomically. A taken login gives `StoreError::Duplicate`.
+    async fn insert_user(
+        &self,
+        user: &UserRecord,
+        group_ids: &[String],
+        event: &EventRecord,
+    ) -> StoreResult<()>;
+
+    async fn user_by_id(&self, id: &str) -> StoreResult<Option<UserRecord>>;
+
+    /// Looks a user up by lower-cased login.
+    async fn user_by_login(&self, login_lower: &str) -> StoreResult<Option<UserRecord>>;
+
+    /// Writes the whole record if its `version` is still the stored one (optimistic
+    /// concurrency); the stored version is then incremented. A stale version gives
+    /// `StoreError::Conflict`, a missing user `StoreError::NotFound`.
+    async fn update_user(&self, user: &UserRecord, event: &EventRecord) -> StoreResult<UserRecord>;
+
+    /// Deletes the user and its memberships; false when it did not exist.
+    async fn delete_user(&self, id: &str, event: &EventRecord) -> StoreResult<bool>;
+
+    /// One page of users in the query's order; at most `limit + 1` rows are read so the caller
+    /// knows whether another page exists.
+    async fn list_users(&self, query: &UserQuery) -> StoreResult<Vec<UserRecord>>;
+
+    /// The groups the user is a member of, ordered by group id.
+    async fn user_groups(&self, user_id: &str) -> StoreResult<Vec<GroupRecord>>;
+}
+
+/// Groups (the Groups API builds on this; Everyone exists from bootstrap).
+#[async_trait]
+pub trait GroupStore: Send + Sync {
+    async fn group_by_id(&self, id: &str) -> StoreResult<Option<GroupRecord>>;
+
+    /// The built-in Everyone group.
+    async fn everyone_group(&self) -> StoreResult<Option<GroupRecord>>;
+
+    /// Inserts a group with its event.
+    async fn insert_group(&self, group: &GroupRecord, event: &EventRecord) -> StoreResult<()>;
+}
+
+/// API tokens, stored as SHA-256 of the token.
+#[async_trait]
+pub trait TokenStore: Send + Sync {
+    async fn insert_token(&self, token: &ApiTokenRecord, event: &EventRecord) -> StoreResult<()>;
+
+    async fn token_by_hash(&self, token_hash: &str) -> StoreResult<Option<ApiTokenRecord>>;
+
+    async fn token_by_id(&self, id: &str) -> StoreResult<Option<ApiTokenRecord>>;
+
+    /// Tokens ordered by (created, id), after the cursor.
+    async fn list_tokens(
+        &self,
+        after: Option<&PageKey>,
+        limit: u32,
+    ) -> StoreResult<Vec<ApiTokenRecord>>;
+
+    /// Moves a token's expiry forward on use.
+    async fn touch_token(&self, id: &str, last_updated: i64, expires_at: i64) -> StoreResult<()>;
+
+    /// Deletes the token; false when it did not exist.
+    async fn revoke_token(&self, id: &str, event: &EventRecord) -> StoreResult<bool>;
+}
+
+/// The org record and first-start bootstrap.
+#[async_trait]
+pub trait OrgStore: Send + Sync {
+    async fn org(&self) -> StoreResult<Option<OrgRecord>>;
+
+    /// Creates the org, the Everyone group, the super-admin user and its first API token, in
+    /// one transaction. Returns false (and writes nothing) when the org already exists, so two
+    /// nodes starting at once bootstrap exactly once.
+    async fn bootstrap(&self, bootstrap: &Bootstrap) -> StoreResult<bool>;
+}
+
+/// The System Log (read side; writes ride along with each change).
+#[async_trait]
+pub trait EventStore: Send + Sync {
+    /// Events in publication order, after the cursor.
+    async fn list_events(
+        &self,
+        after_seq: Option<i64>,
+        limit: u32,
+    ) -> StoreResult<Vec<StoredEvent>>;
+}
+
+/// Everything the server needs from storage.
+#[async_trait]
+pub trait Store: UserStore + GroupStore + TokenStore + OrgStore + EventStore {
+    /// Cheap round trip for readiness checks.
+    async fn ping(&self) -> StoreResult<()>;
+
+    /// Which backend this is ("sqlite" or "postgres"), for logs and metrics.
+    fn backend(&self) -> &'static str;
+}
+
+/// Opens the store named by `url` (`sqlite://PATH` or `postgres://...`) and applies the
+/// migrations.
+pub async fn connect(url: &str) -> StoreResult<Arc<dyn Store>> {
+    if url.starts_with("postgres://") || url.starts_with("postgresql://") {
+        Ok(Arc::new(postgres::PgStore::connect(url).await?))
+    } else {
+        Ok(Arc::new(sqlite::SqliteStore::connect(url).await?))
+    }
+}

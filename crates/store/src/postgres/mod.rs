@@ -1,0 +1,64 @@
+//! The PostgreSQL backend, for teams that outgrow one machine: stateless Latchkey nodes share
+//! one database, so every answer is the same whichever node gives it.
+
+mod events;
+pub mod filter;
+mod groups;
+mod org;
+mod tokens;
+mod users;
+
+use async_trait::async_trait;
+use sqlx::postgres::PgPoolOptions;
+use sqlx::PgPool;
+use std::time::Duration;
+
+use crate::{Store, StoreError, StoreResult};
+
+/// PostgreSQL store over one connection pool.
+#[derive(Debug, Clone)]
+pub struct PgStore {
+    pub(crate) pool: PgPool,
+}
+
+impl PgStore {
+    /// Connects to `url` and applies the migrations (serialised by sqlx's advisory lock, so
+    /// nodes starting together migrate once).
+    pub async fn connect(url: &str) -> StoreResult<Self> {
+        let pool = PgPoolOptions::new()
+            .max_connections(16)
+            .acquire_timeout(Duration::from_secs(10))
+            .connect(url)
+            .await?;
+        sqlx::migrate!("migrations/postgres").run(&pool).await?;
+        Ok(Self { pool })
+    }
+}
+
+#[async_trait]
+impl Store for PgStore {
+    async fn ping(&self) -> StoreResult<()> {
+        sqlx::query("SELECT 1").execute(&self.pool).await?;
+        Ok(())
+    }
+
+    fn backend(&self) -> &'static str {
+        "postgres"
+    }
+}
+
+/// Appends an event inside the caller's transaction.
+pub(crate) async fn insert_event(
+    conn: &mut sqlx::PgConnection,
+    event: &crate::EventRecord,
+) -> StoreResult<()> {
+    sqlx::query("INSERT INTO log_events (id, published, event_type, body) VALUES ($1, $2, $3, $4)")
+        .bind(&event.id)
+        .bind(event.published)
+        .bind(&event.event_type)
+        .bind(sqlx::types::Json(&event.body))
+        .execute(conn)
+        .await
+        .map_err(StoreError::from_write)?;
+    Ok(())
+}

@@ -1,0 +1,189 @@
+//! Users in PostgreSQL.
+
+use async_trait::async_trait;
+use sqlx::types::Json;
+
+use super::{filter::PostgresDialect, insert_event, PgStore};
+use crate::filter_sql::SqlValue;
+use crate::page_sql;
+use crate::{EventRecord, GroupRecord, StoreError, StoreResult, UserQuery, UserRecord, UserStore};
+
+pub(crate) const USER_COLUMNS: &str = "id, status, transitioning_to_status, created, activated, \
+    status_changed, last_login, last_updated, password_changed, type_id, profile, password_hash, \
+    recovery_question, recovery_answer_hash, provider_type, provider_name, secrets, version";
+
+pub(crate) async fn insert_user_row(
+    conn: &mut sqlx::PgConnection,
+    user: &UserRecord,
+) -> StoreResult<()> {
+    sqlx::query(
+        "INSERT INTO users (id, status, transitioning_to_status, created, activated, status_changed, \
+         last_login, last_updated, password_changed, type_id, login_lower, profile, password_hash, \
+         recovery_question, recovery_answer_hash, provider_type, provider_name, secrets, version) \
+         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17, $18, 0)",
+    )
+    .bind(&user.id)
+    .bind(&user.status)
+    .bind(&user.transitioning_to_status)
+    .bind(user.created)
+    .bind(user.activated)
+    .bind(user.status_changed)
+    .bind(user.last_login)
+    .bind(user.last_updated)
+    .bind(user.password_changed)
+    .bind(&user.type_id)
+    .bind(user.login_lower())
+    .bind(Json(&user.profile))
+    .bind(&user.password_hash)
+    .bind(&user.recovery_question)
+    .bind(&user.recovery_answer_hash)
+    .bind(&user.provider_type)
+    .bind(&user.provider_name)
+    .bind(Json(&user.secrets))
+    .execute(conn)
+    .await
+    .map_err(StoreError::from_write)?;
+    Ok(())
+}
+
+#[async_trait]
+impl UserStore for PgStore {
+    async fn insert_user(
+        &self,
+        user: &UserRecord,
+        group_ids: &[String],
+        event: &EventRecord,
+    ) -> StoreResult<()> {
+        let mut tx = self.pool.begin().await?;
+        insert_user_row(&mut tx, user).await?;
+        // A fixed order of row locks keeps concurrent creates free of deadlocks.
+        let mut sorted: Vec<&String> = group_ids.iter().collect();
+        sorted.sort();
+        sorted.dedup();
+        for group_id in sorted {
+            sqlx::query(
+                "INSERT INTO group_members (group_id, user_id, created) VALUES ($1, $2, $3) \
+                 ON CONFLICT DO NOTHING",
+            )
+            .bind(group_id)
+            .bind(&user.id)
+            .bind(user.created)
+            .execute(&mut *tx)
+            .await
+            .map_err(StoreError::from_write)?;
+            sqlx::query("UPDATE groups SET last_membership_updated = $1 WHERE id = $2")
+                .bind(user.created)
+                .bind(group_id)
+                .execute(&mut *tx)
+                .await?;
+        }
+        insert_event(&mut tx, event).await?;
+        tx.commit().await?;
+        Ok(())
+    }
+
+    async fn user_by_id(&self, id: &str) -> StoreResult<Option<UserRecord>> {
+        let sql = format!("SELECT {USER_COLUMNS} FROM users WHERE id = $1");
+        Ok(sqlx::query_as(&sql)
+            .bind(id)
+            .fetch_optional(&self.pool)
+            .await?)
+    }
+
+    async fn user_by_login(&self, login_lower: &str) -> StoreResult<Option<UserRecord>> {
+        let sql = format!("SELECT {USER_COLUMNS} FROM users WHERE login_lower = $1");
+        Ok(sqlx::query_as(&sql)
+            .bind(login_lower)
+            .fetch_optional(&self.pool)
+            .await?)
+    }
+
+    async fn update_user(&self, user: &UserRecord, event: &EventRecord) -> StoreResult<UserRecord> {
+        let mut tx = self.pool.begin().await?;
+        let done = sqlx::query(
+            "UPDATE users SET status = $2, transitioning_to_status = $3, activated = $4, \
+             status_changed = $5, last_login = $6, last_updated = $7, password_changed = $8, \
+             type_id = $9, login_lower = $10, profile = $11, password_hash = $12, \
+             recovery_question = $13, recovery_answer_hash = $14, provider_type = $15, \
+             provider_name = $16, secrets = $17, version = version + 1 \
+             WHERE id = $1 AND version = $18",
+        )
+        .bind(&user.id)
+        .bind(&user.status)
+        .bind(&user.transitioning_to_status)
+        .bind(user.activated)
+        .bind(user.status_changed)
+        .bind(user.last_login)
+        .bind(user.last_updated)
+        .bind(user.password_changed)
+        .bind(&user.type_id)
+        .bind(user.login_lower())
+        .bind(Json(&user.profile))
+        .bind(&user.password_hash)
+        .bind(&user.recovery_question)
+        .bind(&user.recovery_answer_hash)
+        .bind(&user.provider_type)
+        .bind(&user.provider_name)
+        .bind(Json(&user.secrets))
+        .bind(user.version)
+        .execute(&mut *tx)
+        .await
+        .map_err(StoreError::from_write)?;
+        if done.rows_affected() == 0 {
+            let exists: Option<(i64,)> = sqlx::query_as("SELECT version FROM users WHERE id = $1")
+                .bind(&user.id)
+                .fetch_optional(&mut *tx)
+                .await?;
+            return Err(if exists.is_some() {
+                StoreError::Conflict
+            } else {
+                StoreError::NotFound
+            });
+        }
+        insert_event(&mut tx, event).await?;
+        tx.commit().await?;
+        Ok(UserRecord {
+            version: user.version + 1,
+            ..user.clone()
+        })
+    }
+
+    async fn delete_user(&self, id: &str, event: &EventRecord) -> StoreResult<bool> {
+        let mut tx = self.pool.begin().await?;
+        let done = sqlx::query("DELETE FROM users WHERE id = $1")
+            .bind(id)
+            .execute(&mut *tx)
+            .await?;
+        if done.rows_affected() == 0 {
+            return Ok(false);
+        }
+        insert_event(&mut tx, event).await?;
+        tx.commit().await?;
+        Ok(true)
+    }
+
+    async fn list_users(&self, query: &UserQuery) -> StoreResult<Vec<UserRecord>> {
+        let (sql, params) = page_sql::user_page_sql(&PostgresDialect, USER_COLUMNS, query)?;
+        let mut q = sqlx::query_as::<_, UserRecord>(&sql);
+        for p in params {
+            q = match p {
+                SqlValue::Text(s) => q.bind(s),
+                SqlValue::Int(i) => q.bind(i),
+                SqlValue::Float(f) => q.bind(f),
+                SqlValue::Bool(b) => q.bind(b),
+            };
+        }
+        Ok(q.fetch_all(&self.pool).await?)
+    }
+
+    async fn user_groups(&self, user_id: &str) -> StoreResult<Vec<GroupRecord>> {
+        Ok(sqlx::query_as(
+            "SELECT g.id, g.type, g.created, g.last_updated, g.last_membership_updated, g.profile \
+             FROM group_members m JOIN groups g ON g.id = m.group_id \
+             WHERE m.user_id = $1 ORDER BY g.id",
+        )
+        .bind(user_id)
+        .fetch_all(&self.pool)
+        .await?)
+    }
+}

@@ -1,0 +1,167 @@
+//! The stored shape of each aggregate, shared by both backends. Records are plain data: the
+//! server renders them into Okta's JSON, the domain decides their transitions.
+
+use serde::{Deserialize, Serialize};
+use serde_json::{Map, Value};
+
+use crate::cursor::PageKey;
+
+/// One user row. Timestamps are epoch milliseconds.
+#[derive(Debug, Clone, PartialEq, sqlx::FromRow)]
+pub struct UserRecord {
+    pub id: String,
+    /// Okta's status name, e.g. "ACTIVE".
+    pub status: String,
+    pub transitioning_to_status: Option<String>,
+    pub created: i64,
+    pub activated: Option<i64>,
+    pub status_changed: Option<i64>,
+    pub last_login: Option<i64>,
+    pub last_updated: i64,
+    pub password_changed: Option<i64>,
+    pub type_id: String,
+    #[sqlx(json)]
+    pub profile: Map<String, Value>,
+    /// The stored password (an argon2id PHC string or an imported hash), never rendered.
+    pub password_hash: Option<String>,
+    pub recovery_question: Option<String>,
+    /// Hash of the normalised recovery answer, never rendered.
+    pub recovery_answer_hash: Option<String>,
+    pub provider_type: String,
+    pub provider_name: String,
+    #[sqlx(json)]
+    pub secrets: UserSecrets,
+    /// Optimistic-concurrency version, incremented by every update.
+    pub version: i64,
+}
+
+impl UserRecord {
+    /// The login as stored for uniqueness and look-up (case and Latin diacritics folded).
+    pub fn login_lower(&self) -> String {
+        model::users::profile::login_lower(
+            self.profile
+                .get("login")
+                .and_then(Value::as_str)
+                .unwrap_or_default(),
+        )
+    }
+}
+
+/// One-time tokens and other secret state of a user, stored as hashes only.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct UserSecrets {
+    /// SHA-256 of the activation token, with its expiry.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub activation_token_hash: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub activation_expires_at: Option<i64>,
+    /// SHA-256 of the password reset (recovery) token, with its expiry.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub reset_token_hash: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub reset_expires_at: Option<i64>,
+    /// Earlier password hashes, newest first, for the password policy's history rule.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub password_history: Vec<String>,
+}
+
+/// One group row.
+#[derive(Debug, Clone, PartialEq, sqlx::FromRow)]
+pub struct GroupRecord {
+    pub id: String,
+    /// OKTA_GROUP, APP_GROUP or BUILT_IN.
+    #[sqlx(rename = "type")]
+    pub group_type: String,
+    pub created: i64,
+    pub last_updated: i64,
+    pub last_membership_updated: i64,
+    #[sqlx(json)]
+    pub profile: Map<String, Value>,
+}
+
+impl GroupRecord {
+    pub fn name_lower(&self) -> String {
+        self.profile
+            .get("name")
+            .and_then(Value::as_str)
+            .unwrap_or_default()
+            .to_lowercase()
+    }
+}
+
+/// One API token's metadata; the token itself is only ever known by its SHA-256.
+#[derive(Debug, Clone, PartialEq, sqlx::FromRow)]
+pub struct ApiTokenRecord {
+    pub id: String,
+    pub name: String,
+    pub user_id: String,
+    pub client_name: String,
+    pub token_hash: String,
+    pub created: i64,
+    pub last_updated: i64,
+    pub expires_at: i64,
+    #[sqlx(json)]
+    pub network: Value,
+}
+
+/// The org.
+#[derive(Debug, Clone, PartialEq, sqlx::FromRow)]
+pub struct OrgRecord {
+    pub id: String,
+    pub name: String,
+    pub created: i64,
+}
+
+/// One System Log event, written in the transaction of the change it records.
+#[derive(Debug, Clone, PartialEq)]
+pub struct EventRecord {
+    pub id: String,
+    pub published: i64,
+    pub event_type: String,
+    /// The whole LogEvent object as the System Log API returns it.
+    pub body: Value,
+}
+
+/// An event read back, with its position in the log.
+#[derive(Debug, Clone, PartialEq, sqlx::FromRow)]
+pub struct StoredEvent {
+    pub seq: i64,
+    pub id: String,
+    pub published: i64,
+    pub event_type: String,
+    #[sqlx(json)]
+    pub body: Value,
+}
+
+/// Everything a first start creates, written in one transaction.
+#[derive(Debug, Clone)]
+pub struct Bootstrap {
+    pub org: OrgRecord,
+    pub everyone: GroupRecord,
+    pub admin: UserRecord,
+    pub token: ApiTokenRecord,
+    pub events: Vec<EventRecord>,
+}
+
+/// How a user list is narrowed.
+#[derive(Debug, Clone, PartialEq, Default)]
+pub enum UserFilter {
+    /// Every user.
+    #[default]
+    All,
+    /// `q`: case-insensitive prefix of firstName, lastName or email (or login).
+    Prefix(String),
+    /// A parsed and resolved `filter` or `search` expression.
+    Expr(model::expr::Resolved),
+}
+
+/// A page request for users.
+#[derive(Debug, Clone, PartialEq, Default)]
+pub struct UserQuery {
+    pub filter: UserFilter,
+    /// `sortBy`/`sortOrder` of a search; None keeps the default order (created, id).
+    pub sort: Option<model::expr::Sort>,
+    pub after: Option<PageKey>,
+    pub limit: u32,
+}

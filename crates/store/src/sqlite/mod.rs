@@ -1,0 +1,82 @@
+//! The embedded SQLite backend: one file in the data folder, WAL journal, a single writer
+//! connection (SQLite allows one writer at a time; queuing in the pool beats SQLITE_BUSY) and
+//! a pool of readers.
+
+mod events;
+pub mod filter;
+mod groups;
+mod org;
+mod tokens;
+mod users;
+
+use async_trait::async_trait;
+use sqlx::sqlite::{SqliteConnectOptions, SqliteJournalMode, SqlitePoolOptions, SqliteSynchronous};
+use sqlx::SqlitePool;
+use std::str::FromStr;
+use std::time::Duration;
+
+use crate::{Store, StoreError, StoreResult};
+
+/// SQLite store: `write` has exactly one connection, `read` several.
+#[derive(Debug, Clone)]
+pub struct SqliteStore {
+    pub(crate) write: SqlitePool,
+    pub(crate) read: SqlitePool,
+}
+
+impl SqliteStore {
+    /// Opens (creating if needed) the database at `url` (`sqlite://path` or a plain path) and
+    /// applies the migrations.
+    pub async fn connect(url: &str) -> StoreResult<Self> {
+        let url = if url.starts_with("sqlite:") {
+            url.to_owned()
+        } else {
+            format!("sqlite://{url}")
+        };
+        let options = SqliteConnectOptions::from_str(&url)?
+            .create_if_missing(true)
+            .journal_mode(SqliteJournalMode::Wal)
+            .synchronous(SqliteSynchronous::Normal)
+            .foreign_keys(true)
+            .busy_timeout(Duration::from_secs(10));
+        let write = SqlitePoolOptions::new()
+            .max_connections(1)
+            .connect_with(options.clone())
+            .await?;
+        let readers = std::thread::available_parallelism().map_or(4, |n| n.get().max(2) * 2);
+        let read = SqlitePoolOptions::new()
+            .max_connections(u32::try_from(readers).unwrap_or(4))
+            .connect_with(options.read_only(true))
+            .await?;
+        sqlx::migrate!("migrations/sqlite").run(&write).await?;
+        Ok(Self { write, read })
+    }
+}
+
+#[async_trait]
+impl Store for SqliteStore {
+    async fn ping(&self) -> StoreResult<()> {
+        sqlx::query("SELECT 1").execute(&self.read).await?;
+        Ok(())
+    }
+
+    fn backend(&self) -> &'static str {
+        "sqlite"
+    }
+}
+
+/// Appends an event inside the caller's transaction.
+pub(crate) async fn insert_event(
+    conn: &mut sqlx::SqliteConnection,
+    event: &crate::EventRecord,
+) -> StoreResult<()> {
+    sqlx::query("INSERT INTO log_events (id, published, event_type, body) VALUES ($1, $2, $3, $4)")
+        .bind(&event.id)
+        .bind(event.published)
+        .bind(&event.event_type)
+        .bind(sqlx::types::Json(&event.body))
+        .execute(conn)
+        .await
+        .map_err(StoreError::from_write)?;
+    Ok(())
+}

@@ -34,6 +34,10 @@ pub fn routes() -> Router<AppState> {
             "/users/{id}/credentials/forgot_password",
             post(forgot_password),
         )
+        .route(
+            "/users/{id}/credentials/forgot_password_recovery_question",
+            post(forgot_password_recovery_question),
+        )
 }
 
 #[derive(Debug, Default, Deserialize)]
@@ -169,6 +173,29 @@ struct ForgotParams {
 struct ForgotBody {
     password: Option<PasswordValue>,
     recovery_question: Option<AnswerIn>,
+}
+
+/// `forgotPasswordSetNewPassword`: the new password against the recovery answer, on the
+/// path the current spec names (the SDKs call this one).
+async fn forgot_password_recovery_question(
+    State(app): State<AppState>,
+    admin: AdminToken,
+    Path(id): Path<String>,
+    Query(p): Query<ForgotParams>,
+    Json(body): Json<ForgotBody>,
+) -> ApiResult<Json<Value>> {
+    if body
+        .password
+        .as_ref()
+        .and_then(|p| p.value.as_deref())
+        .is_none_or(str::is_empty)
+    {
+        return Err(ApiError::invalid(
+            "password",
+            "password: The field cannot be left blank",
+        ));
+    }
+    forgot_password(State(app), admin, Path(id), Query(p), Json(body)).await
 }
 
 /// Without a body: a one-time reset link (status unchanged). With `password` and

@@ -583,7 +583,8 @@ async fn list(
     let mut rows = app.store.list_users(&query).await?;
     let more = rows.len() > page.limit as usize;
     rows.truncate(page.limit as usize);
-    let next = if more {
+    // `q` honours `limit` but has no further pages (users.md, "Find Users").
+    let next = if more && q.is_none() {
         rows.last()
             .map(|u| store::page_key_for(u, sort.as_ref()).encode())
     } else {

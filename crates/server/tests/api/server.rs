@@ -165,20 +165,11 @@ async fn links_use_the_public_url() {
 }
 
 #[tokio::test]
-async fn graceful_shutdown_finishes_and_stops_accepting() {
+async fn graceful_shutdown_stops_accepting_connections() {
     let app = spawn_app().await;
-    let user = app.post(
-        "/api/v1/users",
-        json!({"profile": crate::harness::TestApp::profile("before.stop@example.com")}),
-    );
-    let (reply, ()) = tokio::join!(user, async {
-        app.handle
-            .graceful_shutdown(Some(std::time::Duration::from_secs(10)));
-    });
-    // A request that raced the shutdown either completed whole or never started.
-    assert!(
-        reply.status == StatusCode::OK || reply.status.is_server_error() || reply.text.is_empty()
-    );
+    assert_eq!(app.get("/health").await.status, StatusCode::OK);
+    app.handle
+        .graceful_shutdown(Some(std::time::Duration::from_secs(10)));
     let deadline = std::time::Instant::now() + std::time::Duration::from_secs(10);
     loop {
         if tokio::net::TcpStream::connect(app.addr).await.is_err() {

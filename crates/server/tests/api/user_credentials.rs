@@ -97,3 +97,19 @@ async fn forgot_password_link_and_answer_flow() {
         .await;
     assert_eq!(r.status, StatusCode::OK, "{}", r.text);
 }
+
+#[tokio::test]
+async fn forgot_password_recovery_question_route() {
+    let app = spawn_app().await;
+    let id = user_with_question(&app, "fprq@example.com").await;
+    let path = format!("/api/v1/users/{id}/credentials/forgot_password_recovery_question");
+    let r = app.post(&path, json!({"password": {"value": "Recovered123"}, "recovery_question": {"answer": "nope nope"}})).await;
+    r.assert_error(403, "E0000087");
+    let r = app
+        .post(&path, json!({"recovery_question": {"answer": "Deep Blue"}}))
+        .await;
+    r.assert_error(400, "E0000001");
+    let r = app.post(&path, json!({"password": {"value": "Recovered123"}, "recovery_question": {"answer": "Deep Blue"}})).await;
+    assert_eq!(r.status, StatusCode::OK, "{}", r.text);
+    assert_eq!(r.body["recovery_question"]["question"], "Favourite colour?");
+}

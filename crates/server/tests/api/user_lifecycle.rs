@@ -114,18 +114,28 @@ async fn deactivate_and_reactivate_paths() {
 }
 
 #[tokio::test]
-async fn unlock_refused_unless_locked_out() {
+async fn unlock_active_is_allowed_staged_is_refused() {
+    // users.md: unlock works on LOCKED_OUT users and on ACTIVE users blocked from devices.
     let app = spawn_app().await;
     let id = active_user(&app, "unlock@example.com").await;
     let r = app
         .post_empty(&format!("/api/v1/users/{id}/lifecycle/unlock"))
         .await;
-    assert!(r.status.is_client_error());
-    assert!(
-        ["E0000032", "E0000038", "E0000001"].contains(&r.body["errorCode"].as_str().unwrap()),
-        "{}",
-        r.text
-    );
+    assert_eq!((r.status, r.body.clone()), (StatusCode::OK, json!({})));
+    assert_eq!(status(&app, &id).await, "ACTIVE");
+    let staged = app
+        .create_user(
+            "?activate=false",
+            json!({"profile": TestApp::profile("unlock2@example.com")}),
+        )
+        .await;
+    let r = app
+        .post_empty(&format!(
+            "/api/v1/users/{}/lifecycle/unlock",
+            staged["id"].as_str().unwrap()
+        ))
+        .await;
+    r.assert_error(403, "E0000032");
 }
 
 #[tokio::test]

@@ -226,10 +226,11 @@ async fn q_is_a_prefix_on_names_and_email() {
     );
     let r = app.get("/api/v1/users?q=bob.st").await;
     assert_eq!(logins(&r.body), vec!["bob.stone@example.com"]);
-    // q defaults to 10 per page.
+    // q honours limit but does not paginate (users.md, Find Users).
     let many = app.get("/api/v1/users?q=a&limit=1").await;
     assert_eq!(many.body.as_array().unwrap().len(), 1);
-    assert!(many.next_link().is_some());
+    assert!(many.next_link().is_none());
+    assert_eq!(many.header_all("link").len(), 1);
 }
 
 #[tokio::test]
@@ -330,30 +331,32 @@ async fn search_expressions_and_sort() {
         ),
         vec!["bob.stone@example.com", "carl.lee@example.com"]
     );
+    // Sorting is by ASCII value ignoring case (users.md, sortOrder), ties by id.
+    let names = |r: &crate::harness::Reply| -> Vec<String> {
+        r.body
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|u| u["profile"]["lastName"].as_str().unwrap().to_owned())
+            .collect()
+    };
     let sorted = app
         .get(&format!(
-            "{}&sortBy=profile.level&sortOrder=desc&limit=2",
+            "{}&sortBy=profile.lastName&sortOrder=desc&limit=2",
             s("profile.level ge 1")
         ))
         .await;
-    let levels: Vec<_> = sorted
-        .body
-        .as_array()
-        .unwrap()
-        .iter()
-        .map(|u| u["profile"]["level"].as_i64().unwrap())
-        .collect();
-    assert_eq!(levels, vec![12, 7]);
+    assert_eq!(names(&sorted), vec!["Stone", "Oakley"]);
     let next = app.get(&sorted.next_link().expect("more pages")).await;
-    let levels: Vec<_> = next
-        .body
-        .as_array()
-        .unwrap()
-        .iter()
-        .map(|u| u["profile"]["level"].as_i64().unwrap())
-        .collect();
-    assert_eq!(levels, vec![3, 1]);
+    assert_eq!(names(&next), vec!["Leeward", "Lee"]);
     assert!(next.next_link().is_none());
+    let asc = app
+        .get(&format!(
+            "{}&sortBy=profile.lastName",
+            s("profile.level ge 1")
+        ))
+        .await;
+    assert_eq!(names(&asc), vec!["Lee", "Leeward", "Oakley", "Stone"]);
     for bad in [
         "profile.department ne \"Sales\"",
         "profile.department eq",

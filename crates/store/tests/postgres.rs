@@ -1,6 +1,16 @@
 //! The conformance suite on PostgreSQL: a fresh database per run on `LATCHKEY_TEST_PG_URL`
 //! (default `postgres://postgres@127.0.0.1:5432/test`), dropped afterwards.
 
+// Test code: panicking on a broken expectation is the point.
+#![allow(
+    clippy::unwrap_used,
+    clippy::expect_used,
+    clippy::indexing_slicing,
+    clippy::panic
+)]
+
+use latchkey_store as store;
+
 use sqlx::Connection;
 
 #[tokio::test]

@@ -1,5 +1,15 @@
 //! The conformance suite on SQLite (a temp-file database in WAL mode).
 
+// Test code: panicking on a broken expectation is the point.
+#![allow(
+    clippy::unwrap_used,
+    clippy::expect_used,
+    clippy::indexing_slicing,
+    clippy::panic
+)]
+
+use latchkey_store as store;
+
 #[tokio::test]
 async fn sqlite_passes_the_conformance_suite() {
     let dir = tempfile::tempdir().unwrap();

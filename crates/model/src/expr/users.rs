@@ -21,6 +21,9 @@ use super::resolve::{
     Sort, Storage, Value,
 };
 use crate::error::DomainError;
+use Case::{Insensitive, Sensitive};
+use FieldKind::{Date, Enum, Json, Text};
+use Storage::{Own, Profile};
 
 /// Every user status, as Okta spells it.
 pub const STATUSES: &[&str] = &[
@@ -56,10 +59,6 @@ const fn field(
         case,
     }
 }
-
-use Case::{Insensitive, Sensitive};
-use FieldKind::{Date, Enum, Json, Text};
-use Storage::{Own, Profile};
 
 /// The rules of `filter=`.
 pub const FILTER: Rules = Rules {

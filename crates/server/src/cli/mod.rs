@@ -25,7 +25,7 @@ pub struct Cli {
 #[derive(Debug, Subcommand)]
 pub enum Command {
     /// Run the server (HTTPS with a generated local CA unless told otherwise).
-    Serve(crate::config::ServeArgs),
+    Serve(Box<crate::config::ServeArgs>),
     /// Manage API tokens.
     #[command(subcommand)]
     Token(token::TokenCommand),
@@ -34,7 +34,7 @@ pub enum Command {
 pub async fn run(cli: Cli) -> anyhow::Result<()> {
     let file = crate::config::read_file(cli.config.as_deref())?;
     match cli.command {
-        Command::Serve(args) => serve::run(args, file).await,
+        Command::Serve(args) => serve::run(*args, file).await,
         Command::Token(cmd) => token::run(cmd, file).await,
     }
 }

@@ -2,6 +2,14 @@
 //! driven with raw HTTP and asserted on raw JSON. The backend comes from the environment
 //! (`LATCHKEY_TEST_BACKEND=sqlite|postgres`), so CI runs this suite on both.
 
+// Test code: panicking on a broken expectation is the point.
+#![allow(
+    clippy::unwrap_used,
+    clippy::expect_used,
+    clippy::indexing_slicing,
+    clippy::panic
+)]
+
 mod api_tokens;
 mod harness;
 mod server;

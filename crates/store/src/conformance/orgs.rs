@@ -31,7 +31,8 @@ pub async fn bootstrap_happens_once(store: &dyn Store) {
         },
         events: vec![event("user.lifecycle.create", 1)],
     };
-    let (a, b) = tokio::join!(store.bootstrap(&make(1)), store.bootstrap(&make(2)));
+    let (first, second) = (make(1), make(2));
+    let (a, b) = tokio::join!(store.bootstrap(&first), store.bootstrap(&second));
     let created = [a, b].into_iter().filter(|r| matches!(r, Ok(true))).count();
     assert_eq!(
         created, 1,

@@ -92,6 +92,9 @@ pub trait TokenStore: Send + Sync {
     /// Moves a token's expiry forward on use.
     async fn touch_token(&self, id: &str, last_updated: i64, expires_at: i64) -> StoreResult<()>;
 
+    /// Replaces a token's name and network condition; false when it did not exist.
+    async fn update_token(&self, token: &ApiTokenRecord, event: &EventRecord) -> StoreResult<bool>;
+
     /// Deletes the token; false when it did not exist.
     async fn revoke_token(&self, id: &str, event: &EventRecord) -> StoreResult<bool>;
 }

@@ -22,7 +22,7 @@ pub fn routes() -> Router<AppState> {
     Router::new()
         .route("/api-tokens", get(list))
         .route("/api-tokens/current", delete(revoke_current))
-        .route("/api-tokens/{id}", get(get_one).delete(revoke))
+        .route("/api-tokens/{id}", get(get_one).put(upsert).delete(revoke))
 }
 
 #[derive(Debug, Deserialize)]
@@ -76,6 +76,72 @@ async fn get_one(
         .token_by_id(&id)
         .await?
         .ok_or_else(|| ApiError::not_found(format!("Resource not found: {id} (ApiToken)")))?;
+    Ok(Json(api_token::render(&token, &app.links)))
+}
+
+/// `ApiTokenUpdate`: the fields a PUT may change.
+#[derive(Debug, Deserialize)]
+struct TokenUpdate {
+    name: Option<String>,
+    network: Option<Value>,
+}
+
+/// Validates a network condition. Only ANYWHERE is accepted until network zones exist: a
+/// ZONE condition that cannot be evaluated would either lock the token out or let it through.
+fn network_condition(network: Option<Value>, current: &Value) -> ApiResult<Value> {
+    let Some(network) = network else {
+        return Ok(current.clone());
+    };
+    match network.get("connection").and_then(Value::as_str) {
+        Some("ANYWHERE") | None => Ok(json!({ "connection": "ANYWHERE" })),
+        Some("ZONE") => Err(ApiError::invalid(
+            "network",
+            "network.connection: ZONE conditions need network zones, which this server does not have yet",
+        )),
+        Some(other) => Err(ApiError::invalid(
+            "network",
+            format!("network.connection: '{other}' is not one of ANYWHERE, ZONE"),
+        )),
+    }
+}
+
+/// Upserts a token's name and network condition (`upsertApiToken`).
+async fn upsert(
+    State(app): State<AppState>,
+    admin: AdminToken,
+    Path(id): Path<String>,
+    Json(body): Json<TokenUpdate>,
+) -> ApiResult<Json<Value>> {
+    let mut token = app
+        .store
+        .token_by_id(&id)
+        .await?
+        .ok_or_else(|| ApiError::not_found(format!("Resource not found: {id} (ApiToken)")))?;
+    if let Some(name) = body.name.as_deref().map(str::trim) {
+        if name.is_empty() {
+            return Err(ApiError::invalid(
+                "name",
+                "name: The field cannot be left blank",
+            ));
+        }
+        token.name = name.to_owned();
+    }
+    token.network = network_condition(body.network, &token.network)?;
+    token.last_updated = app.clock.now().millis();
+    let event = events::event(
+        "system.api_token.update",
+        "Update API token",
+        &Actor::token(&admin),
+        vec![
+            json!({"id": token.id, "type": "Token", "alternateId": token.name, "displayName": token.name}),
+        ],
+        token.last_updated,
+    );
+    if !app.store.update_token(&token, &event).await? {
+        return Err(ApiError::not_found(format!(
+            "Resource not found: {id} (ApiToken)"
+        )));
+    }
     Ok(Json(api_token::render(&token, &app.links)))
 }
 

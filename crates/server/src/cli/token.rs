@@ -33,53 +33,64 @@ pub async fn run(cmd: TokenCommand, file: FileConfig) -> anyhow::Result<()> {
                 data_dir: file.data_dir.clone(),
                 database_url: file.database_url.clone(),
             });
-            let store = store::connect(&store_args.database_url()).await?;
-            let now = Clock::System.now().millis();
-            let boot = crate::bootstrap::ensure_org(
-                store.as_ref(),
-                file.org_name.as_deref().unwrap_or("Latchkey"),
-                file.admin_login
-                    .as_deref()
-                    .unwrap_or("admin@latchkey.local"),
-                now,
-            )
-            .await?;
-            if let Some(first) = &boot.new_admin_token {
-                crate::bootstrap::write_admin_token(&store_args.data_dir(), first)?;
-            }
-            let admin_login = file
-                .admin_login
-                .as_deref()
-                .unwrap_or("admin@latchkey.local");
-            let owner = store
-                .user_by_login(&admin_login.to_lowercase())
-                .await?
-                .map(|u| u.id)
-                .ok_or_else(|| anyhow::anyhow!("super-admin user {admin_login} not found"))?;
-            let secret = crypto::tokens::new_api_token();
-            let token = ApiTokenRecord {
-                id: new_id(Kind::ApiToken),
-                name: args.name.clone(),
-                user_id: owner,
-                client_name: "Latchkey CLI".into(),
-                token_hash: crypto::tokens::sha256_hex(&secret),
-                created: now,
-                last_updated: now,
-                expires_at: now + TOKEN_WINDOW_MS,
-                network: json!({ "connection": "ANYWHERE" }),
-            };
-            let event = events::event(
-                "system.api_token.create",
-                "Create API token",
-                &Actor::system(),
-                vec![
-                    json!({"id": token.id, "type": "Token", "alternateId": token.name, "displayName": token.name}),
-                ],
-                now,
-            );
-            store.insert_token(&token, &event).await?;
+            let secret = create(&store_args, &file, &args.name).await?;
             println!("{secret}");
             Ok(())
         }
     }
+}
+
+/// Creates a token named `name` for the super-admin user (bootstrapping the org first if the
+/// data folder is new) and returns the secret.
+pub async fn create(
+    store_args: &StoreArgs,
+    file: &FileConfig,
+    name: &str,
+) -> anyhow::Result<String> {
+    let name = name.trim();
+    anyhow::ensure!(!name.is_empty(), "--name must not be empty");
+    let store = store::connect(&store_args.database_url()).await?;
+    let now = Clock::System.now().millis();
+    let admin_login = file
+        .admin_login
+        .as_deref()
+        .unwrap_or("admin@latchkey.local");
+    let boot = crate::bootstrap::ensure_org(
+        store.as_ref(),
+        file.org_name.as_deref().unwrap_or("Latchkey"),
+        admin_login,
+        now,
+    )
+    .await?;
+    if let Some(first) = &boot.new_admin_token {
+        crate::bootstrap::write_admin_token(&store_args.data_dir(), first)?;
+    }
+    let owner = store
+        .user_by_login(&model::users::profile::login_lower(admin_login))
+        .await?
+        .map(|u| u.id)
+        .ok_or_else(|| anyhow::anyhow!("super-admin user {admin_login} not found"))?;
+    let secret = crypto::tokens::new_api_token();
+    let token = ApiTokenRecord {
+        id: new_id(Kind::ApiToken),
+        name: name.to_owned(),
+        user_id: owner,
+        client_name: "Latchkey CLI".into(),
+        token_hash: crypto::tokens::sha256_hex(&secret),
+        created: now,
+        last_updated: now,
+        expires_at: now + TOKEN_WINDOW_MS,
+        network: json!({ "connection": "ANYWHERE" }),
+    };
+    let event = events::event(
+        "system.api_token.create",
+        "Create API token",
+        &Actor::system(),
+        vec![
+            json!({"id": token.id, "type": "Token", "alternateId": token.name, "displayName": token.name}),
+        ],
+        now,
+    );
+    store.insert_token(&token, &event).await?;
+    Ok(secret)
 }

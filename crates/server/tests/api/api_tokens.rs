@@ -63,3 +63,40 @@ async fn revoke_by_id() {
         .await
         .assert_error(401, "E0000011");
 }
+
+#[tokio::test]
+async fn put_renames_and_validates_network() {
+    let app = spawn_app().await;
+    let id = app.get("/api/v1/api-tokens").await.body[0]["id"]
+        .as_str()
+        .unwrap()
+        .to_owned();
+    let path = format!("/api/v1/api-tokens/{id}");
+    let r = app
+        .put(
+            &path,
+            serde_json::json!({"name": "ci token", "network": {"connection": "ANYWHERE"}}),
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::OK, "{}", r.text);
+    assert_eq!(r.body["name"], "ci token");
+    assert_eq!(r.body["network"]["connection"], "ANYWHERE");
+    assert_eq!(app.get(&path).await.body["name"], "ci token");
+    app.put(
+        &path,
+        serde_json::json!({"network": {"connection": "SOMEWHERE"}}),
+    )
+    .await
+    .assert_error(400, "E0000001");
+    app.put(&path, serde_json::json!({"name": " "}))
+        .await
+        .assert_error(400, "E0000001");
+    app.put(
+        "/api/v1/api-tokens/00Tnope",
+        serde_json::json!({"name": "x"}),
+    )
+    .await
+    .assert_error(404, "E0000007");
+    // The token still works after the update.
+    assert_eq!(app.get("/api/v1/users").await.status, StatusCode::OK);
+}

@@ -15,6 +15,8 @@ pub struct TestApp {
     pub client: reqwest::Client,
     pub data_dir: tempfile::TempDir,
     pub handle: axum_server_handle::Handle,
+    /// The PostgreSQL URL when the backend is postgres (None: SQLite in `data_dir`).
+    pub database_url: Option<String>,
     pg_database: Option<(String, String)>,
 }
 
@@ -147,16 +149,19 @@ pub async fn spawn_app_with(tweak: impl FnOnce(&mut Config)) -> TestApp {
         .new_admin_token
         .clone()
         .expect("first start prints a token");
-    let ca = std::fs::read(app.ca_path.clone().expect("generated CA")).unwrap();
-    let client = reqwest::Client::builder()
-        .add_root_certificate(reqwest::Certificate::from_pem(&ca).unwrap())
-        .tls_built_in_root_certs(false)
+    let mut builder = reqwest::Client::builder().tls_built_in_root_certs(false);
+    if let Some(ca_path) = &app.ca_path {
+        let ca = std::fs::read(ca_path).unwrap();
+        builder = builder.add_root_certificate(reqwest::Certificate::from_pem(&ca).unwrap());
+    }
+    let client = builder
         .resolve("localhost", addr)
         .no_proxy()
         .build()
         .unwrap();
     let handle = app.handle();
     tokio::spawn(app.run_until_stopped());
+    let database_url = pg_database.as_ref().map(|(_, url)| url.clone());
     TestApp {
         addr,
         base,
@@ -164,6 +169,7 @@ pub async fn spawn_app_with(tweak: impl FnOnce(&mut Config)) -> TestApp {
         client,
         data_dir,
         handle,
+        database_url,
         pg_database,
     }
 }

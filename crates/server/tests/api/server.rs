@@ -182,3 +182,92 @@ async fn graceful_shutdown_stops_accepting_connections() {
         tokio::task::yield_now().await;
     }
 }
+
+#[tokio::test]
+async fn token_create_makes_a_working_token() {
+    let app = spawn_app().await;
+    let store_args = latchkey::config::StoreArgs {
+        data_dir: Some(app.data_dir.path().to_path_buf()),
+        database_url: app.database_url.clone(),
+    };
+    let secret =
+        latchkey::cli::token::create(&store_args, &latchkey::config::FileConfig::default(), "ci")
+            .await
+            .unwrap();
+    assert!(secret.starts_with("00") && secret.len() == 42);
+    let r = app
+        .call_as(
+            Method::GET,
+            "/api/v1/api-tokens",
+            None,
+            Some(&format!("SSWS {secret}")),
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::OK, "{}", r.text);
+    let names: Vec<_> = r
+        .body
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|t| t["name"].as_str().unwrap().to_owned())
+        .collect();
+    assert_eq!(names.len(), 2);
+    assert!(names.contains(&"ci".to_owned()));
+}
+
+#[tokio::test]
+async fn serves_given_certificate_files() {
+    let dir = tempfile::tempdir().unwrap();
+    let key = rcgen::KeyPair::generate().unwrap();
+    let cert = rcgen::CertificateParams::new(vec!["localhost".to_owned()])
+        .unwrap()
+        .self_signed(&key)
+        .unwrap();
+    let (cert_path, key_path) = (dir.path().join("cert.pem"), dir.path().join("key.pem"));
+    std::fs::write(&cert_path, cert.pem()).unwrap();
+    std::fs::write(&key_path, key.serialize_pem()).unwrap();
+    let app = crate::harness::spawn_app_with(|c| {
+        c.tls = latchkey::config::TlsMode::Files {
+            cert: cert_path.clone(),
+            key: key_path.clone(),
+        };
+    })
+    .await;
+    let client = reqwest::Client::builder()
+        .add_root_certificate(reqwest::Certificate::from_pem(cert.pem().as_bytes()).unwrap())
+        .tls_built_in_root_certs(false)
+        .resolve("localhost", app.addr)
+        .no_proxy()
+        .build()
+        .unwrap();
+    let r = client
+        .get(format!("{}/health", app.base))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), StatusCode::OK);
+    // The generated CA is not what this server presents.
+    assert!(app
+        .client
+        .get(format!("{}/health", app.base))
+        .send()
+        .await
+        .is_err());
+}
+
+#[tokio::test]
+async fn insecure_http_serves_plain_http() {
+    let app = crate::harness::spawn_app_with(|c| c.tls = latchkey::config::TlsMode::Insecure).await;
+    assert!(app.base.starts_with("http://localhost:"));
+    let r = reqwest::Client::builder()
+        .resolve("localhost", app.addr)
+        .no_proxy()
+        .build()
+        .unwrap()
+        .get(format!("{}/api/v1/users", app.base))
+        .header("Authorization", format!("SSWS {}", app.token))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), StatusCode::OK);
+}

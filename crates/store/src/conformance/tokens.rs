@@ -46,6 +46,29 @@ pub async fn token_lifecycle(store: &dyn Store) {
         "tokens: touch moves expiry"
     );
 
+    let mut renamed = touched.clone();
+    renamed.name = "renamed".into();
+    renamed.network = json!({"connection": "ZONE", "include": ["nzo1"]});
+    renamed.last_updated = 600;
+    assert!(store
+        .update_token(&renamed, &event("system.api_token.update", 600))
+        .await
+        .expect("update"));
+    let back = store
+        .token_by_id(&found.id)
+        .await
+        .expect("by id")
+        .expect("found");
+    assert_eq!(
+        (
+            back.name.as_str(),
+            back.network.clone(),
+            back.token_hash.clone()
+        ),
+        ("renamed", renamed.network.clone(), found.token_hash.clone()),
+        "tokens: update keeps the secret, changes name and network"
+    );
+
     let mut seen = Vec::new();
     let mut after: Option<PageKey> = None;
     loop {

@@ -98,6 +98,25 @@ impl TokenStore for PgStore {
         Ok(())
     }
 
+    async fn update_token(&self, token: &ApiTokenRecord, event: &EventRecord) -> StoreResult<bool> {
+        let mut tx = self.pool.begin().await?;
+        let done = sqlx::query(
+            "UPDATE api_tokens SET name = $2, network = $3, last_updated = $4 WHERE id = $1",
+        )
+        .bind(&token.id)
+        .bind(&token.name)
+        .bind(Json(&token.network))
+        .bind(token.last_updated)
+        .execute(&mut *tx)
+        .await?;
+        if done.rows_affected() == 0 {
+            return Ok(false);
+        }
+        insert_event(&mut tx, event).await?;
+        tx.commit().await?;
+        Ok(true)
+    }
+
     async fn revoke_token(&self, id: &str, event: &EventRecord) -> StoreResult<bool> {
         let mut tx = self.pool.begin().await?;
         let done = sqlx::query("DELETE FROM api_tokens WHERE id = $1")

@@ -6,6 +6,23 @@ use store::{EventRecord, UserRecord};
 
 use crate::auth::AdminToken;
 
+/// The request an event happens in: set by the standard-headers middleware for the whole
+/// request, read when events are built, so every event names its request and client.
+#[derive(Debug, Clone, Default)]
+pub struct RequestContext {
+    pub request_id: String,
+    pub ip_address: Option<String>,
+    pub user_agent: Option<String>,
+}
+
+tokio::task_local! {
+    pub static REQUEST: RequestContext;
+}
+
+fn current_request() -> RequestContext {
+    REQUEST.try_with(Clone::clone).unwrap_or_default()
+}
+
 /// Who acted.
 #[derive(Debug, Clone)]
 pub struct Actor {
@@ -67,6 +84,12 @@ pub fn event(
 ) -> EventRecord {
     let uuid = model::ids::random_base62(22);
     let published = model::time::Timestamp(now).to_iso();
+    let request = current_request();
+    let transaction_id = if request.request_id.is_empty() {
+        uuid.clone()
+    } else {
+        request.request_id.clone()
+    };
     EventRecord {
         id: uuid.clone(),
         published: now,
@@ -88,7 +111,13 @@ pub fn event(
             },
             "outcome": { "result": "SUCCESS", "reason": Value::Null },
             "target": targets,
-            "transaction": { "type": "WEB", "id": uuid, "detail": {} },
+            "client": {
+                "ipAddress": request.ip_address,
+                "userAgent": { "rawUserAgent": request.user_agent },
+                "zone": "null",
+            },
+            "transaction": { "type": "WEB", "id": transaction_id, "detail": {} },
+            "debugContext": { "debugData": { "requestId": request.request_id } },
         }),
     }
 }

@@ -9,6 +9,8 @@
 
 pub mod cursor;
 pub mod error;
+pub mod event_index;
+mod event_sql;
 pub mod filter_sql;
 mod page_sql;
 pub use page_sql::page_key_for;
@@ -32,13 +34,25 @@ pub type StoreResult<T> = Result<T, StoreError>;
 #[async_trait]
 pub trait UserStore: Send + Sync {
     /// Inserts a user, its memberships (`group_ids`, plus whatever the caller includes, such as
-    /// Everyone) and the event, atomically. A taken login gives `StoreError::Duplicate`.
+    /// Everyone) and its events (e.g. create and activate), atomically. A taken login gives
+    /// `StoreError::Duplicate`.
+    async fn insert_user_with_events(
+        &self,
+        user: &UserRecord,
+        group_ids: &[String],
+        events: &[EventRecord],
+    ) -> StoreResult<()>;
+
+    /// `insert_user_with_events` with one event.
     async fn insert_user(
         &self,
         user: &UserRecord,
         group_ids: &[String],
         event: &EventRecord,
-    ) -> StoreResult<()>;
+    ) -> StoreResult<()> {
+        self.insert_user_with_events(user, group_ids, std::slice::from_ref(event))
+            .await
+    }
 
     async fn user_by_id(&self, id: &str) -> StoreResult<Option<UserRecord>>;
 
@@ -113,12 +127,10 @@ pub trait OrgStore: Send + Sync {
 /// The System Log (read side; writes ride along with each change).
 #[async_trait]
 pub trait EventStore: Send + Sync {
-    /// Events in publication order, after the cursor.
-    async fn list_events(
-        &self,
-        after_seq: Option<i64>,
-        limit: u32,
-    ) -> StoreResult<Vec<StoredEvent>>;
+    /// One page of events for `query`; at most `limit + 1` rows so the caller knows whether
+    /// more exist. Polling order is commit order: an event committed later never sorts
+    /// before one already returned.
+    async fn list_events(&self, query: &EventQuery) -> StoreResult<Vec<StoredEvent>>;
 }
 
 /// Everything the server needs from storage.

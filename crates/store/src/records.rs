@@ -165,3 +165,44 @@ pub struct UserQuery {
     pub after: Option<PageKey>,
     pub limit: u32,
 }
+
+/// The order of a System Log page.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub enum EventOrder {
+    /// Polling: commit order, an endless stream (no `until`, ascending).
+    #[default]
+    Polling,
+    /// Bounded ascending: by `published`, then `seq`.
+    Ascending,
+    /// Descending by `published`, then `seq`.
+    Descending,
+}
+
+/// A System Log page request.
+#[derive(Debug, Clone, PartialEq, Default)]
+pub struct EventQuery {
+    /// Lower bound of `published` (epoch ms, inclusive).
+    pub since: Option<i64>,
+    /// Upper bound of `published` (epoch ms, exclusive).
+    pub until: Option<i64>,
+    pub filter: Option<model::expr::Resolved>,
+    /// Lower-cased keywords that must all occur as whole words.
+    pub keywords: Vec<String>,
+    pub order: EventOrder,
+    pub after: Option<PageKey>,
+    pub limit: u32,
+}
+
+impl StoredEvent {
+    /// The cursor of the page that ends with this event, under `order`.
+    pub fn page_key(&self, order: EventOrder) -> PageKey {
+        let key = match order {
+            EventOrder::Polling => serde_json::json!(self.seq),
+            EventOrder::Ascending | EventOrder::Descending => serde_json::json!(self.published),
+        };
+        PageKey {
+            key,
+            id: self.seq.to_string(),
+        }
+    }
+}

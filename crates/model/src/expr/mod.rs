@@ -8,11 +8,13 @@
 //!   value types checked; dates converted).
 //! - [`users`]: the List Users rules and entry points (`parse_filter`, `parse_search`,
 //!   `parse_sort`, `find` for `q`).
+//! - [`groups`]: the same for List Groups, and the owners list's `search`.
 //!
 //! Every error is a [`crate::error::DomainError`]: `InvalidSearch` (E0000031) with a cause a
 //! person can act on, or `InvalidDate` (E0000030) for a date value that is not ISO-8601.
 
 mod lexer;
+pub mod logs;
 mod parser;
 pub mod resolve;
 pub mod users;

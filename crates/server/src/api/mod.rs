@@ -3,6 +3,7 @@
 
 pub mod api_tokens;
 pub mod health;
+pub mod system_log;
 pub mod user_credentials;
 pub mod user_lifecycle;
 pub mod users;
@@ -21,7 +22,8 @@ pub fn router(state: AppState) -> Router {
         .merge(users::routes())
         .merge(user_lifecycle::routes())
         .merge(user_credentials::routes())
-        .merge(api_tokens::routes());
+        .merge(api_tokens::routes())
+        .merge(system_log::routes());
     Router::new()
         .nest("/api/v1", api)
         .merge(health::routes())

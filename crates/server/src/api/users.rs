@@ -390,12 +390,13 @@ async fn create(
         evs.push(("user.lifecycle.activate", "Activate Okta user"));
     }
     let _ = activation;
-    let mut records: Vec<_> = evs
+    let records: Vec<_> = evs
         .iter()
         .map(|(t, d)| events::event(t, d, &actor, vec![events::user_target(&user)], now))
         .collect();
-    let event = records.remove(0);
-    app.store.insert_user(&user, &group_ids, &event).await?;
+    app.store
+        .insert_user_with_events(&user, &group_ids, &records)
+        .await?;
     Ok(Json(dto::render(&user, &app, true)))
 }
 

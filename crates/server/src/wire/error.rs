@@ -52,6 +52,8 @@ pub enum ApiError {
     UserStatus,
     /// E0000047: rate limit or the password hashing queue is full.
     TooManyRequests,
+    /// E0000053: a System Log `filter` that is not a valid SCIM filter.
+    InvalidScimFilter(String),
     /// E0000060: an operation this server does not support.
     Unsupported,
     /// E0000080: the password breaks the password policy.
@@ -147,6 +149,11 @@ impl ApiError {
                 S::TOO_MANY_REQUESTS,
                 "API call exceeded rate limit due to too many requests.".into(),
             ),
+            Self::InvalidScimFilter(_) => (
+                "E0000053",
+                S::BAD_REQUEST,
+                "Invalid SCIM filter.".into(),
+            ),
             Self::Unsupported => (
                 "E0000060",
                 S::NOT_IMPLEMENTED,
@@ -180,7 +187,9 @@ impl ApiError {
             Self::Validation { causes, .. }
             | Self::PasswordPolicy { causes }
             | Self::UpdateCredentials { causes } => causes.clone(),
-            Self::InvalidSearch(cause) | Self::InvalidPaging(cause) => vec![cause.clone()],
+            Self::InvalidSearch(cause)
+            | Self::InvalidPaging(cause)
+            | Self::InvalidScimFilter(cause) => vec![cause.clone()],
             _ => Vec::new(),
         }
     }
@@ -333,6 +342,7 @@ mod tests {
             ApiError::ChangePasswordForbidden,
             ApiError::UserStatus,
             ApiError::TooManyRequests,
+            ApiError::InvalidScimFilter("x".into()),
             ApiError::Unsupported,
             ApiError::PasswordPolicy { causes: vec![] },
             ApiError::RecoveryAnswer,

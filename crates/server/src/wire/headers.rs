@@ -16,6 +16,7 @@ use std::sync::Arc;
 use tracing::Instrument;
 
 use super::error::ErrorLogged;
+use crate::events::{RequestContext, REQUEST};
 use crate::state::AppState;
 
 pub const REQUEST_ID: HeaderName = HeaderName::from_static("x-okta-request-id");
@@ -59,7 +60,19 @@ pub async fn standard_headers(State(app): State<AppState>, req: Request, next: N
     let path = req.uri().path().to_owned();
     let span = tracing::info_span!("request", request_id = %request_id, %method, %path);
     let started = std::time::Instant::now();
-    let mut response = next.run(req).instrument(span.clone()).await;
+    let context = RequestContext {
+        request_id: request_id.clone(),
+        ip_address: client_ip(&req),
+        user_agent: req
+            .headers()
+            .get(axum::http::header::USER_AGENT)
+            .and_then(|v| v.to_str().ok())
+            .map(str::to_owned),
+    };
+    let mut response = REQUEST
+        .scope(context, next.run(req))
+        .instrument(span.clone())
+        .await;
     let now = app.clock.now();
     let (limit, remaining, reset) = app.rate.hit(now.millis() / 1000);
     let headers = response.headers_mut();
@@ -86,6 +99,14 @@ pub async fn standard_headers(State(app): State<AppState>, req: Request, next: N
         None => tracing::debug!(status, elapsed_ms, "request"),
     }
     response
+}
+
+/// The client address: the peer, as Okta sees it (X-Forwarded-For is honoured only for
+/// trusted proxies, which arrive with network zones).
+fn client_ip(req: &Request) -> Option<String> {
+    req.extensions()
+        .get::<axum::extract::ConnectInfo<std::net::SocketAddr>>()
+        .map(|c| c.0.ip().to_string())
 }
 
 #[cfg(test)]

@@ -284,3 +284,18 @@ impl TestApp {
         })
     }
 }
+
+impl TestApp {
+    /// GETs `path` until `accept` holds for the reply, for at most 10 seconds, as a consumer
+    /// of an eventually consistent feed would (Okta documents System Log delays).
+    pub async fn get_until(&self, path: &str, accept: impl Fn(&Reply) -> bool) -> Reply {
+        let deadline = std::time::Instant::now() + std::time::Duration::from_secs(10);
+        loop {
+            let reply = self.get(path).await;
+            if accept(&reply) || std::time::Instant::now() > deadline {
+                return reply;
+            }
+            tokio::time::sleep(std::time::Duration::from_millis(20)).await;
+        }
+    }
+}

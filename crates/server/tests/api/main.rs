@@ -13,6 +13,7 @@
 mod api_tokens;
 mod harness;
 mod server;
+mod system_log;
 mod user_credentials;
 mod user_lifecycle;
 mod user_lists;

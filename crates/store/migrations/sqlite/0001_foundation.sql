@@ -68,11 +68,18 @@ CREATE TABLE api_tokens (
     CONSTRAINT api_tokens_hash_unique UNIQUE (token_hash)
 );
 
+-- The System Log. `attrs` holds the filterable fields under their Okta paths ("eventType",
+-- "actor.id", "target.id" as an array, ...); `keywords` the lower-cased words of every string
+-- in the event, space-separated with a space at each end, for `q`. With one writer, `seq`
+-- order is commit order, which polling relies on.
 CREATE TABLE log_events (
     seq INTEGER PRIMARY KEY AUTOINCREMENT,
     id TEXT NOT NULL UNIQUE,
     published INTEGER NOT NULL,
     event_type TEXT NOT NULL,
-    body TEXT NOT NULL
+    body TEXT NOT NULL,
+    attrs TEXT NOT NULL,
+    keywords TEXT NOT NULL
 );
 CREATE INDEX log_events_published_idx ON log_events (published, seq);
+CREATE INDEX log_events_type_idx ON log_events (event_type, seq);

@@ -11,6 +11,7 @@
     clippy::panic
 )]
 
+mod events;
 mod orgs;
 mod tokens;
 mod users;
@@ -31,6 +32,8 @@ pub async fn run_all(store: &dyn Store) {
     users::prefix_and_expressions_select_the_right_rows(store).await;
     users::memberships_follow_users(store).await;
     tokens::token_lifecycle(store).await;
+    events::polling_sees_each_event_once_under_concurrent_writes(store).await;
+    events::bounded_pages_filters_and_keywords(store).await;
 }
 
 /// A user record for tests.
@@ -87,23 +90,26 @@ pub fn event(kind: &str, now: i64) -> EventRecord {
     }
 }
 
-/// All events of a type.
+/// All events of a type, through polling pages.
 pub async fn events_of(store: &dyn Store, kind: &str) -> Vec<Value> {
     let mut out = Vec::new();
     let mut after = None;
     loop {
-        let page = store.list_events(after, 500).await.expect("list events");
-        if page.is_empty() {
-            break;
-        }
-        after = page.last().map(|e| e.seq);
-        let done = page.len() <= 500;
+        let query = crate::EventQuery {
+            after: after.clone(),
+            limit: 500,
+            ..Default::default()
+        };
+        let page = store.list_events(&query).await.expect("list events");
+        let more = page.len() > 500;
+        after = page.last().map(|e| e.page_key(crate::EventOrder::Polling));
         out.extend(
             page.into_iter()
+                .take(500)
                 .filter(|e| e.event_type == kind)
                 .map(|e| e.body),
         );
-        if done {
+        if !more {
             break;
         }
     }

@@ -47,18 +47,34 @@ impl Store for PgStore {
     }
 }
 
-/// Appends an event inside the caller's transaction.
+/// The advisory lock that orders event commits (an arbitrary constant, per database).
+const EVENT_ORDER_LOCK: i64 = 0x4c4b_4556_4e54;
+
+/// Appends an event inside the caller's transaction; callers write events last, just before
+/// commit. The transaction-scoped advisory lock makes event transactions take their `seq`
+/// and commit one after another, so `seq` order is commit order and a poller never finds an
+/// event appearing behind its cursor.
 pub(crate) async fn insert_event(
     conn: &mut sqlx::PgConnection,
     event: &crate::EventRecord,
 ) -> StoreResult<()> {
-    sqlx::query("INSERT INTO log_events (id, published, event_type, body) VALUES ($1, $2, $3, $4)")
-        .bind(&event.id)
-        .bind(event.published)
-        .bind(&event.event_type)
-        .bind(sqlx::types::Json(&event.body))
-        .execute(conn)
-        .await
-        .map_err(StoreError::from_write)?;
+    sqlx::query("SELECT pg_advisory_xact_lock($1)")
+        .bind(EVENT_ORDER_LOCK)
+        .execute(&mut *conn)
+        .await?;
+    let (attrs, keywords) = crate::event_index::index(&event.body);
+    sqlx::query(
+        "INSERT INTO log_events (id, published, event_type, body, attrs, keywords) \
+         VALUES ($1, $2, $3, $4, $5, $6)",
+    )
+    .bind(&event.id)
+    .bind(event.published)
+    .bind(&event.event_type)
+    .bind(sqlx::types::Json(&event.body))
+    .bind(sqlx::types::Json(&attrs))
+    .bind(keywords)
+    .execute(conn)
+    .await
+    .map_err(StoreError::from_write)?;
     Ok(())
 }

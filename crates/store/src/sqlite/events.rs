@@ -1,24 +1,26 @@
-//! System Log reads in SQLite.
+//! System Log reads in SQLite. The single writer commits in `seq` order, so commit order is
+//! `seq` order.
 
 use async_trait::async_trait;
 
-use super::SqliteStore;
-use crate::{EventStore, StoreResult, StoredEvent};
+use super::{filter::SqliteDialect, SqliteStore};
+use crate::event_sql::event_page_sql;
+use crate::filter_sql::SqlValue;
+use crate::{EventQuery, EventStore, StoreResult, StoredEvent};
 
 #[async_trait]
 impl EventStore for SqliteStore {
-    async fn list_events(
-        &self,
-        after_seq: Option<i64>,
-        limit: u32,
-    ) -> StoreResult<Vec<StoredEvent>> {
-        Ok(sqlx::query_as(
-            "SELECT seq, id, published, event_type, body FROM log_events WHERE seq > $1 \
-             ORDER BY seq LIMIT $2",
-        )
-        .bind(after_seq.unwrap_or(0))
-        .bind(i64::from(limit) + 1)
-        .fetch_all(&self.read)
-        .await?)
+    async fn list_events(&self, query: &EventQuery) -> StoreResult<Vec<StoredEvent>> {
+        let (sql, params) = event_page_sql(&SqliteDialect, query)?;
+        let mut q = sqlx::query_as::<_, StoredEvent>(&sql);
+        for p in params {
+            q = match p {
+                SqlValue::Text(s) => q.bind(s),
+                SqlValue::Int(i) => q.bind(i),
+                SqlValue::Float(f) => q.bind(f),
+                SqlValue::Bool(b) => q.bind(b),
+            };
+        }
+        Ok(q.fetch_all(&self.read).await?)
     }
 }

@@ -70,13 +70,19 @@ pub(crate) async fn insert_event(
     conn: &mut sqlx::SqliteConnection,
     event: &crate::EventRecord,
 ) -> StoreResult<()> {
-    sqlx::query("INSERT INTO log_events (id, published, event_type, body) VALUES ($1, $2, $3, $4)")
-        .bind(&event.id)
-        .bind(event.published)
-        .bind(&event.event_type)
-        .bind(sqlx::types::Json(&event.body))
-        .execute(conn)
-        .await
-        .map_err(StoreError::from_write)?;
+    let (attrs, keywords) = crate::event_index::index(&event.body);
+    sqlx::query(
+        "INSERT INTO log_events (id, published, event_type, body, attrs, keywords) \
+         VALUES ($1, $2, $3, $4, $5, $6)",
+    )
+    .bind(&event.id)
+    .bind(event.published)
+    .bind(&event.event_type)
+    .bind(sqlx::types::Json(&event.body))
+    .bind(sqlx::types::Json(&attrs))
+    .bind(keywords)
+    .execute(conn)
+    .await
+    .map_err(StoreError::from_write)?;
     Ok(())
 }

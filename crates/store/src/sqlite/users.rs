@@ -48,11 +48,11 @@ pub(crate) async fn insert_user_row(
 
 #[async_trait]
 impl UserStore for SqliteStore {
-    async fn insert_user(
+    async fn insert_user_with_events(
         &self,
         user: &UserRecord,
         group_ids: &[String],
-        event: &EventRecord,
+        events: &[EventRecord],
     ) -> StoreResult<()> {
         let mut tx = self.write.begin().await?;
         insert_user_row(&mut tx, user).await?;
@@ -77,7 +77,9 @@ impl UserStore for SqliteStore {
                 .execute(&mut *tx)
                 .await?;
         }
-        insert_event(&mut tx, event).await?;
+        for event in events {
+            insert_event(&mut tx, event).await?;
+        }
         tx.commit().await?;
         Ok(())
     }

@@ -15,6 +15,7 @@
 
 mod lexer;
 pub mod logs;
+pub mod okta_el;
 mod parser;
 pub mod resolve;
 pub mod users;

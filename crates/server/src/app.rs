@@ -10,8 +10,8 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use crate::config::{Config, TlsMode};
+use crate::rate_limit::RateLimiter;
 use crate::state::AppState;
-use crate::wire::headers::RateWindow;
 use crate::wire::links::Links;
 use crate::{api, bootstrap, tls};
 use model::time::Clock;
@@ -89,10 +89,11 @@ impl Application {
             hasher,
             clock,
             links: Links::new(&public_url),
-            rate: RateWindow::new(config.rate_limit_per_minute),
+            rate: RateLimiter::new(config.rate_limits, config.rate_limit_quotas.clone()),
             config: Arc::new(config),
             org: Arc::new(boot.org),
         };
+        state.rate.spawn_sync(Arc::clone(&state.store));
         let router = api::router(state.clone());
         Ok(Self {
             listener,

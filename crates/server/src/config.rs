@@ -86,9 +86,10 @@ pub struct ServeArgs {
     #[arg(long, env = "LATCHKEY_HASH_QUEUE", value_name = "N")]
     pub hash_queue: Option<usize>,
 
-    /// Requests per minute announced in the X-Rate-Limit-* headers. [default: 6000]
-    #[arg(long, env = "LATCHKEY_RATE_LIMIT", value_name = "N")]
-    pub rate_limit_per_minute: Option<u64>,
+    /// Turn rate limiting off (for test orgs): requests are still counted and the
+    /// X-Rate-Limit-* headers still sent, but nothing gets 429.
+    #[arg(long, env = "LATCHKEY_NO_RATE_LIMITS")]
+    pub no_rate_limits: bool,
 
     /// Log format: text or json. [default: text]
     #[arg(long, env = "LATCHKEY_LOG_FORMAT", value_name = "FORMAT")]
@@ -114,7 +115,10 @@ pub struct FileConfig {
     pub argon2_parallelism: Option<u32>,
     pub hash_workers: Option<usize>,
     pub hash_queue: Option<usize>,
-    pub rate_limit_per_minute: Option<u64>,
+    /// `rate-limits = false` turns limiting off, like `--no-rate-limits`.
+    pub rate_limits: Option<bool>,
+    /// Per-minute quotas by bucket: authn, users, groups, apps, sessions, logs, default.
+    pub rate_limit_quotas: Option<std::collections::BTreeMap<String, u64>>,
     pub log_format: Option<String>,
 }
 
@@ -140,7 +144,8 @@ pub struct Config {
     pub argon2: crypto::password::Argon2Params,
     pub hash_workers: usize,
     pub hash_queue: usize,
-    pub rate_limit_per_minute: u64,
+    pub rate_limits: bool,
+    pub rate_limit_quotas: std::collections::BTreeMap<crate::rate_limit::Bucket, u64>,
     pub log_format: String,
 }
 
@@ -190,6 +195,25 @@ impl StoreArgs {
             None => format!("sqlite://{}", self.data_dir().join("latchkey.db").display()),
         }
     }
+}
+
+/// Checks the quota table: known bucket names, positive quotas; the rest keep their defaults.
+fn quotas(
+    table: std::collections::BTreeMap<String, u64>,
+) -> anyhow::Result<std::collections::BTreeMap<crate::rate_limit::Bucket, u64>> {
+    use crate::rate_limit::Bucket;
+    let mut out: std::collections::BTreeMap<Bucket, u64> = Bucket::ALL
+        .iter()
+        .map(|b| (*b, b.default_quota()))
+        .collect();
+    for (name, quota) in table {
+        let bucket = Bucket::parse(&name).ok_or_else(|| {
+            anyhow::anyhow!("rate-limit-quotas: unknown bucket '{name}' (authn, users, groups, apps, sessions, logs, default)")
+        })?;
+        anyhow::ensure!(quota > 0, "rate-limit-quotas.{name} must be positive");
+        out.insert(bucket, quota);
+    }
+    Ok(out)
 }
 
 impl Config {
@@ -242,10 +266,8 @@ impl Config {
                 .or(file.hash_workers)
                 .unwrap_or_else(|| std::thread::available_parallelism().map_or(2, |n| n.get())),
             hash_queue: cli.hash_queue.or(file.hash_queue).unwrap_or(256),
-            rate_limit_per_minute: cli
-                .rate_limit_per_minute
-                .or(file.rate_limit_per_minute)
-                .unwrap_or(6000),
+            rate_limits: !cli.no_rate_limits && file.rate_limits.unwrap_or(true),
+            rate_limit_quotas: quotas(file.rate_limit_quotas.unwrap_or_default())?,
             log_format: cli
                 .log_format
                 .or(file.log_format)
@@ -295,6 +317,27 @@ mod tests {
         assert_eq!(c.database_url, "sqlite:///tmp/x/latchkey.db");
         assert_eq!(c.tls, TlsMode::Generated);
         assert_eq!(c.public_url(c.listen), "https://localhost:9000");
+    }
+
+    #[test]
+    fn rate_limit_quotas_from_the_file() {
+        let file: FileConfig =
+            toml::from_str("rate-limits = true\n[rate-limit-quotas]\nusers = 5").unwrap();
+        let c = Config::resolve(ServeArgs::default(), file).unwrap();
+        assert!(c.rate_limits);
+        assert_eq!(c.rate_limit_quotas[&crate::rate_limit::Bucket::Users], 5);
+        assert_eq!(c.rate_limit_quotas[&crate::rate_limit::Bucket::Logs], 120);
+        let bad: FileConfig = toml::from_str("[rate-limit-quotas]\nuser = 5").unwrap();
+        assert!(Config::resolve(ServeArgs::default(), bad).is_err());
+        let off = ServeArgs {
+            no_rate_limits: true,
+            ..Default::default()
+        };
+        assert!(
+            !Config::resolve(off, FileConfig::default())
+                .unwrap()
+                .rate_limits
+        );
     }
 
     #[test]

@@ -7,7 +7,7 @@ use model::time::Clock;
 use store::Store;
 
 use crate::config::Config;
-use crate::wire::headers::RateWindow;
+use crate::rate_limit::RateLimiter;
 use crate::wire::links::Links;
 
 /// Shared application state; cheap to clone.
@@ -17,7 +17,7 @@ pub struct AppState {
     pub hasher: PasswordHasher,
     pub clock: Clock,
     pub links: Links,
-    pub rate: Arc<RateWindow>,
+    pub rate: Arc<RateLimiter>,
     pub config: Arc<Config>,
     pub org: Arc<store::OrgRecord>,
 }

@@ -133,9 +133,24 @@ pub trait EventStore: Send + Sync {
     async fn list_events(&self, query: &EventQuery) -> StoreResult<Vec<StoredEvent>>;
 }
 
+/// Shared rate-limit counters, so every node answers from the same window counts.
+#[async_trait]
+pub trait RateLimitStore: Send + Sync {
+    /// Adds `deltas` (bucket, requests) to the window starting at `window_start` (epoch ms),
+    /// drops windows older than the previous one, and returns every bucket's total for the
+    /// window.
+    async fn add_rate_counts(
+        &self,
+        window_start: i64,
+        deltas: &[(String, i64)],
+    ) -> StoreResult<Vec<(String, i64)>>;
+}
+
 /// Everything the server needs from storage.
 #[async_trait]
-pub trait Store: UserStore + GroupStore + TokenStore + OrgStore + EventStore {
+pub trait Store:
+    UserStore + GroupStore + TokenStore + OrgStore + EventStore + RateLimitStore
+{
     /// Cheap round trip for readiness checks.
     async fn ping(&self) -> StoreResult<()>;
 

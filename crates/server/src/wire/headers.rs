@@ -4,54 +4,24 @@
 //! - `Date` (RFC 1123) and `X-Rate-Limit-Limit/Remaining/Reset`: the Python SDK backs off on
 //!   429 only when both `Date` and `X-Rate-Limit-Reset` are present.
 //!
-//! The rate-limit window here counts requests per minute for the headers; enforcement with
-//! 429 and store-backed windows shared by all nodes belong to the rate-limits work.
+//! Rate limits are decided here, before the handler runs (`crate::rate_limit`).
 
 use axum::extract::{Request, State};
 use axum::http::{HeaderName, HeaderValue};
 use axum::middleware::Next;
 use axum::response::Response;
-use std::sync::atomic::{AtomicI64, AtomicU64, Ordering};
-use std::sync::Arc;
 use tracing::Instrument;
 
-use super::error::ErrorLogged;
+use super::error::{ApiError, ErrorLogged};
 use crate::events::{RequestContext, REQUEST};
+use crate::rate_limit::{Bucket, Decision};
 use crate::state::AppState;
+use axum::response::IntoResponse;
 
 pub const REQUEST_ID: HeaderName = HeaderName::from_static("x-okta-request-id");
 const LIMIT: HeaderName = HeaderName::from_static("x-rate-limit-limit");
 const REMAINING: HeaderName = HeaderName::from_static("x-rate-limit-remaining");
 const RESET: HeaderName = HeaderName::from_static("x-rate-limit-reset");
-
-/// A fixed one-minute window of request counts.
-#[derive(Debug)]
-pub struct RateWindow {
-    limit: u64,
-    window_start: AtomicI64,
-    count: AtomicU64,
-}
-
-impl RateWindow {
-    pub fn new(limit_per_minute: u64) -> Arc<Self> {
-        Arc::new(Self {
-            limit: limit_per_minute,
-            window_start: AtomicI64::new(0),
-            count: AtomicU64::new(0),
-        })
-    }
-
-    /// Counts one request at `now_secs`; returns (limit, remaining, reset epoch seconds).
-    pub fn hit(&self, now_secs: i64) -> (u64, u64, i64) {
-        let window = now_secs - now_secs.rem_euclid(60);
-        let previous = self.window_start.swap(window, Ordering::AcqRel);
-        if previous != window {
-            self.count.store(0, Ordering::Release);
-        }
-        let used = self.count.fetch_add(1, Ordering::AcqRel) + 1;
-        (self.limit, self.limit.saturating_sub(used), window + 60)
-    }
-}
 
 /// Adds the standard headers and logs the request (and its error, once).
 pub async fn standard_headers(State(app): State<AppState>, req: Request, next: Next) -> Response {
@@ -69,12 +39,23 @@ pub async fn standard_headers(State(app): State<AppState>, req: Request, next: N
             .and_then(|v| v.to_str().ok())
             .map(str::to_owned),
     };
-    let mut response = REQUEST
-        .scope(context, next.run(req))
-        .instrument(span.clone())
-        .await;
     let now = app.clock.now();
-    let (limit, remaining, reset) = app.rate.hit(now.millis() / 1000);
+    let bucket = Bucket::of(&path).unwrap_or(Bucket::Default);
+    let decision = app.rate.check(bucket, now.millis());
+    let mut response = if decision.allowed {
+        REQUEST
+            .scope(context, next.run(req))
+            .instrument(span.clone())
+            .await
+    } else {
+        ApiError::TooManyRequests.into_response()
+    };
+    let Decision {
+        limit,
+        remaining,
+        reset,
+        ..
+    } = decision;
     let headers = response.headers_mut();
     if let Ok(v) = HeaderValue::from_str(&request_id) {
         headers.insert(REQUEST_ID, v);
@@ -107,19 +88,4 @@ fn client_ip(req: &Request) -> Option<String> {
     req.extensions()
         .get::<axum::extract::ConnectInfo<std::net::SocketAddr>>()
         .map(|c| c.0.ip().to_string())
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn window_counts_down_and_resets_each_minute() {
-        let w = RateWindow::new(3);
-        assert_eq!(w.hit(120), (3, 2, 180));
-        assert_eq!(w.hit(150), (3, 1, 180));
-        assert_eq!(w.hit(179), (3, 0, 180));
-        assert_eq!(w.hit(179), (3, 0, 180));
-        assert_eq!(w.hit(181), (3, 2, 240));
-    }
 }

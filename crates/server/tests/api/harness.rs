@@ -124,6 +124,14 @@ pub async fn spawn_app() -> TestApp {
 }
 
 pub async fn spawn_app_with(tweak: impl FnOnce(&mut Config)) -> TestApp {
+    spawn_app_with_clock(tweak, model::time::Clock::System).await
+}
+
+/// A server whose clock the test controls (rate-limit windows, expiries).
+pub async fn spawn_app_with_clock(
+    tweak: impl FnOnce(&mut Config),
+    clock: model::time::Clock,
+) -> TestApp {
     let data_dir = tempfile::tempdir().unwrap();
     let pg_database = if backend() == "postgres" {
         Some(create_pg_database().await)
@@ -138,11 +146,15 @@ pub async fn spawn_app_with(tweak: impl FnOnce(&mut Config)) -> TestApp {
         listen: Some("127.0.0.1:0".parse().unwrap()),
         argon2_memory_kib: Some(1024),
         argon2_iterations: Some(1),
+        // Suites make hundreds of calls a minute; the rate-limit tests turn limits on.
+        no_rate_limits: true,
         ..Default::default()
     };
     let mut config = Config::resolve(args, FileConfig::default()).unwrap();
     tweak(&mut config);
-    let app = Application::build(config).await.expect("server builds");
+    let app = Application::build_with_clock(config, clock)
+        .await
+        .expect("server builds");
     let addr = app.local_addr();
     let base = app.public_url.clone();
     let token = app

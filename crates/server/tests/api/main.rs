@@ -12,6 +12,7 @@
 
 mod api_tokens;
 mod harness;
+mod rate_limits;
 mod server;
 mod system_log;
 mod user_credentials;

@@ -13,6 +13,7 @@
 
 mod events;
 mod orgs;
+mod rate_limits;
 mod tokens;
 mod users;
 
@@ -34,6 +35,7 @@ pub async fn run_all(store: &dyn Store) {
     tokens::token_lifecycle(store).await;
     events::polling_sees_each_event_once_under_concurrent_writes(store).await;
     events::bounded_pages_filters_and_keywords(store).await;
+    rate_limits::windows_sum_across_callers(store).await;
 }
 
 /// A user record for tests.

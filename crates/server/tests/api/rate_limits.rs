@@ -1,0 +1,103 @@
+//! Rate limits: quota per bucket per minute, 429 E0000047 with the headers the SDKs need to
+//! back off, and recovery when the window resets.
+
+use crate::harness::spawn_app_with_clock;
+use latchkey::rate_limit::Bucket;
+use model::time::{Clock, Timestamp};
+use reqwest::StatusCode;
+
+#[tokio::test]
+async fn over_quota_is_429_until_the_window_resets() {
+    // Start one second into a minute so the window boundary is known.
+    let clock = Clock::manual(Timestamp(1_800_000_001_000));
+    let app = spawn_app_with_clock(
+        |c| {
+            c.rate_limits = true;
+            c.rate_limit_quotas.insert(Bucket::Users, 3);
+        },
+        clock.clone(),
+    )
+    .await;
+    for remaining in [2, 1, 0] {
+        let r = app.get("/api/v1/users").await;
+        assert_eq!(r.status, StatusCode::OK, "{}", r.text);
+        assert_eq!(r.header("x-rate-limit-limit").as_deref(), Some("3"));
+        assert_eq!(
+            r.header("x-rate-limit-remaining"),
+            Some(remaining.to_string())
+        );
+        assert_eq!(
+            r.header("x-rate-limit-reset").as_deref(),
+            Some("1800000060")
+        );
+    }
+    let r = app.get("/api/v1/users").await;
+    r.assert_error(429, "E0000047");
+    assert_eq!(r.header("x-rate-limit-remaining").as_deref(), Some("0"));
+    assert_eq!(
+        r.header("x-rate-limit-reset").as_deref(),
+        Some("1800000060")
+    );
+    assert!(
+        r.header("date").is_some(),
+        "the Python SDK needs Date to back off"
+    );
+    // Another bucket still has its own quota.
+    assert_eq!(app.get("/api/v1/api-tokens").await.status, StatusCode::OK);
+    // Next minute: allowed again.
+    clock.advance(60_000);
+    let r = app.get("/api/v1/users").await;
+    assert_eq!(r.status, StatusCode::OK, "{}", r.text);
+    assert_eq!(r.header("x-rate-limit-remaining").as_deref(), Some("2"));
+}
+
+#[tokio::test]
+async fn two_nodes_share_one_quota_through_the_store() {
+    if std::env::var("LATCHKEY_TEST_BACKEND").as_deref() != Ok("postgres") {
+        // Two nodes need a shared database; the SQLite run checks one node above.
+        return;
+    }
+    let clock = Clock::manual(Timestamp(1_800_000_001_000));
+    let first = spawn_app_with_clock(
+        |c| {
+            c.rate_limits = true;
+            c.rate_limit_quotas.insert(Bucket::Users, 4);
+        },
+        clock.clone(),
+    )
+    .await;
+    let url = first.database_url.clone().unwrap();
+    let mut config = latchkey::config::Config::resolve(
+        latchkey::config::ServeArgs {
+            store: latchkey::config::StoreArgs {
+                data_dir: Some(first.data_dir.path().join("node2")),
+                database_url: Some(url),
+            },
+            listen: Some("127.0.0.1:0".parse().unwrap()),
+            ..Default::default()
+        },
+        latchkey::config::FileConfig::default(),
+    )
+    .unwrap();
+    config.rate_limit_quotas.insert(Bucket::Users, 4);
+    let second = latchkey::app::Application::build_with_clock(config, clock.clone())
+        .await
+        .unwrap();
+    let second_state = second.state.clone();
+    for _ in 0..4 {
+        assert_eq!(first.get("/api/v1/users").await.status, StatusCode::OK);
+    }
+    // Wait (with a deadline) until node two has seen node one's counts.
+    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(10);
+    loop {
+        let d = second_state.rate.check(Bucket::Users, clock.now().millis());
+        if !d.allowed {
+            break;
+        }
+        assert!(
+            std::time::Instant::now() < deadline,
+            "node two never saw node one's requests"
+        );
+        tokio::time::sleep(std::time::Duration::from_millis(50)).await;
+    }
+}

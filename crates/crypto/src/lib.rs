@@ -9,6 +9,7 @@
 //! - comparisons of secret-derived bytes are constant time.
 
 pub mod password;
+pub mod sealed;
 pub mod tokens;
 
 pub use secrecy::{ExposeSecret, SecretString};

@@ -31,6 +31,12 @@ pub enum DomainError {
     OldPasswordMismatch,
     /// E0000087 (403): the recovery answer did not match.
     RecoveryAnswerMismatch,
+    /// E0000006 (403): the object does not allow this change here, e.g. the members of a group
+    /// imported from an app.
+    AccessDenied,
+    /// E0000060 (501): an operation the object does not support, e.g. changing the built-in
+    /// Everyone group.
+    Unsupported,
 }
 
 /// The distinct Okta codes for "not allowed in the current state".
@@ -81,6 +87,8 @@ impl fmt::Display for DomainError {
             Self::PasswordPolicy { causes } => write!(f, "password policy: {}", causes.join("; ")),
             Self::OldPasswordMismatch => f.write_str("old password mismatch"),
             Self::RecoveryAnswerMismatch => f.write_str("recovery answer mismatch"),
+            Self::AccessDenied => f.write_str("access denied"),
+            Self::Unsupported => f.write_str("unsupported operation"),
         }
     }
 }

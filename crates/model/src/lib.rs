@@ -5,6 +5,7 @@
 
 pub mod error;
 pub mod expr;
+pub mod groups;
 pub mod ids;
 pub mod password;
 pub mod time;

@@ -276,6 +276,8 @@ impl From<DomainError> for ApiError {
                 causes: vec!["oldPassword: The credentials provided were incorrect.".into()],
             },
             DomainError::RecoveryAnswerMismatch => Self::RecoveryAnswer,
+            DomainError::AccessDenied => Self::AccessDenied,
+            DomainError::Unsupported => Self::Unsupported,
         }
     }
 }

@@ -46,6 +46,7 @@ pub async fn ensure_org(
         last_updated: now,
         last_membership_updated: now,
         profile: everyone_profile,
+        source_id: None,
     };
     let local = admin_login.split('@').next().unwrap_or("admin");
     let mut profile = Map::new();

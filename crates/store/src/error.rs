@@ -44,12 +44,19 @@ impl StoreError {
                 if text.contains("token_hash") || text.contains("api_tokens_hash") {
                     return Self::Duplicate { field: "token" };
                 }
+                if text.contains("groups_name_unique") || text.contains("groups.name_lower") {
+                    return Self::Duplicate { field: "name" };
+                }
                 if text.contains("group_members") {
                     return Self::Duplicate {
                         field: "membership",
                     };
                 }
                 return Self::Duplicate { field: "id" };
+            }
+            // A row the write refers to (a member's user or group, an owner) is gone.
+            if db.is_foreign_key_violation() {
+                return Self::NotFound;
             }
         }
         Self::Database(err)

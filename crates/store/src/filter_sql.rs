@@ -25,7 +25,7 @@
 use model::expr::{Attribute, Case, Op, Resolved, Sort, SortOrder, Value};
 use serde_json::Value as Json;
 
-use crate::records::UserRecord;
+use crate::records::{GroupRecord, UserRecord};
 
 /// A parameter value.
 #[derive(Debug, Clone, PartialEq)]
@@ -151,6 +151,41 @@ pub const USERS: TableMap = TableMap {
             ColumnKind::Millis,
             true,
         ),
+    ],
+};
+
+/// The `groups` table of both backends (groups.md, "List Groups").
+pub const GROUPS: TableMap = TableMap {
+    id: "id",
+    profile: "profile",
+    columns: &[
+        column("id", "id", ColumnKind::Text, false),
+        column("type", "type", ColumnKind::Text, false),
+        column("created", "created", ColumnKind::Millis, false),
+        column("lastUpdated", "last_updated", ColumnKind::Millis, false),
+        column(
+            "lastMembershipUpdated",
+            "last_membership_updated",
+            ColumnKind::Millis,
+            false,
+        ),
+        column("source.id", "source_id", ColumnKind::Text, true),
+        column(
+            "profile.name",
+            "name_lower",
+            ColumnKind::Folded(model::groups::group::name_lower),
+            false,
+        ),
+    ],
+};
+
+/// The `group_owners` table of both backends, for the owners list's `search`.
+pub const GROUP_OWNERS: TableMap = TableMap {
+    id: "owner_id",
+    profile: "NULL",
+    columns: &[
+        column("id", "owner_id", ColumnKind::Text, false),
+        column("type", "owner_type", ColumnKind::Text, false),
     ],
 };
 
@@ -538,6 +573,35 @@ pub fn user_sort_key(sort: &Sort, user: &UserRecord) -> Json {
         Attribute::Named(_) => Json::Null,
         Attribute::Profile(name) => Json::from(
             user.profile
+                .get(name)
+                .and_then(Json::as_str)
+                .unwrap_or_default()
+                .to_ascii_lowercase(),
+        ),
+    }
+}
+
+/// The sort value of `group` under `sort`, exactly as the SQL key computes it, for the `after`
+/// cursor of the page that ends with this group.
+pub fn group_sort_key(sort: &Sort, group: &GroupRecord) -> Json {
+    match &sort.attribute {
+        Attribute::Named("id") => Json::from(group.id.to_ascii_lowercase()),
+        Attribute::Named("type") => Json::from(group.group_type.to_ascii_lowercase()),
+        Attribute::Named("source.id") => Json::from(
+            group
+                .source_id
+                .as_deref()
+                .unwrap_or_default()
+                .to_ascii_lowercase(),
+        ),
+        Attribute::Named("profile.name") => Json::from(group.name_lower()),
+        Attribute::Named("created") => Json::from(group.created),
+        Attribute::Named("lastUpdated") => Json::from(group.last_updated),
+        Attribute::Named("lastMembershipUpdated") => Json::from(group.last_membership_updated),
+        Attribute::Named(_) => Json::Null,
+        Attribute::Profile(name) => Json::from(
+            group
+                .profile
                 .get(name)
                 .and_then(Json::as_str)
                 .unwrap_or_default()

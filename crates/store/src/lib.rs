@@ -13,7 +13,7 @@ pub mod event_index;
 mod event_sql;
 pub mod filter_sql;
 mod page_sql;
-pub use page_sql::page_key_for;
+pub use page_sql::{group_page_key_for, page_key_for};
 pub mod postgres;
 pub mod records;
 pub mod sqlite;
@@ -75,7 +75,12 @@ pub trait UserStore: Send + Sync {
     async fn user_groups(&self, user_id: &str) -> StoreResult<Vec<GroupRecord>>;
 }
 
-/// Groups (the Groups API builds on this; Everyone exists from bootstrap).
+/// Groups, their members and owners (the Groups API; Everyone exists from bootstrap).
+///
+/// Names are unique ignoring case among groups that are not APP_GROUPs (a taken name gives
+/// `StoreError::Duplicate { field: "name" }`). A membership change moves the group's
+/// `last_membership_updated` in the transaction that makes it; a profile change moves
+/// `last_updated`.
 #[async_trait]
 pub trait GroupStore: Send + Sync {
     async fn group_by_id(&self, id: &str) -> StoreResult<Option<GroupRecord>>;
@@ -85,6 +90,73 @@ pub trait GroupStore: Send + Sync {
 
     /// Inserts a group with its event.
     async fn insert_group(&self, group: &GroupRecord, event: &EventRecord) -> StoreResult<()>;
+
+    /// Replaces the group's profile and `last_updated` with the record's; a missing group
+    /// gives `StoreError::NotFound`.
+    async fn update_group(&self, group: &GroupRecord, event: &EventRecord) -> StoreResult<()>;
+
+    /// Deletes the group with its memberships and owners (and its ownership of other groups);
+    /// false when it did not exist.
+    async fn delete_group(&self, id: &str, event: &EventRecord) -> StoreResult<bool>;
+
+    /// One page of groups in the query's order; at most `limit + 1` rows are read so the
+    /// caller knows whether another page exists.
+    async fn list_groups(&self, query: &GroupQuery) -> StoreResult<Vec<GroupRecord>>;
+
+    /// Makes the user a member at `now`. False (and nothing written, no event) when it already
+    /// is one; a missing group or user gives `StoreError::NotFound`.
+    async fn add_group_member(
+        &self,
+        group_id: &str,
+        user_id: &str,
+        now: i64,
+        event: &EventRecord,
+    ) -> StoreResult<bool>;
+
+    /// Ends the user's membership at `now`. False (and nothing written, no event) when it was
+    /// not a member.
+    async fn remove_group_member(
+        &self,
+        group_id: &str,
+        user_id: &str,
+        now: i64,
+        event: &EventRecord,
+    ) -> StoreResult<bool>;
+
+    /// One page of the group's members ordered by user id, after the cursor (a user id); at
+    /// most `limit + 1` rows.
+    async fn list_group_members(
+        &self,
+        group_id: &str,
+        after: Option<&str>,
+        limit: u32,
+    ) -> StoreResult<Vec<UserRecord>>;
+
+    /// The number of members of each of `group_ids` (absent ids count 0), in one query.
+    async fn group_member_counts(&self, group_ids: &[String]) -> StoreResult<Vec<(String, i64)>>;
+
+    /// One page of a group's owners ordered by owner id; at most `limit + 1` rows.
+    async fn list_group_owners(
+        &self,
+        query: &GroupOwnerQuery,
+    ) -> StoreResult<Vec<GroupOwnerRecord>>;
+
+    /// Assigns an owner (its `display_name` is ignored). False (and nothing written, no event)
+    /// when it already is one; a missing group, user or owner group gives
+    /// `StoreError::NotFound`.
+    async fn insert_group_owner(
+        &self,
+        owner: &GroupOwnerRecord,
+        event: &EventRecord,
+    ) -> StoreResult<bool>;
+
+    /// Removes an owner; false when it was not one.
+    async fn delete_group_owner(
+        &self,
+        group_id: &str,
+        owner_id: &str,
+        event: &EventRecord,
+    ) -> StoreResult<bool>;
 }
 
 /// API tokens, stored as SHA-256 of the token.

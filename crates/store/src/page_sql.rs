@@ -1,13 +1,16 @@
-//! One page of users as SQL: the narrowing (`q`, `filter`, `search`), the order (by id, or
-//! by `sortBy` then id) and the keyset condition after the cursor, for either dialect.
+//! One page of users or groups as SQL: the narrowing (`q`, `filter`, `search`), the order (by
+//! id, or by `sortBy` then id) and the keyset condition after the cursor, for either dialect.
 
 use model::expr::SortOrder;
 use serde_json::Value;
 
 use crate::filter_sql::{
-    compile_filter, compile_sort, user_sort_key, Params, SortSql, SqlDialect, SqlValue, USERS,
+    compile_filter, compile_sort, group_sort_key, user_sort_key, Params, SortSql, SqlDialect,
+    SqlValue, TableMap, GROUPS, USERS,
 };
-use crate::{PageKey, StoreError, StoreResult, UserFilter, UserQuery, UserRecord};
+use crate::{
+    GroupQuery, GroupRecord, PageKey, StoreError, StoreResult, UserFilter, UserQuery, UserRecord,
+};
 
 /// The SELECT for `query` and its parameters (`$1`...). Reads `limit + 1` rows so the caller
 /// knows whether a next page exists.
@@ -16,8 +19,6 @@ pub(crate) fn user_page_sql(
     columns: &str,
     query: &UserQuery,
 ) -> StoreResult<(String, Vec<SqlValue>)> {
-    let mut params = Params::default();
-    let mut conditions = Vec::new();
     let prefix;
     let expr = match &query.filter {
         UserFilter::All => None,
@@ -27,31 +28,81 @@ pub(crate) fn user_page_sql(
         }
         UserFilter::Expr(e) => Some(e),
     };
-    if let Some(expr) = expr {
+    page_sql(
+        dialect,
+        &USERS,
+        &format!("{columns} FROM users"),
+        Page {
+            expr,
+            sort: query.sort.as_ref(),
+            after: query.after.as_ref(),
+            limit: query.limit,
+        },
+    )
+}
+
+/// One page of groups (List Groups), like [`user_page_sql`].
+pub(crate) fn group_page_sql(
+    dialect: &dyn SqlDialect,
+    columns: &str,
+    query: &GroupQuery,
+) -> StoreResult<(String, Vec<SqlValue>)> {
+    page_sql(
+        dialect,
+        &GROUPS,
+        &format!("{columns} FROM groups"),
+        Page {
+            expr: query.filter.as_ref(),
+            sort: query.sort.as_ref(),
+            after: query.after.as_ref(),
+            limit: query.limit,
+        },
+    )
+}
+
+/// What one keyset page asks for.
+struct Page<'a> {
+    expr: Option<&'a model::expr::Resolved>,
+    sort: Option<&'a model::expr::Sort>,
+    after: Option<&'a PageKey>,
+    limit: u32,
+}
+
+/// `SELECT {select} [WHERE narrowing AND keyset] ORDER BY key, id LIMIT limit + 1` over the
+/// table `table` maps.
+fn page_sql(
+    dialect: &dyn SqlDialect,
+    table: &TableMap,
+    select: &str,
+    page: Page<'_>,
+) -> StoreResult<(String, Vec<SqlValue>)> {
+    let mut params = Params::default();
+    let mut conditions = Vec::new();
+    if let Some(expr) = page.expr {
         conditions.push(
-            compile_filter(dialect, &USERS, expr, &mut params)
+            compile_filter(dialect, table, expr, &mut params)
                 .map_err(|e| StoreError::Corrupt(e.to_string()))?,
         );
     }
-    let sort = match &query.sort {
-        Some(sort) => compile_sort(dialect, &USERS, sort, &mut params)
+    let sort = match page.sort {
+        Some(sort) => compile_sort(dialect, table, sort, &mut params)
             .map_err(|e| StoreError::Corrupt(e.to_string()))?,
-        None => SortSql::by_id(dialect, &USERS, SortOrder::Ascending),
+        None => SortSql::by_id(dialect, table, SortOrder::Ascending),
     };
-    if let Some(after) = &query.after {
+    if let Some(after) = page.after {
         conditions.push(
             sort.after(&after.key, &after.id, &mut params)
                 .ok_or(StoreError::InvalidCursor)?,
         );
     }
-    let limit = params.push(SqlValue::Int(i64::from(query.limit) + 1));
+    let limit = params.push(SqlValue::Int(i64::from(page.limit) + 1));
     let filter = if conditions.is_empty() {
         String::new()
     } else {
         format!(" WHERE {}", conditions.join(" AND "))
     };
     let sql = format!(
-        "SELECT {columns} FROM users{filter} ORDER BY {} LIMIT {limit}",
+        "SELECT {select}{filter} ORDER BY {} LIMIT {limit}",
         sort.order_by()
     );
     Ok((sql, params.into_values()))
@@ -62,5 +113,13 @@ pub fn page_key_for(user: &UserRecord, sort: Option<&model::expr::Sort>) -> Page
     PageKey {
         key: sort.map_or(Value::Null, |s| user_sort_key(s, user)),
         id: user.id.clone(),
+    }
+}
+
+/// The cursor for the page that ends with `group` under `sort` (None: by id).
+pub fn group_page_key_for(group: &GroupRecord, sort: Option<&model::expr::Sort>) -> PageKey {
+    PageKey {
+        key: sort.map_or(Value::Null, |s| group_sort_key(s, group)),
+        id: group.id.clone(),
     }
 }

@@ -74,20 +74,63 @@ pub struct GroupRecord {
     #[sqlx(rename = "type")]
     pub group_type: String,
     pub created: i64,
+    /// When the profile last changed.
     pub last_updated: i64,
+    /// When a member was last added or removed.
     pub last_membership_updated: i64,
     #[sqlx(json)]
     pub profile: Map<String, Value>,
+    /// The app an APP_GROUP was imported from (`source.id`); None for other groups.
+    pub source_id: Option<String>,
 }
 
 impl GroupRecord {
+    /// The name as stored for uniqueness and `q` (`model::groups::group::name_lower`).
     pub fn name_lower(&self) -> String {
-        self.profile
-            .get("name")
-            .and_then(Value::as_str)
-            .unwrap_or_default()
-            .to_lowercase()
+        model::groups::group::name_lower(
+            self.profile
+                .get("name")
+                .and_then(Value::as_str)
+                .unwrap_or_default(),
+        )
     }
+}
+
+/// A page request for groups (List Groups).
+#[derive(Debug, Clone, PartialEq, Default)]
+pub struct GroupQuery {
+    /// A parsed and resolved `filter`, `search` or `q` expression; None lists every group.
+    pub filter: Option<model::expr::Resolved>,
+    /// `sortBy`/`sortOrder` (or the name order of `q`); None keeps the default order (id).
+    pub sort: Option<model::expr::Sort>,
+    pub after: Option<PageKey>,
+    pub limit: u32,
+}
+
+/// One owner of a group (the GroupOwner schema). Owners are users or groups, always from the
+/// Okta directory.
+#[derive(Debug, Clone, PartialEq, sqlx::FromRow)]
+pub struct GroupOwnerRecord {
+    pub group_id: String,
+    pub owner_id: String,
+    /// USER or GROUP.
+    pub owner_type: String,
+    /// When the owner was assigned.
+    pub last_updated: i64,
+    /// The owner's name as read (a user's first and last name, a group's name); ignored on
+    /// insert.
+    pub display_name: String,
+}
+
+/// A page of one group's owners.
+#[derive(Debug, Clone, PartialEq, Default)]
+pub struct GroupOwnerQuery {
+    pub group_id: String,
+    /// A resolved owners `search` (by `type`, `id`); None lists every owner.
+    pub filter: Option<model::expr::Resolved>,
+    /// Owners are ordered by id; the cursor names the last one seen.
+    pub after: Option<PageKey>,
+    pub limit: u32,
 }
 
 /// One API token's metadata; the token itself is only ever known by its SHA-256.

@@ -12,6 +12,7 @@
 )]
 
 mod events;
+mod groups;
 mod orgs;
 mod rate_limits;
 mod tokens;
@@ -36,6 +37,13 @@ pub async fn run_all(store: &dyn Store) {
     events::polling_sees_each_event_once_under_concurrent_writes(store).await;
     events::bounded_pages_filters_and_keywords(store).await;
     rate_limits::windows_sum_across_callers(store).await;
+    groups::crud_and_unique_names(store).await;
+    groups::membership_is_idempotent_and_moves_last_membership_updated(store).await;
+    groups::concurrent_membership_changes_stay_consistent(store).await;
+    groups::member_pages_visit_every_member_once(store).await;
+    groups::filters_search_and_q_select_the_right_groups(store).await;
+    groups::group_pages_visit_every_group_once(store).await;
+    groups::owners_are_users_or_groups(store).await;
 }
 
 /// A user record for tests.
@@ -78,6 +86,7 @@ pub fn group(name: &str, kind: &str, now: i64) -> GroupRecord {
         last_updated: now,
         last_membership_updated: now,
         profile,
+        source_id: None,
     }
 }
 

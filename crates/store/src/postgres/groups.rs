@@ -1,13 +1,34 @@
-//! Groups in PostgreSQL.
+//! Groups, their members and owners in PostgreSQL (groups.md, "Group operations", "Group member
+//! operations"; the GroupOwner tag).
+//!
+//! A membership change first moves the group's `last_membership_updated` (never backwards),
+//! then writes the membership row: a group deleted meanwhile is NotFound, a user deleted
+//! meanwhile fails its foreign key (NotFound), and a change that changes nothing rolls back.
 
 use async_trait::async_trait;
 use sqlx::types::Json;
 
-use super::{insert_event, PgStore};
-use crate::{EventRecord, GroupRecord, GroupStore, StoreError, StoreResult};
+use super::users::USER_COLUMNS;
+use super::{filter::PostgresDialect, insert_event, PgStore};
+use crate::filter_sql::{compile_filter, Params, SqlValue, GROUP_OWNERS};
+use crate::page_sql;
+use crate::{
+    EventRecord, GroupOwnerQuery, GroupOwnerRecord, GroupQuery, GroupRecord, GroupStore,
+    StoreError, StoreResult, UserRecord,
+};
 
 pub(crate) const GROUP_COLUMNS: &str =
-    "id, type, created, last_updated, last_membership_updated, profile";
+    "id, type, created, last_updated, last_membership_updated, profile, source_id";
+
+/// An owner row with the owner's current name.
+const OWNER_SELECT: &str = "SELECT o.group_id, o.owner_id, o.owner_type, o.last_updated, \
+    CASE WHEN o.owner_type = 'USER' \
+    THEN trim(coalesce(u.profile ->> 'firstName', '') || ' ' || \
+              coalesce(u.profile ->> 'lastName', '')) \
+    ELSE coalesce(g.profile ->> 'name', '') END AS display_name \
+    FROM group_owners o \
+    LEFT JOIN users u ON u.id = o.user_id \
+    LEFT JOIN groups g ON g.id = o.owner_group_id";
 
 pub(crate) async fn insert_group_row(
     conn: &mut sqlx::PgConnection,
@@ -15,7 +36,7 @@ pub(crate) async fn insert_group_row(
 ) -> StoreResult<()> {
     sqlx::query(
         "INSERT INTO groups (id, type, created, last_updated, last_membership_updated, profile, \
-         name_lower) VALUES ($1, $2, $3, $4, $5, $6, $7)",
+         name_lower, source_id) VALUES ($1, $2, $3, $4, $5, $6, $7, $8)",
     )
     .bind(&group.id)
     .bind(&group.group_type)
@@ -24,10 +45,27 @@ pub(crate) async fn insert_group_row(
     .bind(group.last_membership_updated)
     .bind(Json(&group.profile))
     .bind(group.name_lower())
+    .bind(&group.source_id)
     .execute(conn)
     .await
     .map_err(StoreError::from_write)?;
     Ok(())
+}
+
+/// Binds compiled parameters in order.
+fn bind_all<'q, O>(
+    mut q: sqlx::query::QueryAs<'q, sqlx::Postgres, O, sqlx::postgres::PgArguments>,
+    params: Vec<SqlValue>,
+) -> sqlx::query::QueryAs<'q, sqlx::Postgres, O, sqlx::postgres::PgArguments> {
+    for p in params {
+        q = match p {
+            SqlValue::Text(s) => q.bind(s),
+            SqlValue::Int(i) => q.bind(i),
+            SqlValue::Float(f) => q.bind(f),
+            SqlValue::Bool(b) => q.bind(b),
+        };
+    }
+    q
 }
 
 #[async_trait]
@@ -53,5 +91,225 @@ impl GroupStore for PgStore {
         insert_event(&mut tx, event).await?;
         tx.commit().await?;
         Ok(())
+    }
+
+    async fn update_group(&self, group: &GroupRecord, event: &EventRecord) -> StoreResult<()> {
+        let mut tx = self.pool.begin().await?;
+        let done = sqlx::query(
+            "UPDATE groups SET profile = $2, name_lower = $3, last_updated = $4 WHERE id = $1",
+        )
+        .bind(&group.id)
+        .bind(Json(&group.profile))
+        .bind(group.name_lower())
+        .bind(group.last_updated)
+        .execute(&mut *tx)
+        .await
+        .map_err(StoreError::from_write)?;
+        if done.rows_affected() == 0 {
+            return Err(StoreError::NotFound);
+        }
+        insert_event(&mut tx, event).await?;
+        tx.commit().await?;
+        Ok(())
+    }
+
+    async fn delete_group(&self, id: &str, event: &EventRecord) -> StoreResult<bool> {
+        let mut tx = self.pool.begin().await?;
+        let done = sqlx::query("DELETE FROM groups WHERE id = $1")
+            .bind(id)
+            .execute(&mut *tx)
+            .await?;
+        if done.rows_affected() == 0 {
+            return Ok(false);
+        }
+        insert_event(&mut tx, event).await?;
+        tx.commit().await?;
+        Ok(true)
+    }
+
+    async fn list_groups(&self, query: &GroupQuery) -> StoreResult<Vec<GroupRecord>> {
+        let (sql, params) = page_sql::group_page_sql(&PostgresDialect, GROUP_COLUMNS, query)?;
+        let q = bind_all(sqlx::query_as::<_, GroupRecord>(&sql), params);
+        Ok(q.fetch_all(&self.pool).await?)
+    }
+
+    async fn add_group_member(
+        &self,
+        group_id: &str,
+        user_id: &str,
+        now: i64,
+        event: &EventRecord,
+    ) -> StoreResult<bool> {
+        let mut tx = self.pool.begin().await?;
+        let moved = sqlx::query(
+            "UPDATE groups SET last_membership_updated = GREATEST(last_membership_updated, $2) \
+             WHERE id = $1",
+        )
+        .bind(group_id)
+        .bind(now)
+        .execute(&mut *tx)
+        .await?;
+        if moved.rows_affected() == 0 {
+            return Err(StoreError::NotFound);
+        }
+        let added = sqlx::query(
+            "INSERT INTO group_members (group_id, user_id, created) VALUES ($1, $2, $3) \
+             ON CONFLICT DO NOTHING",
+        )
+        .bind(group_id)
+        .bind(user_id)
+        .bind(now)
+        .execute(&mut *tx)
+        .await
+        .map_err(StoreError::from_write)?;
+        if added.rows_affected() == 0 {
+            return Ok(false);
+        }
+        insert_event(&mut tx, event).await?;
+        tx.commit().await?;
+        Ok(true)
+    }
+
+    async fn remove_group_member(
+        &self,
+        group_id: &str,
+        user_id: &str,
+        now: i64,
+        event: &EventRecord,
+    ) -> StoreResult<bool> {
+        let mut tx = self.pool.begin().await?;
+        sqlx::query(
+            "UPDATE groups SET last_membership_updated = GREATEST(last_membership_updated, $2) \
+             WHERE id = $1",
+        )
+        .bind(group_id)
+        .bind(now)
+        .execute(&mut *tx)
+        .await?;
+        let removed = sqlx::query("DELETE FROM group_members WHERE group_id = $1 AND user_id = $2")
+            .bind(group_id)
+            .bind(user_id)
+            .execute(&mut *tx)
+            .await?;
+        if removed.rows_affected() == 0 {
+            return Ok(false);
+        }
+        insert_event(&mut tx, event).await?;
+        tx.commit().await?;
+        Ok(true)
+    }
+
+    async fn list_group_members(
+        &self,
+        group_id: &str,
+        after: Option<&str>,
+        limit: u32,
+    ) -> StoreResult<Vec<UserRecord>> {
+        let sql = format!(
+            "SELECT {USER_COLUMNS} FROM users WHERE id IN (\
+             SELECT user_id FROM group_members WHERE group_id = $1 AND user_id COLLATE \"C\" > $2 \
+             ORDER BY user_id COLLATE \"C\" LIMIT $3) ORDER BY id"
+        );
+        Ok(sqlx::query_as(&sql)
+            .bind(group_id)
+            .bind(after.unwrap_or_default())
+            .bind(i64::from(limit) + 1)
+            .fetch_all(&self.pool)
+            .await?)
+    }
+
+    async fn group_member_counts(&self, group_ids: &[String]) -> StoreResult<Vec<(String, i64)>> {
+        if group_ids.is_empty() {
+            return Ok(Vec::new());
+        }
+        let placeholders: Vec<String> = (1..=group_ids.len()).map(|i| format!("${i}")).collect();
+        let sql = format!(
+            "SELECT group_id, COUNT(*) FROM group_members WHERE group_id IN ({}) \
+             GROUP BY group_id",
+            placeholders.join(", ")
+        );
+        let mut q = sqlx::query_as::<_, (String, i64)>(&sql);
+        for id in group_ids {
+            q = q.bind(id);
+        }
+        Ok(q.fetch_all(&self.pool).await?)
+    }
+
+    async fn list_group_owners(
+        &self,
+        query: &GroupOwnerQuery,
+    ) -> StoreResult<Vec<GroupOwnerRecord>> {
+        let mut params = Params::starting_at(2);
+        let mut conditions = vec!["o.group_id = $1".to_owned()];
+        if let Some(expr) = &query.filter {
+            conditions.push(
+                compile_filter(&PostgresDialect, &GROUP_OWNERS, expr, &mut params)
+                    .map_err(|e| StoreError::Corrupt(e.to_string()))?,
+            );
+        }
+        if let Some(after) = &query.after {
+            let p = params.push(SqlValue::Text(after.id.clone()));
+            conditions.push(format!("o.owner_id COLLATE \"C\" > {p}"));
+        }
+        let limit = params.push(SqlValue::Int(i64::from(query.limit) + 1));
+        let sql = format!(
+            "{OWNER_SELECT} WHERE {} ORDER BY o.owner_id COLLATE \"C\" LIMIT {limit}",
+            conditions.join(" AND ")
+        );
+        let q = sqlx::query_as::<_, GroupOwnerRecord>(&sql).bind(&query.group_id);
+        Ok(bind_all(q, params.into_values())
+            .fetch_all(&self.pool)
+            .await?)
+    }
+
+    async fn insert_group_owner(
+        &self,
+        owner: &GroupOwnerRecord,
+        event: &EventRecord,
+    ) -> StoreResult<bool> {
+        let (user_id, owner_group_id) = match owner.owner_type.as_str() {
+            "USER" => (Some(&owner.owner_id), None),
+            _ => (None, Some(&owner.owner_id)),
+        };
+        let mut tx = self.pool.begin().await?;
+        let added = sqlx::query(
+            "INSERT INTO group_owners (group_id, owner_id, owner_type, user_id, owner_group_id, \
+             last_updated) VALUES ($1, $2, $3, $4, $5, $6) ON CONFLICT DO NOTHING",
+        )
+        .bind(&owner.group_id)
+        .bind(&owner.owner_id)
+        .bind(&owner.owner_type)
+        .bind(user_id)
+        .bind(owner_group_id)
+        .bind(owner.last_updated)
+        .execute(&mut *tx)
+        .await
+        .map_err(StoreError::from_write)?;
+        if added.rows_affected() == 0 {
+            return Ok(false);
+        }
+        insert_event(&mut tx, event).await?;
+        tx.commit().await?;
+        Ok(true)
+    }
+
+    async fn delete_group_owner(
+        &self,
+        group_id: &str,
+        owner_id: &str,
+        event: &EventRecord,
+    ) -> StoreResult<bool> {
+        let mut tx = self.pool.begin().await?;
+        let done = sqlx::query("DELETE FROM group_owners WHERE group_id = $1 AND owner_id = $2")
+            .bind(group_id)
+            .bind(owner_id)
+            .execute(&mut *tx)
+            .await?;
+        if done.rows_affected() == 0 {
+            return Ok(false);
+        }
+        insert_event(&mut tx, event).await?;
+        tx.commit().await?;
+        Ok(true)
     }
 }

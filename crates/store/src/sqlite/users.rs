@@ -152,6 +152,16 @@ impl UserStore for SqliteStore {
 
     async fn delete_user(&self, id: &str, event: &EventRecord) -> StoreResult<bool> {
         let mut tx = self.write.begin().await?;
+        // The user's groups lose a member: their membership changes now (lock order: groups,
+        // then the user, as membership changes take them).
+        sqlx::query(
+            "UPDATE groups SET last_membership_updated = max(last_membership_updated, $2) \
+             WHERE id IN (SELECT group_id FROM group_members WHERE user_id = $1)",
+        )
+        .bind(id)
+        .bind(event.published)
+        .execute(&mut *tx)
+        .await?;
         let done = sqlx::query("DELETE FROM users WHERE id = $1")
             .bind(id)
             .execute(&mut *tx)
@@ -180,8 +190,8 @@ impl UserStore for SqliteStore {
 
     async fn user_groups(&self, user_id: &str) -> StoreResult<Vec<GroupRecord>> {
         Ok(sqlx::query_as(
-            "SELECT g.id, g.type, g.created, g.last_updated, g.last_membership_updated, g.profile \
-             FROM group_members m JOIN groups g ON g.id = m.group_id \
+            "SELECT g.id, g.type, g.created, g.last_updated, g.last_membership_updated, g.profile, \
+             g.source_id FROM group_members m JOIN groups g ON g.id = m.group_id \
              WHERE m.user_id = $1 ORDER BY g.id",
         )
         .bind(user_id)

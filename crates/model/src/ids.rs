@@ -19,6 +19,9 @@ pub enum Kind {
     Org,
     Event,
     Schema,
+    Policy,
+    PolicyRule,
+    NetworkZone,
 }
 
 impl Kind {
@@ -31,6 +34,9 @@ impl Kind {
             Self::Org => "00o",
             Self::Event => "evt",
             Self::Schema => "osc",
+            Self::Policy => "00p",
+            Self::PolicyRule => "0pr",
+            Self::NetworkZone => "nzo",
         }
     }
 }

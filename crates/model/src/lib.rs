@@ -8,5 +8,7 @@ pub mod expr;
 pub mod groups;
 pub mod ids;
 pub mod password;
+pub mod policy;
 pub mod time;
 pub mod users;
+pub mod zones;

@@ -21,6 +21,10 @@
 //! The classic Authn API words the same list as "Passwords must have ..." (authn.md, "Change
 //! password"); [`PasswordPolicy::describe`] gives the list for that.
 //!
+//! `exclude_common` is the policy's `dictionary.common.exclude`: the password, lower-cased, may
+//! not be one of the common passwords shipped in `policy/common_passwords.txt`. Breaking it
+//! gets its own cause, as Okta words it.
+//!
 //! Invariant: [`PasswordPolicy::check`] is `Ok` exactly when [`PasswordPolicy::broken_rules`]
 //! is empty.
 
@@ -54,6 +58,9 @@ pub struct PasswordPolicy {
     /// check covers both.
     #[serde(skip, default = "default_max_length")]
     pub max_length: usize,
+    /// `dictionary.common.exclude`: refuse the common passwords.
+    #[serde(skip)]
+    pub exclude_common: bool,
 }
 
 fn default_max_length() -> usize {
@@ -71,6 +78,7 @@ impl Default for PasswordPolicy {
             exclude_username: true,
             exclude_attributes: Vec::new(),
             max_length: MAX_LENGTH,
+            exclude_common: false,
         }
     }
 }
@@ -88,6 +96,20 @@ pub enum Rule {
     /// The password contains the value of this profile attribute.
     ExcludeAttribute(String),
     MaxLength,
+    /// The password is a common one (`dictionary.common.exclude`).
+    CommonPassword,
+}
+
+/// The common-password list, lower-cased (comment lines start with `#`).
+const COMMON_PASSWORDS: &str = include_str!("policy/common_passwords.txt");
+
+/// Whether `password` (compared lower-cased) is on the common-password list.
+pub fn is_common(password: &str) -> bool {
+    let lower = password.to_lowercase();
+    COMMON_PASSWORDS
+        .lines()
+        .filter(|line| !line.starts_with('#'))
+        .any(|line| line == lower)
 }
 
 /// A symbol is any character that is neither a letter, a digit nor white space
@@ -143,6 +165,9 @@ impl PasswordPolicy {
         if password.chars().count() > self.max_length {
             broken.push(Rule::MaxLength);
         }
+        if self.exclude_common && is_common(password) {
+            broken.push(Rule::CommonPassword);
+        }
         broken
     }
 
@@ -156,7 +181,10 @@ impl PasswordPolicy {
     ) -> Result<(), Vec<String>> {
         let broken = self.broken_rules(password, login, profile);
         let mut causes = Vec::new();
-        if broken.iter().any(|rule| *rule != Rule::MaxLength) {
+        if broken
+            .iter()
+            .any(|rule| !matches!(rule, Rule::MaxLength | Rule::CommonPassword))
+        {
             causes.push(format!(
                 "Password requirements were not met. Password requirements: {}.",
                 self.describe()
@@ -167,6 +195,12 @@ impl PasswordPolicy {
                 "Password requirements were not met. Password requirements: maximum {} characters.",
                 self.max_length
             ));
+        }
+        if broken.contains(&Rule::CommonPassword) {
+            causes.push(
+                "This password was found in a list of commonly used passwords. Please try another password."
+                    .to_owned(),
+            );
         }
         if causes.is_empty() {
             Ok(())
@@ -453,6 +487,29 @@ mod tests {
                 .len(),
             2
         );
+    }
+
+    #[test]
+    fn common_passwords_are_refused_only_when_the_dictionary_is_on() {
+        let mut p = PasswordPolicy {
+            min_upper_case: 0,
+            min_number: 0,
+            ..PasswordPolicy::default()
+        };
+        assert!(broken(&p, "sunshine").is_empty());
+        p.exclude_common = true;
+        assert_eq!(broken(&p, "sunshine"), [Rule::CommonPassword]);
+        assert_eq!(
+            broken(&p, "SunShine"),
+            [Rule::CommonPassword],
+            "ignores case"
+        );
+        assert!(broken(&p, "sunshine-lantern-9").is_empty());
+        assert_eq!(
+            p.check("password", LOGIN, &profile()).unwrap_err(),
+            ["This password was found in a list of commonly used passwords. Please try another password."]
+        );
+        assert!(is_common("123456") && is_common("qwerty") && !is_common("# The 3,000"));
     }
 
     #[test]

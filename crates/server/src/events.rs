@@ -2,7 +2,7 @@
 //! The store writes each one in the transaction of the change it records.
 
 use serde_json::{json, Value};
-use store::{EventRecord, UserRecord};
+use store::{EventRecord, GroupRecord, UserRecord};
 
 use crate::auth::AdminToken;
 
@@ -71,6 +71,21 @@ pub fn user_target(user: &UserRecord) -> Value {
         "type": "User",
         "alternateId": user.profile.get("login").cloned().unwrap_or(Value::Null),
         "displayName": format!("{first} {last}").trim(),
+    })
+}
+
+/// A group as a target of an event (type `UserGroup`, as Okta's group events name it).
+pub fn group_target(group: &GroupRecord) -> Value {
+    let name = group
+        .profile
+        .get("name")
+        .and_then(Value::as_str)
+        .unwrap_or_default();
+    json!({
+        "id": group.id,
+        "type": "UserGroup",
+        "alternateId": name,
+        "displayName": name,
     })
 }
 

@@ -2,6 +2,8 @@
 //! fallbacks that keep every answer in Okta's error format.
 
 pub mod api_tokens;
+pub mod group_owners;
+pub mod groups;
 pub mod health;
 pub mod system_log;
 pub mod user_credentials;
@@ -22,6 +24,8 @@ pub fn router(state: AppState) -> Router {
         .merge(users::routes())
         .merge(user_lifecycle::routes())
         .merge(user_credentials::routes())
+        .merge(groups::routes())
+        .merge(group_owners::routes())
         .merge(api_tokens::routes())
         .merge(system_log::routes());
     Router::new()

@@ -11,6 +11,7 @@
 )]
 
 mod api_tokens;
+mod groups;
 mod harness;
 mod rate_limits;
 mod server;

@@ -22,6 +22,7 @@ pub enum Kind {
     Policy,
     PolicyRule,
     NetworkZone,
+    EventHook,
 }
 
 impl Kind {
@@ -37,6 +38,7 @@ impl Kind {
             Self::Policy => "00p",
             Self::PolicyRule => "0pr",
             Self::NetworkZone => "nzo",
+            Self::EventHook => "who",
         }
     }
 }

@@ -32,6 +32,8 @@ pub struct Application {
     pub new_admin_token: Option<String>,
     pub admin_token_path: Option<PathBuf>,
     pub state: AppState,
+    /// Background work of this node (rate-limit sync, hook delivery), stopped with it.
+    background: Vec<tokio::task::JoinHandle<()>>,
 }
 
 impl Application {
@@ -84,6 +86,8 @@ impl Application {
             config.hash_workers,
             config.hash_queue,
         )?;
+        let sealer = load_sealer(&config.secret_key_file)?;
+        let outbound = outbound_client(config.outbound_ca_file.as_deref())?;
         let state = AppState {
             store,
             hasher,
@@ -92,8 +96,13 @@ impl Application {
             rate: RateLimiter::new(config.rate_limits, config.rate_limit_quotas.clone()),
             config: Arc::new(config),
             org: Arc::new(boot.org),
+            sealer,
+            outbound,
         };
-        state.rate.spawn_sync(Arc::clone(&state.store));
+        let background = vec![
+            state.rate.spawn_sync(Arc::clone(&state.store)),
+            crate::hooks::spawn_worker(state.clone()),
+        ];
         let router = api::router(state.clone());
         Ok(Self {
             listener,
@@ -105,6 +114,7 @@ impl Application {
             new_admin_token: boot.new_admin_token,
             admin_token_path,
             state,
+            background,
         })
     }
 
@@ -119,12 +129,14 @@ impl Application {
         self.handle.clone()
     }
 
-    /// Serves until the handle asks for shutdown.
+    /// Serves until the handle asks for shutdown, then stops this node's background work
+    /// (anything it had claimed is picked up by another node once its lease runs out).
     pub async fn run_until_stopped(self) -> std::io::Result<()> {
         let service = self
             .router
             .into_make_service_with_connect_info::<SocketAddr>();
-        match self.tls {
+        let background = self.background;
+        let served = match self.tls {
             Some(tls) => {
                 axum_server::from_tcp_rustls(self.listener, tls)
                     .handle(self.handle)
@@ -137,8 +149,43 @@ impl Application {
                     .serve(service)
                     .await
             }
+        };
+        for task in background {
+            task.abort();
         }
+        served
     }
+}
+
+/// The org's sealing key: read from its file, or generated into it (0600) on first start.
+fn load_sealer(path: &std::path::Path) -> anyhow::Result<crypto::sealed::Sealer> {
+    let text = match std::fs::read_to_string(path) {
+        Ok(text) => text,
+        Err(err) if err.kind() == std::io::ErrorKind::NotFound => {
+            let key = crypto::sealed::Sealer::generate_key();
+            tls::write_private(path, format!("{key}\n").as_bytes())?;
+            key
+        }
+        Err(err) => return Err(anyhow::anyhow!("reading {}: {err}", path.display())),
+    };
+    crypto::sealed::Sealer::from_base64(&text)
+        .map_err(|e| anyhow::anyhow!("{}: {e}", path.display()))
+}
+
+/// The HTTP client for hook calls: the web's public roots plus an optional private CA,
+/// Okta's 3-second timeout, no redirects, no proxies from the environment.
+fn outbound_client(ca: Option<&std::path::Path>) -> anyhow::Result<reqwest::Client> {
+    let mut builder = reqwest::Client::builder()
+        .timeout(Duration::from_secs(3))
+        .redirect(reqwest::redirect::Policy::none())
+        .no_proxy()
+        .user_agent(concat!("Latchkey/", env!("CARGO_PKG_VERSION")));
+    if let Some(path) = ca {
+        let pem =
+            std::fs::read(path).map_err(|e| anyhow::anyhow!("reading {}: {e}", path.display()))?;
+        builder = builder.add_root_certificate(reqwest::Certificate::from_pem(&pem)?);
+    }
+    Ok(builder.build()?)
 }
 
 /// Waits for SIGINT or SIGTERM, then asks the server to finish in-flight requests and stop.

@@ -94,6 +94,17 @@ pub struct ServeArgs {
     /// Log format: text or json. [default: text]
     #[arg(long, env = "LATCHKEY_LOG_FORMAT", value_name = "FORMAT")]
     pub log_format: Option<String>,
+
+    /// File holding the base64 32-byte key that seals recoverable secrets (hook auth values,
+    /// app passwords). Every node of one org needs the same key. [default:
+    /// <data-dir>/secret.key, generated on first start]
+    #[arg(long, env = "LATCHKEY_SECRET_KEY_FILE", value_name = "FILE")]
+    pub secret_key_file: Option<PathBuf>,
+
+    /// Extra CA certificate (PEM) to trust for outbound calls to hooks, besides the public
+    /// web roots (for hook receivers with a private CA).
+    #[arg(long, env = "LATCHKEY_OUTBOUND_CA_FILE", value_name = "FILE")]
+    pub outbound_ca_file: Option<PathBuf>,
 }
 
 /// The TOML configuration file: the same options as the flags, by their long names.
@@ -120,6 +131,8 @@ pub struct FileConfig {
     /// Per-minute quotas by bucket: authn, users, groups, apps, sessions, logs, default.
     pub rate_limit_quotas: Option<std::collections::BTreeMap<String, u64>>,
     pub log_format: Option<String>,
+    pub secret_key_file: Option<PathBuf>,
+    pub outbound_ca_file: Option<PathBuf>,
 }
 
 impl FileConfig {
@@ -147,6 +160,8 @@ pub struct Config {
     pub rate_limits: bool,
     pub rate_limit_quotas: std::collections::BTreeMap<crate::rate_limit::Bucket, u64>,
     pub log_format: String,
+    pub secret_key_file: PathBuf,
+    pub outbound_ca_file: Option<PathBuf>,
 }
 
 /// How the listener speaks.
@@ -272,6 +287,11 @@ impl Config {
                 .log_format
                 .or(file.log_format)
                 .unwrap_or_else(|| "text".into()),
+            secret_key_file: cli
+                .secret_key_file
+                .or(file.secret_key_file)
+                .unwrap_or_else(|| store.data_dir().join("secret.key")),
+            outbound_ca_file: cli.outbound_ca_file.or(file.outbound_ca_file),
         })
     }
 

@@ -211,8 +211,8 @@ impl RateLimiter {
         Ok(())
     }
 
-    /// Syncs every quarter second until the process ends.
-    pub fn spawn_sync(self: &Arc<Self>, store: Arc<dyn Store>) {
+    /// Syncs every quarter second until aborted.
+    pub fn spawn_sync(self: &Arc<Self>, store: Arc<dyn Store>) -> tokio::task::JoinHandle<()> {
         let limiter = Arc::clone(self);
         tokio::spawn(async move {
             let mut tick = tokio::time::interval(Duration::from_millis(250));
@@ -223,7 +223,7 @@ impl RateLimiter {
                     tracing::warn!(error = %err, "rate-limit counters not synced");
                 }
             }
-        });
+        })
     }
 }
 

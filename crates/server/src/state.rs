@@ -20,6 +20,10 @@ pub struct AppState {
     pub rate: Arc<RateLimiter>,
     pub config: Arc<Config>,
     pub org: Arc<store::OrgRecord>,
+    /// Seals secrets that must be recovered (hook auth values, ...).
+    pub sealer: crypto::sealed::Sealer,
+    /// The client for outbound calls to hooks: short timeouts, no redirects.
+    pub outbound: reqwest::Client,
 }
 
 impl AppState {

@@ -250,72 +250,69 @@ impl StoredEvent {
     }
 }
 
-/// One policy (policy.md, "Policy object"). `conditions` and `settings` are the validated,
-/// normalised JSON of its type.
+/// One event hook (event-hooks.md, "Event Hook object"). The auth header value is kept
+/// sealed and never rendered.
 #[derive(Debug, Clone, PartialEq, sqlx::FromRow)]
-pub struct PolicyRecord {
+pub struct EventHookRecord {
     pub id: String,
-    #[sqlx(rename = "type")]
-    pub policy_type: String,
     pub name: String,
-    pub description: Option<String>,
-    /// 1-based within the type; on insert and update, the wanted priority (0: last).
-    pub priority: i64,
+    /// ACTIVE or INACTIVE.
     pub status: String,
-    /// The default policy of its type.
-    pub system: bool,
+    /// VERIFIED or UNVERIFIED.
+    pub verification_status: String,
+    /// The `events` object: `{type: EVENT_TYPE, items: [...], filter}`.
     #[sqlx(json)]
-    pub conditions: Value,
+    pub events: Value,
+    /// The `channel` object without the auth value.
     #[sqlx(json)]
-    pub settings: Value,
+    pub channel: Value,
+    pub auth_value_sealed: Option<String>,
+    /// Only events after this log position go to the hook.
+    pub from_seq: i64,
     pub created: i64,
     pub last_updated: i64,
 }
 
-/// One rule of a policy (policy.md, "Rules object").
-#[derive(Debug, Clone, PartialEq, sqlx::FromRow)]
-pub struct PolicyRuleRecord {
-    pub id: String,
-    pub policy_id: String,
-    #[sqlx(rename = "type")]
-    pub rule_type: String,
-    pub name: String,
-    /// 1-based within the policy; on insert and update, the wanted priority (0: last).
-    pub priority: i64,
-    pub status: String,
-    /// The default rule of the default policy.
-    pub system: bool,
-    #[sqlx(json)]
-    pub conditions: Value,
-    #[sqlx(json)]
-    pub actions: Value,
-    pub created: i64,
-    pub last_updated: i64,
+impl EventHookRecord {
+    /// Whether the hook receives events of `event_type`.
+    pub fn subscribes_to(&self, event_type: &str) -> bool {
+        self.events
+            .get("items")
+            .and_then(Value::as_array)
+            .is_some_and(|items| items.iter().any(|i| i.as_str() == Some(event_type)))
+    }
 }
 
-/// One network zone (zones.md, "Zone object").
+/// One event on its way to one hook.
 #[derive(Debug, Clone, PartialEq, sqlx::FromRow)]
-pub struct NetworkZoneRecord {
-    pub id: String,
-    #[sqlx(rename = "type")]
-    pub zone_type: String,
-    pub name: String,
+pub struct HookDelivery {
+    pub id: i64,
+    pub hook_id: String,
+    pub event_seq: i64,
+    /// The LogEvent to deliver.
+    #[sqlx(json)]
+    pub body: Value,
+    /// PENDING, DELIVERED or FAILED.
     pub status: String,
-    pub usage: String,
-    /// LegacyIpZone and BlockedIpZone, which exist once per org.
-    pub system: bool,
-    #[sqlx(json)]
-    pub gateways: Value,
-    #[sqlx(json)]
-    pub proxies: Value,
+    pub attempts: i64,
+    pub next_attempt_at: i64,
+    pub locked_until: Option<i64>,
+    pub last_error: Option<String>,
     pub created: i64,
-    pub last_updated: i64,
+    pub delivered_at: Option<i64>,
 }
 
-/// A user's consecutive failed password attempts (the lockout counter).
-#[derive(Debug, Clone, Copy, PartialEq, Eq, sqlx::FromRow)]
-pub struct LoginFailuresRecord {
-    pub failures: i64,
-    pub last_failure: i64,
-    pub locked_at: Option<i64>,
+/// How a delivery attempt ended.
+#[derive(Debug, Clone, PartialEq)]
+pub enum DeliveryOutcome {
+    Delivered,
+    /// Try again at `next_attempt_at`.
+    Retry {
+        next_attempt_at: i64,
+        error: String,
+    },
+    /// No more attempts; the hook moves on to its next event.
+    GiveUp {
+        error: String,
+    },
 }

@@ -2,6 +2,7 @@
 //! fallbacks that keep every answer in Okta's error format.
 
 pub mod api_tokens;
+pub mod event_hooks;
 pub mod group_owners;
 pub mod groups;
 pub mod health;
@@ -27,7 +28,8 @@ pub fn router(state: AppState) -> Router {
         .merge(groups::routes())
         .merge(group_owners::routes())
         .merge(api_tokens::routes())
-        .merge(system_log::routes());
+        .merge(system_log::routes())
+        .merge(event_hooks::routes());
     Router::new()
         .nest("/api/v1", api)
         .merge(health::routes())

@@ -15,6 +15,8 @@ pub struct TestApp {
     pub client: reqwest::Client,
     pub data_dir: tempfile::TempDir,
     pub handle: axum_server_handle::Handle,
+    /// The running server; awaiting it after `handle.graceful_shutdown` waits for the stop.
+    pub server: Option<tokio::task::JoinHandle<std::io::Result<()>>>,
     /// The PostgreSQL URL when the backend is postgres (None: SQLite in `data_dir`).
     pub database_url: Option<String>,
     pg_database: Option<(String, String)>,
@@ -172,7 +174,7 @@ pub async fn spawn_app_with_clock(
         .build()
         .unwrap();
     let handle = app.handle();
-    tokio::spawn(app.run_until_stopped());
+    let server = Some(tokio::spawn(app.run_until_stopped()));
     let database_url = pg_database.as_ref().map(|(_, url)| url.clone());
     TestApp {
         addr,
@@ -181,6 +183,7 @@ pub async fn spawn_app_with_clock(
         client,
         data_dir,
         handle,
+        server,
         database_url,
         pg_database,
     }

@@ -11,9 +11,11 @@
 )]
 
 mod api_tokens;
+mod event_hooks;
 mod groups;
 mod harness;
 mod rate_limits;
+mod receiver;
 mod server;
 mod system_log;
 mod user_credentials;

@@ -13,8 +13,8 @@
 
 mod events;
 mod groups;
+mod hooks;
 mod orgs;
-mod policies;
 mod rate_limits;
 mod tokens;
 mod users;
@@ -37,6 +37,7 @@ pub async fn run_all(store: &dyn Store) {
     tokens::token_lifecycle(store).await;
     events::polling_sees_each_event_once_under_concurrent_writes(store).await;
     events::bounded_pages_filters_and_keywords(store).await;
+    hooks::deliveries_exactly_once_in_order_with_leases(store).await;
     rate_limits::windows_sum_across_callers(store).await;
     groups::crud_and_unique_names(store).await;
     groups::membership_is_idempotent_and_moves_last_membership_updated(store).await;
@@ -45,10 +46,6 @@ pub async fn run_all(store: &dyn Store) {
     groups::filters_search_and_q_select_the_right_groups(store).await;
     groups::group_pages_visit_every_group_once(store).await;
     groups::owners_are_users_or_groups(store).await;
-    policies::priorities_shift_and_the_default_stays_last(store).await;
-    policies::concurrent_inserts_keep_priorities_dense(store).await;
-    policies::zones_round_trip(store).await;
-    policies::lockout_counters_are_atomic(store).await;
 }
 
 /// A user record for tests.

@@ -1,11 +1,11 @@
 //! The PostgreSQL backend, for teams that outgrow one machine: stateless Latchkey nodes share
 //! one database, so every answer is the same whichever node gives it.
 
+mod event_hooks;
 mod events;
 pub mod filter;
 mod groups;
 mod org;
-mod policies;
 mod rate_limits;
 mod tokens;
 mod users;

@@ -2,11 +2,11 @@
 //! connection (SQLite allows one writer at a time; queuing in the pool beats SQLITE_BUSY) and
 //! a pool of readers.
 
+mod event_hooks;
 mod events;
 pub mod filter;
 mod groups;
 mod org;
-mod policies;
 mod rate_limits;
 mod tokens;
 mod users;

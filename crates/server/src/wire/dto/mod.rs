@@ -2,5 +2,6 @@
 //! finds them. Rendering is a pure function of the record and the link builder.
 
 pub mod api_token;
+pub mod event_hook;
 pub mod group;
 pub mod user;

@@ -218,6 +218,131 @@ pub trait RateLimitStore: Send + Sync {
     ) -> StoreResult<Vec<(String, i64)>>;
 }
 
+/// Policies and their rules (policy.md; the Policy tag). Priorities are kept dense (1..=n)
+/// per type (per policy for rules) with the default last: an insert or update places the row
+/// at its wanted `priority` (0 or past the end: last before the default) and shifts the
+/// others, in the same transaction (`model::policy::priority::place`); a delete closes ranks.
+#[async_trait]
+pub trait PolicyStore: Send + Sync {
+    async fn policy_by_id(&self, id: &str) -> StoreResult<Option<PolicyRecord>>;
+
+    /// The policies of a type, optionally of one status, by priority.
+    async fn list_policies(
+        &self,
+        policy_type: &str,
+        status: Option<&str>,
+    ) -> StoreResult<Vec<PolicyRecord>>;
+
+    /// Inserts a policy with its rules and event; returns it as stored (final priority).
+    async fn insert_policy(
+        &self,
+        policy: &PolicyRecord,
+        rules: &[PolicyRuleRecord],
+        event: &EventRecord,
+    ) -> StoreResult<PolicyRecord>;
+
+    /// Creates the default policy (and its rules) of the policy's type unless one exists;
+    /// false (nothing written) when it did. Safe when several nodes start at once.
+    async fn ensure_default_policy(
+        &self,
+        policy: &PolicyRecord,
+        rules: &[PolicyRuleRecord],
+        events: &[EventRecord],
+    ) -> StoreResult<bool>;
+
+    /// Replaces name, description, status, conditions, settings and `last_updated`, and
+    /// moves it to its priority; a missing policy gives `StoreError::NotFound`.
+    async fn update_policy(
+        &self,
+        policy: &PolicyRecord,
+        event: &EventRecord,
+    ) -> StoreResult<PolicyRecord>;
+
+    /// Deletes the policy and its rules; false when it did not exist.
+    async fn delete_policy(&self, id: &str, event: &EventRecord) -> StoreResult<bool>;
+
+    /// The rules of a policy, by priority.
+    async fn list_policy_rules(&self, policy_id: &str) -> StoreResult<Vec<PolicyRuleRecord>>;
+
+    /// The rules of every policy of a type (for evaluation), in one query.
+    async fn rules_of_type(&self, policy_type: &str) -> StoreResult<Vec<PolicyRuleRecord>>;
+
+    async fn policy_rule(
+        &self,
+        policy_id: &str,
+        rule_id: &str,
+    ) -> StoreResult<Option<PolicyRuleRecord>>;
+
+    /// Inserts a rule with its event; a missing policy gives `StoreError::NotFound`.
+    async fn insert_policy_rule(
+        &self,
+        rule: &PolicyRuleRecord,
+        event: &EventRecord,
+    ) -> StoreResult<PolicyRuleRecord>;
+
+    /// Replaces name, status, conditions, actions and `last_updated`, and moves it to its
+    /// priority; a missing rule gives `StoreError::NotFound`.
+    async fn update_policy_rule(
+        &self,
+        rule: &PolicyRuleRecord,
+        event: &EventRecord,
+    ) -> StoreResult<PolicyRuleRecord>;
+
+    /// Deletes a rule; false when it did not exist.
+    async fn delete_policy_rule(
+        &self,
+        policy_id: &str,
+        rule_id: &str,
+        event: &EventRecord,
+    ) -> StoreResult<bool>;
+}
+
+/// Network zones (zones.md; the NetworkZone tag).
+#[async_trait]
+pub trait ZoneStore: Send + Sync {
+    async fn zone_by_id(&self, id: &str) -> StoreResult<Option<NetworkZoneRecord>>;
+
+    /// Every zone, by (created, id).
+    async fn list_zones(&self) -> StoreResult<Vec<NetworkZoneRecord>>;
+
+    async fn insert_zone(&self, zone: &NetworkZoneRecord, event: &EventRecord) -> StoreResult<()>;
+
+    /// Creates a default zone unless one of its name exists; false (nothing written) when it
+    /// did. Safe when several nodes start at once.
+    async fn ensure_default_zone(
+        &self,
+        zone: &NetworkZoneRecord,
+        event: &EventRecord,
+    ) -> StoreResult<bool>;
+
+    /// Replaces name, status, usage, gateways, proxies and `last_updated`; a missing zone
+    /// gives `StoreError::NotFound`.
+    async fn update_zone(&self, zone: &NetworkZoneRecord, event: &EventRecord) -> StoreResult<()>;
+
+    /// Deletes a zone; false when it did not exist.
+    async fn delete_zone(&self, id: &str, event: &EventRecord) -> StoreResult<bool>;
+}
+
+/// Failed password attempts per user, shared by every node (the password policy's lockout).
+/// These counters carry no System Log event: the sign-in that fails writes its own.
+#[async_trait]
+pub trait LockoutStore: Send + Sync {
+    /// Adds one failed attempt at `now`, atomically; when the count reaches `max_attempts`
+    /// (if above 0) and the user is not yet locked, `locked_at` is set to `now`. Returns the
+    /// counter after the change.
+    async fn record_login_failure(
+        &self,
+        user_id: &str,
+        now: i64,
+        max_attempts: i64,
+    ) -> StoreResult<LoginFailuresRecord>;
+
+    async fn login_failures(&self, user_id: &str) -> StoreResult<Option<LoginFailuresRecord>>;
+
+    /// Clears the counter (a successful sign-in, an unlock, an auto-unlock).
+    async fn clear_login_failures(&self, user_id: &str) -> StoreResult<()>;
+}
+
 /// Event hooks and their durable delivery outbox.
 #[async_trait]
 pub trait HookStore: Send + Sync {
@@ -266,7 +391,16 @@ pub trait HookStore: Send + Sync {
 /// Everything the server needs from storage.
 #[async_trait]
 pub trait Store:
-    UserStore + GroupStore + TokenStore + OrgStore + EventStore + RateLimitStore + HookStore
+    UserStore
+    + GroupStore
+    + TokenStore
+    + OrgStore
+    + EventStore
+    + RateLimitStore
+    + PolicyStore
+    + ZoneStore
+    + LockoutStore
+    + HookStore
 {
     /// Cheap round trip for readiness checks.
     async fn ping(&self) -> StoreResult<()>;

@@ -250,6 +250,76 @@ impl StoredEvent {
     }
 }
 
+/// One policy (policy.md, "Policy object"). `conditions` and `settings` are the validated,
+/// normalised JSON of its type.
+#[derive(Debug, Clone, PartialEq, sqlx::FromRow)]
+pub struct PolicyRecord {
+    pub id: String,
+    #[sqlx(rename = "type")]
+    pub policy_type: String,
+    pub name: String,
+    pub description: Option<String>,
+    /// 1-based within the type; on insert and update, the wanted priority (0: last).
+    pub priority: i64,
+    pub status: String,
+    /// The default policy of its type.
+    pub system: bool,
+    #[sqlx(json)]
+    pub conditions: Value,
+    #[sqlx(json)]
+    pub settings: Value,
+    pub created: i64,
+    pub last_updated: i64,
+}
+
+/// One rule of a policy (policy.md, "Rules object").
+#[derive(Debug, Clone, PartialEq, sqlx::FromRow)]
+pub struct PolicyRuleRecord {
+    pub id: String,
+    pub policy_id: String,
+    #[sqlx(rename = "type")]
+    pub rule_type: String,
+    pub name: String,
+    /// 1-based within the policy; on insert and update, the wanted priority (0: last).
+    pub priority: i64,
+    pub status: String,
+    /// The default rule of the default policy.
+    pub system: bool,
+    #[sqlx(json)]
+    pub conditions: Value,
+    #[sqlx(json)]
+    pub actions: Value,
+    pub created: i64,
+    pub last_updated: i64,
+}
+
+/// One network zone (zones.md, "Zone object").
+#[derive(Debug, Clone, PartialEq, sqlx::FromRow)]
+pub struct NetworkZoneRecord {
+    pub id: String,
+    #[sqlx(rename = "type")]
+    pub zone_type: String,
+    pub name: String,
+    pub status: String,
+    pub usage: String,
+    /// LegacyIpZone and BlockedIpZone, which exist once per org.
+    pub system: bool,
+    #[sqlx(json)]
+    pub gateways: Value,
+    #[sqlx(json)]
+    pub proxies: Value,
+    pub created: i64,
+    pub last_updated: i64,
+}
+
+/// A user's consecutive failed password attempts (the lockout counter).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, sqlx::FromRow)]
+pub struct LoginFailuresRecord {
+    pub failures: i64,
+    pub last_failure: i64,
+    pub locked_at: Option<i64>,
+}
+
 /// One event hook (event-hooks.md, "Event Hook object"). The auth header value is kept
 /// sealed and never rendered.
 #[derive(Debug, Clone, PartialEq, sqlx::FromRow)]

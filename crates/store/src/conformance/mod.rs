@@ -15,6 +15,7 @@ mod events;
 mod groups;
 mod hooks;
 mod orgs;
+mod policies;
 mod rate_limits;
 mod tokens;
 mod users;
@@ -46,6 +47,10 @@ pub async fn run_all(store: &dyn Store) {
     groups::filters_search_and_q_select_the_right_groups(store).await;
     groups::group_pages_visit_every_group_once(store).await;
     groups::owners_are_users_or_groups(store).await;
+    policies::priorities_shift_and_the_default_stays_last(store).await;
+    policies::concurrent_inserts_keep_priorities_dense(store).await;
+    policies::zones_round_trip(store).await;
+    policies::lockout_counters_are_atomic(store).await;
 }
 
 /// A user record for tests.

@@ -7,6 +7,7 @@ mod events;
 pub mod filter;
 mod groups;
 mod org;
+mod policies;
 mod rate_limits;
 mod tokens;
 mod users;

@@ -23,6 +23,7 @@ pub async fn ensure_org(
     now: i64,
 ) -> anyhow::Result<Bootstrapped> {
     if let Some(org) = store.org().await? {
+        crate::policies::ensure_defaults(store, now).await?;
         return Ok(Bootstrapped {
             org,
             new_admin_token: None,
@@ -131,6 +132,7 @@ pub async fn ensure_org(
         .org()
         .await?
         .ok_or_else(|| anyhow::anyhow!("org missing after bootstrap"))?;
+    crate::policies::ensure_defaults(store, now).await?;
     Ok(Bootstrapped {
         org,
         new_admin_token: created.then_some(secret),

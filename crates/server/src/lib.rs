@@ -10,6 +10,7 @@ pub mod bootstrap;
 pub mod cli;
 pub mod config;
 pub mod events;
+pub mod policies;
 pub mod hooks;
 pub mod rate_limit;
 pub mod state;

@@ -6,6 +6,7 @@ pub mod event_hooks;
 pub mod group_owners;
 pub mod groups;
 pub mod health;
+pub mod policies;
 pub mod system_log;
 pub mod user_credentials;
 pub mod user_lifecycle;
@@ -27,6 +28,7 @@ pub fn router(state: AppState) -> Router {
         .merge(user_credentials::routes())
         .merge(groups::routes())
         .merge(group_owners::routes())
+        .merge(policies::routes())
         .merge(api_tokens::routes())
         .merge(system_log::routes())
         .merge(event_hooks::routes());

@@ -10,7 +10,8 @@ use serde_json::{json, Value};
 use store::UserRecord;
 
 use crate::api::users::{
-    find_user, flag, save, set_password, set_recovery_question, PasswordRejected,
+    find_user, flag, save, set_password_checked, set_recovery_question, PasswordChecks,
+    PasswordRejected,
 };
 use crate::auth::AdminToken;
 use crate::events::{self, Actor};
@@ -80,10 +81,18 @@ struct ChangePasswordBody {
     new_password: Option<PasswordValue>,
 }
 
+#[derive(Debug, Deserialize)]
+struct ChangePasswordParams {
+    strict: Option<String>,
+}
+
+/// Changes the password against the old one. The password policy's history always applies;
+/// `strict=true` adds its minimum age.
 async fn change_password(
     State(app): State<AppState>,
     admin: AdminToken,
     Path(id): Path<String>,
+    Query(params): Query<ChangePasswordParams>,
     Json(body): Json<ChangePasswordBody>,
 ) -> ApiResult<Json<Value>> {
     let now = app.clock.now().millis();
@@ -102,7 +111,12 @@ async fn change_password(
             causes: vec!["oldPassword: The credentials provided were incorrect.".into()],
         });
     }
-    set_password(&app, &mut user, &new, now)
+    let checks = PasswordChecks {
+        history: true,
+        min_age: flag(params.strict.as_deref(), false),
+        ..PasswordChecks::default()
+    };
+    set_password_checked(&app, &mut user, &new, now, &checks)
         .await
         .map_err(PasswordRejected::as_policy)?;
     if next.as_str() != user.status {
@@ -252,7 +266,11 @@ async fn forgot_password(
     if !matched {
         return Err(ApiError::RecoveryAnswer);
     }
-    set_password(&app, &mut user, &new_password, now)
+    let checks = PasswordChecks {
+        history: true,
+        ..PasswordChecks::default()
+    };
+    set_password_checked(&app, &mut user, &new_password, now, &checks)
         .await
         .map_err(PasswordRejected::as_policy)?;
     user.last_updated = now;

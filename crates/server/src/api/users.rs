@@ -97,7 +97,8 @@ pub async fn save(
     Ok(app.store.update_user(user, event).await?)
 }
 
-/// Checks a new password against the password policy and hashes it into the user. The error
+/// Checks a new password against the password policy that applies to the user and hashes it
+/// into the user (no history or minimum-age check: an admin setting a password). The error
 /// shape differs by endpoint, so the caller chooses it from the causes.
 pub async fn set_password(
     app: &AppState,
@@ -105,16 +106,74 @@ pub async fn set_password(
     value: &str,
     now: i64,
 ) -> Result<(), PasswordRejected> {
+    set_password_checked(app, user, value, now, &PasswordChecks::default()).await
+}
+
+/// Which of the password policy's age rules a password change is held to.
+#[derive(Debug, Default)]
+pub struct PasswordChecks<'a> {
+    /// Groups the user joins in the same request (a user being created is not stored yet).
+    pub extra_groups: &'a [String],
+    /// `historyCount`: refuse a password among the current and recent ones.
+    pub history: bool,
+    /// `minAgeMinutes`: refuse a change too soon after the last one (`strict=true`).
+    pub min_age: bool,
+}
+
+/// [`set_password`] with the policy's history and minimum-age rules as asked. History costs
+/// one hash verification per remembered password, at most
+/// `model::policy::password::HISTORY_CAP`.
+pub async fn set_password_checked(
+    app: &AppState,
+    user: &mut UserRecord,
+    value: &str,
+    now: i64,
+    checks: &PasswordChecks<'_>,
+) -> Result<(), PasswordRejected> {
+    use model::policy::password as rules;
     let login = user
         .profile
         .get("login")
         .and_then(Value::as_str)
         .unwrap_or_default()
         .to_owned();
-    model::password::PasswordPolicy::default()
+    let settings = crate::policies::password_settings_for(app, user, checks.extra_groups)
+        .await
+        .map_err(PasswordRejected::Hash)?;
+    settings
+        .complexity_rules()
         .check(value, &login, &user.profile)
         .map_err(PasswordRejected::Policy)?;
+    if checks.min_age && !rules::min_age_allows(&settings, user.password_changed, now) {
+        return Err(PasswordRejected::Policy(vec![format!(
+            "Password has been changed too recently. The minimum password age is {} minutes.",
+            settings.password.age.min_age_minutes
+        )]));
+    }
     let secret = crypto::SecretString::from(value.to_owned());
+    let depth = rules::history_depth(&settings);
+    if checks.history && depth > 0 {
+        let recent = user
+            .password_hash
+            .iter()
+            .chain(user.secrets.password_history.iter())
+            .take(depth);
+        for stored in recent {
+            let Ok(parsed) = crypto::password::StoredPassword::parse_storage_string(stored) else {
+                continue;
+            };
+            let verdict = app
+                .hasher
+                .verify(&parsed, &secret)
+                .await
+                .map_err(|e| PasswordRejected::Hash(e.into()))?;
+            if verdict.matched {
+                return Err(PasswordRejected::Policy(vec![
+                    "Password has been used too recently".to_owned(),
+                ]));
+            }
+        }
+    }
     let stored = app
         .hasher
         .hash(&secret)
@@ -122,7 +181,9 @@ pub async fn set_password(
         .map_err(|e| PasswordRejected::Hash(e.into()))?;
     if let Some(old) = user.password_hash.take() {
         user.secrets.password_history.insert(0, old);
-        user.secrets.password_history.truncate(24);
+        user.secrets
+            .password_history
+            .truncate(rules::HISTORY_CAP);
     }
     user.password_hash = Some(stored.to_storage_string());
     user.password_changed = Some(now);
@@ -212,6 +273,7 @@ async fn apply_credentials(
     app: &AppState,
     user: &mut UserRecord,
     credentials: Option<&dto::CredentialsIn>,
+    extra_groups: &[String],
     now: i64,
 ) -> ApiResult<bool> {
     let Some(credentials) = credentials else {
@@ -243,7 +305,11 @@ async fn apply_credentials(
             user.provider_name = "IMPORT".into();
             password_set = true;
         } else if let Some(value) = password.value.as_deref().filter(|v| !v.is_empty()) {
-            set_password(app, user, value, now)
+            let checks = PasswordChecks {
+                extra_groups,
+                ..PasswordChecks::default()
+            };
+            set_password_checked(app, user, value, now, &checks)
                 .await
                 .map_err(PasswordRejected::as_validation)?;
             password_set = true;
@@ -338,7 +404,15 @@ async fn create(
         }
         false
     } else {
-        apply_credentials(&app, &mut user, body.credentials.as_ref(), now).await?
+        let requested_groups = body.group_ids.clone().unwrap_or_default();
+        apply_credentials(
+            &app,
+            &mut user,
+            body.credentials.as_ref(),
+            &requested_groups,
+            now,
+        )
+        .await?
     };
     let _ = flag(params.provider.as_deref(), false);
 
@@ -481,7 +555,7 @@ async fn update(
                 "password.hash: A hashed password can be imported only for a STAGED user",
             ));
         }
-        apply_credentials(&app, &mut user, Some(creds), now).await?;
+        apply_credentials(&app, &mut user, Some(creds), &[], now).await?;
     }
     user.last_updated = now;
     let event = events::event(

@@ -53,6 +53,16 @@ impl LinkSet {
         self
     }
 
+    /// A link with the methods it allows, as the Policy and Zone APIs write them
+    /// (`"hints": {"allow": [...]}`).
+    pub fn add_hints(mut self, rel: &str, href: String, allow: &[&str]) -> Self {
+        self.0.insert(
+            rel.to_owned(),
+            json!({ "href": href, "hints": { "allow": allow } }),
+        );
+        self
+    }
+
     pub fn into_value(self) -> Value {
         Value::Object(self.0)
     }

@@ -14,6 +14,7 @@ mod api_tokens;
 mod event_hooks;
 mod groups;
 mod harness;
+mod policies;
 mod rate_limits;
 mod receiver;
 mod server;

@@ -11,6 +11,7 @@ pub mod system_log;
 pub mod user_credentials;
 pub mod user_lifecycle;
 pub mod users;
+pub mod zones;
 
 use axum::http::{Method, StatusCode};
 use axum::response::{IntoResponse, Response};
@@ -29,6 +30,7 @@ pub fn router(state: AppState) -> Router {
         .merge(groups::routes())
         .merge(group_owners::routes())
         .merge(policies::routes())
+        .merge(zones::routes())
         .merge(api_tokens::routes())
         .merge(system_log::routes())
         .merge(event_hooks::routes());

@@ -23,3 +23,4 @@ mod user_credentials;
 mod user_lifecycle;
 mod user_lists;
 mod users;
+mod zones;

@@ -459,15 +459,25 @@ async fn a_policy_change_changes_what_passwords_are_accepted() {
         r.body["errorCauses"],
         json!([{ "errorSummary": "password: Password requirements were not met. Password requirements: at least 12 characters, a lowercase letter, an uppercase letter, a number, a symbol, no parts of your username." }])
     );
+    app.create_user("", with_password("after@example.com", "Abcdefg1!xyz#"))
+        .await;
+    // The common-password dictionary (no symbol needed now).
+    tighten_default(
+        &app,
+        json!({ "password": { "complexity": { "minLength": 12, "minSymbol": 0, "dictionary": { "common": { "exclude": true } } } } }),
+    )
+    .await;
     let common = app
         .post(
             "/api/v1/users",
-            with_password("common@example.com", "Password123!"),
+            with_password("common@example.com", "Q1w2e3r4t5y6"),
         )
         .await;
     common.assert_error(400, "E0000001");
-    app.create_user("", with_password("after@example.com", "Abcdefg1!xyz#"))
-        .await;
+    assert_eq!(
+        common.body["errorCauses"],
+        json!([{ "errorSummary": "password: This password was found in a list of commonly used passwords. Please try another password." }])
+    );
     // A group-specific policy ahead of the default: its members get its rules.
     let group = app
         .post(

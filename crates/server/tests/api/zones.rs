@@ -1,0 +1,119 @@
+//! Network zones over HTTP (zones.md): the default zones, IP zone CRUD and lifecycle, bad
+//! addresses refused whole, and a rule's network condition naming a zone.
+
+use serde_json::json;
+
+use crate::harness::spawn_app;
+
+#[tokio::test]
+async fn default_zones_and_ip_zone_crud() {
+    let app = spawn_app().await;
+    let zones = app.get("/api/v1/zones").await.body;
+    let mut names: Vec<&str> = zones
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|z| z["name"].as_str().unwrap())
+        .collect();
+    names.sort_unstable();
+    assert_eq!(names, ["BlockedIpZone", "LegacyIpZone"]);
+    let by_name = |name: &str| {
+        zones
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|z| z["name"] == name)
+            .unwrap()
+            .clone()
+    };
+    assert_eq!(by_name("BlockedIpZone")["usage"], "BLOCKLIST");
+    assert_eq!(by_name("LegacyIpZone")["usage"], "POLICY");
+    assert_eq!(by_name("LegacyIpZone")["system"], true);
+    let legacy_zone = by_name("LegacyIpZone");
+    let legacy = legacy_zone["id"].as_str().unwrap();
+    app.delete(&format!("/api/v1/zones/{legacy}"))
+        .await
+        .assert_error(403, "E0000006");
+
+    let created = app
+        .post(
+            "/api/v1/zones",
+            json!({ "type": "IP", "name": "Office", "gateways": [
+                { "type": "CIDR", "value": "10.0.0.0/8" },
+                { "type": "RANGE", "value": "2001:db8::1-2001:db8::ff" }
+            ] }),
+        )
+        .await;
+    assert_eq!(created.status, 200, "{}", created.text);
+    let id = created.body["id"].as_str().unwrap();
+    assert!(id.starts_with("nzo"));
+    assert_eq!(created.body["status"], "ACTIVE");
+    assert_eq!(created.body["usage"], "POLICY");
+    assert_eq!(created.body["proxies"], serde_json::Value::Null);
+    assert_eq!(
+        created.body["_links"]["self"],
+        json!({ "href": format!("{}/api/v1/zones/{id}", app.base), "hints": { "allow": ["GET", "PUT", "DELETE"] } })
+    );
+    let r = app
+        .post(
+            &format!("/api/v1/zones/{id}/lifecycle/deactivate"),
+            json!({}),
+        )
+        .await;
+    assert_eq!(r.status, 200, "{}", r.text);
+    assert_eq!(r.body["status"], "INACTIVE");
+    let replaced = app
+        .put(
+            &format!("/api/v1/zones/{id}"),
+            json!({ "type": "IP", "name": "Office 2", "gateways": [{ "type": "CIDR", "value": "192.168.0.0/16" }] }),
+        )
+        .await;
+    assert_eq!(replaced.status, 200, "{}", replaced.text);
+    assert_eq!(replaced.body["name"], "Office 2");
+    assert_eq!(replaced.body["status"], "INACTIVE");
+
+    // Bad input: whole error objects, nothing written.
+    for body in [
+        json!({ "type": "IP", "name": "Bad", "gateways": [{ "type": "CIDR", "value": "10.0.0.0/33" }] }),
+        json!({ "type": "IP", "name": "Bad", "gateways": [{ "type": "RANGE", "value": "10.0.0.9-10.0.0.1" }] }),
+        json!({ "type": "DYNAMIC", "name": "Bad" }),
+        json!({ "type": "IP" }),
+    ] {
+        app.post("/api/v1/zones", body)
+            .await
+            .assert_error(400, "E0000001");
+    }
+    assert_eq!(
+        app.get("/api/v1/zones")
+            .await
+            .body
+            .as_array()
+            .unwrap()
+            .len(),
+        3
+    );
+
+    // A rule may name the zone.
+    let p = app
+        .post(
+            "/api/v1/policies",
+            json!({ "type": "OKTA_SIGN_ON", "name": "Zoned" }),
+        )
+        .await
+        .body;
+    let pid = p["id"].as_str().unwrap();
+    let rule = app
+        .post(
+            &format!("/api/v1/policies/{pid}/rules"),
+            json!({ "name": "office only", "conditions": { "network": { "connection": "ZONE", "include": [id] } },
+                    "actions": { "signon": { "access": "ALLOW" } } }),
+        )
+        .await;
+    assert_eq!(rule.status, 200, "{}", rule.text);
+    assert_eq!(rule.body["conditions"]["network"]["include"], json!([id]));
+
+    assert_eq!(app.delete(&format!("/api/v1/zones/{id}")).await.status, 204);
+    app.get(&format!("/api/v1/zones/{id}"))
+        .await
+        .assert_error(404, "E0000007");
+}

@@ -181,9 +181,7 @@ pub async fn set_password_checked(
         .map_err(|e| PasswordRejected::Hash(e.into()))?;
     if let Some(old) = user.password_hash.take() {
         user.secrets.password_history.insert(0, old);
-        user.secrets
-            .password_history
-            .truncate(rules::HISTORY_CAP);
+        user.secrets.password_history.truncate(rules::HISTORY_CAP);
     }
     user.password_hash = Some(stored.to_storage_string());
     user.password_changed = Some(now);

@@ -102,6 +102,7 @@ impl Application {
         let background = vec![
             state.rate.spawn_sync(Arc::clone(&state.store)),
             crate::hooks::spawn_worker(state.clone()),
+            crate::api::system_log::spawn_retention(state.clone()),
         ];
         let router = api::router(state.clone());
         Ok(Self {

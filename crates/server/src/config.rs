@@ -105,6 +105,10 @@ pub struct ServeArgs {
     /// web roots (for hook receivers with a private CA).
     #[arg(long, env = "LATCHKEY_OUTBOUND_CA_FILE", value_name = "FILE")]
     pub outbound_ca_file: Option<PathBuf>,
+
+    /// Days the System Log keeps events; older ones are purged hourly. [default: 90]
+    #[arg(long, env = "LATCHKEY_LOG_RETENTION_DAYS", value_name = "DAYS")]
+    pub log_retention_days: Option<u32>,
 }
 
 /// The TOML configuration file: the same options as the flags, by their long names.
@@ -133,6 +137,7 @@ pub struct FileConfig {
     pub log_format: Option<String>,
     pub secret_key_file: Option<PathBuf>,
     pub outbound_ca_file: Option<PathBuf>,
+    pub log_retention_days: Option<u32>,
 }
 
 impl FileConfig {
@@ -162,6 +167,7 @@ pub struct Config {
     pub log_format: String,
     pub secret_key_file: PathBuf,
     pub outbound_ca_file: Option<PathBuf>,
+    pub log_retention_days: u32,
 }
 
 /// How the listener speaks.
@@ -292,6 +298,11 @@ impl Config {
                 .or(file.secret_key_file)
                 .unwrap_or_else(|| store.data_dir().join("secret.key")),
             outbound_ca_file: cli.outbound_ca_file.or(file.outbound_ca_file),
+            log_retention_days: cli
+                .log_retention_days
+                .or(file.log_retention_days)
+                .unwrap_or(90)
+                .max(1),
         })
     }
 

@@ -203,6 +203,10 @@ pub trait EventStore: Send + Sync {
     /// more exist. Polling order is commit order: an event committed later never sorts
     /// before one already returned.
     async fn list_events(&self, query: &EventQuery) -> StoreResult<Vec<StoredEvent>>;
+
+    /// Deletes events published before `before` (epoch ms) that event hooks have already
+    /// dispatched; returns how many went.
+    async fn purge_events(&self, before: i64) -> StoreResult<u64>;
 }
 
 /// Shared rate-limit counters, so every node answers from the same window counts.

@@ -162,3 +162,25 @@ async fn list(
     let body: Vec<Value> = rows.into_iter().map(|e| e.body).collect();
     Ok((headers, Json(body)).into_response())
 }
+
+/// Deletes events older than the retention period (that hooks have already dispatched).
+pub async fn purge_expired(app: &AppState) -> store::StoreResult<u64> {
+    let days = i64::from(app.config.log_retention_days);
+    let cutoff = app.clock.now().millis() - days * 24 * 60 * 60 * 1000;
+    app.store.purge_events(cutoff).await
+}
+
+/// Purges expired events once an hour on every node (each delete is idempotent).
+pub fn spawn_retention(app: AppState) -> tokio::task::JoinHandle<()> {
+    tokio::spawn(async move {
+        let mut tick = tokio::time::interval(std::time::Duration::from_secs(3600));
+        loop {
+            tick.tick().await;
+            match purge_expired(&app).await {
+                Ok(0) => {}
+                Ok(n) => tracing::info!(purged = n, "System Log retention"),
+                Err(err) => tracing::warn!(error = %err, "System Log retention"),
+            }
+        }
+    })
+}

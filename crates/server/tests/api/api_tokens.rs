@@ -100,3 +100,31 @@ async fn put_renames_and_validates_network() {
     // The token still works after the update.
     assert_eq!(app.get("/api/v1/users").await.status, StatusCode::OK);
 }
+
+#[tokio::test]
+async fn tokens_expire_after_thirty_idle_days_and_use_extends_them() {
+    use model::time::{Clock, Timestamp};
+    let clock = Clock::manual(Timestamp(1_800_000_000_000));
+    let app = crate::harness::spawn_app_with_clock(|_| {}, clock.clone()).await;
+    let day = 24 * 60 * 60 * 1000;
+    clock.advance(29 * day);
+    assert_eq!(
+        app.get("/api/v1/users").await.status,
+        StatusCode::OK,
+        "used within the window"
+    );
+    clock.advance(29 * day);
+    assert_eq!(
+        app.get("/api/v1/users").await.status,
+        StatusCode::OK,
+        "the use moved the expiry"
+    );
+    let t = app.get("/api/v1/api-tokens").await;
+    let expires = t.body[0]["expiresAt"].as_str().unwrap().to_owned();
+    assert_eq!(
+        expires,
+        model::time::Timestamp(clock.now().millis() + 30 * day).to_iso()
+    );
+    clock.advance(31 * day);
+    app.get("/api/v1/users").await.assert_error(401, "E0000011");
+}

@@ -15,6 +15,8 @@ pub struct TestApp {
     pub client: reqwest::Client,
     pub data_dir: tempfile::TempDir,
     pub handle: axum_server_handle::Handle,
+    /// The server's state, for calling background work directly (retention, ...).
+    pub state: latchkey::state::AppState,
     /// The running server; awaiting it after `handle.graceful_shutdown` waits for the stop.
     pub server: Option<tokio::task::JoinHandle<std::io::Result<()>>>,
     /// The PostgreSQL URL when the backend is postgres (None: SQLite in `data_dir`).
@@ -174,6 +176,7 @@ pub async fn spawn_app_with_clock(
         .build()
         .unwrap();
     let handle = app.handle();
+    let state = app.state.clone();
     let server = Some(tokio::spawn(app.run_until_stopped()));
     let database_url = pg_database.as_ref().map(|(_, url)| url.clone());
     TestApp {
@@ -183,6 +186,7 @@ pub async fn spawn_app_with_clock(
         client,
         data_dir,
         handle,
+        state,
         server,
         database_url,
         pg_database,

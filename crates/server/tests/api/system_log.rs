@@ -237,3 +237,53 @@ async fn query_errors() {
         .await
         .assert_error(400, "E0000029");
 }
+
+#[tokio::test]
+async fn retention_purges_events_older_than_the_setting() {
+    use model::time::{Clock, Timestamp};
+    let clock = Clock::manual(Timestamp(1_800_000_000_000));
+    let app =
+        crate::harness::spawn_app_with_clock(|c| c.log_retention_days = 7, clock.clone()).await;
+    let old = app
+        .create_user(
+            "?activate=false",
+            json!({"profile": TestApp::profile("old@example.com")}),
+        )
+        .await;
+    clock.advance(8 * 24 * 60 * 60 * 1000);
+    let fresh = app
+        .create_user(
+            "?activate=false",
+            json!({"profile": TestApp::profile("fresh@example.com")}),
+        )
+        .await;
+    // Let the hook dispatcher pass the events (retention never drops undispatched ones).
+    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(10);
+    loop {
+        latchkey::api::system_log::purge_expired(&app.state)
+            .await
+            .unwrap();
+        let r = app
+            .get(&format!(
+                "/api/v1/logs?since=2020-01-01T00:00:00Z&until=2100-01-01T00:00:00Z&filter={}",
+                enc("eventType eq \"user.lifecycle.create\"")
+            ))
+            .await;
+        let ids: Vec<_> = r
+            .body
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|e| e["target"][0]["id"].clone())
+            .collect();
+        if !ids.contains(&old["id"]) {
+            assert!(ids.contains(&fresh["id"]), "{ids:?}");
+            break;
+        }
+        assert!(
+            std::time::Instant::now() < deadline,
+            "old events were never purged"
+        );
+        tokio::time::sleep(std::time::Duration::from_millis(50)).await;
+    }
+}

@@ -223,3 +223,54 @@ pub async fn bounded_pages_filters_and_keywords(store: &dyn Store) {
     );
     assert_eq!(count(with_words(&["wor"])).await, 0, "q: whole words only");
 }
+
+pub async fn retention_purges_only_dispatched_old_events(store: &dyn Store) {
+    while store.dispatch_events(1, 500).await.expect("dispatch") > 0 {}
+    let old = EventRecord {
+        published: 5,
+        ..event_for("conformance.old", 5, "00uold", "ancient")
+    };
+    let u = user("retention@example.com", 5);
+    store.insert_user(&u, &[], &old).await.expect("insert");
+    let bounded = |kind: &str| EventQuery {
+        since: Some(0),
+        until: Some(10),
+        order: EventOrder::Ascending,
+        filter: Some(
+            model::expr::logs::parse_filter(&format!("eventType eq \"{kind}\"")).expect("filter"),
+        ),
+        limit: 10,
+        ..Default::default()
+    };
+    store.purge_events(100).await.expect("purge");
+    assert_eq!(
+        store
+            .list_events(&bounded("conformance.old"))
+            .await
+            .expect("list")
+            .len(),
+        1,
+        "retention: events hooks have not seen stay"
+    );
+    while store.dispatch_events(1, 500).await.expect("dispatch") > 0 {}
+    assert!(store.purge_events(100).await.expect("purge") >= 1);
+    assert!(
+        store
+            .list_events(&bounded("conformance.old"))
+            .await
+            .expect("list")
+            .is_empty(),
+        "retention: old dispatched events go"
+    );
+    assert!(
+        !store
+            .list_events(&EventQuery {
+                limit: 5,
+                ..Default::default()
+            })
+            .await
+            .expect("list")
+            .is_empty(),
+        "retention: newer events stay"
+    );
+}

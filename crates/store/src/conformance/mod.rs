@@ -39,6 +39,7 @@ pub async fn run_all(store: &dyn Store) {
     events::polling_sees_each_event_once_under_concurrent_writes(store).await;
     events::bounded_pages_filters_and_keywords(store).await;
     hooks::deliveries_exactly_once_in_order_with_leases(store).await;
+    events::retention_purges_only_dispatched_old_events(store).await;
     rate_limits::windows_sum_across_callers(store).await;
     groups::crud_and_unique_names(store).await;
     groups::membership_is_idempotent_and_moves_last_membership_updated(store).await;

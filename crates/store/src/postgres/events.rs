@@ -16,4 +16,15 @@ impl EventStore for PgStore {
         }
         Ok(q.fetch_all(&self.pool).await?)
     }
+
+    async fn purge_events(&self, before: i64) -> StoreResult<u64> {
+        let done = sqlx::query(
+            "DELETE FROM log_events WHERE published < $1 \
+             AND seq <= (SELECT cursor FROM hook_dispatch WHERE id = 1)",
+        )
+        .bind(before)
+        .execute(&self.pool)
+        .await?;
+        Ok(done.rows_affected())
+    }
 }

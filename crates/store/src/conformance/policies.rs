@@ -57,7 +57,7 @@ pub async fn priorities_shift_and_the_default_stays_last(store: &dyn Store) {
     let created = store
         .ensure_default_policy(
             &default,
-            &[default_rule.clone()],
+            std::slice::from_ref(&default_rule),
             &[event("policy.lifecycle.create", 1)],
         )
         .await

@@ -10,5 +10,6 @@ pub mod ids;
 pub mod password;
 pub mod policy;
 pub mod time;
+pub mod trusted_origins;
 pub mod users;
 pub mod zones;

@@ -19,6 +19,7 @@ pub mod logs;
 pub mod okta_el;
 mod parser;
 pub mod resolve;
+pub mod trusted_origins;
 pub mod users;
 
 pub use lexer::Number;

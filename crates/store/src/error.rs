@@ -44,6 +44,14 @@ impl StoreError {
                 if text.contains("token_hash") || text.contains("api_tokens_hash") {
                     return Self::Duplicate { field: "token" };
                 }
+                if text.contains("trusted_origins_origin")
+                    || text.contains("trusted_origins.origin")
+                {
+                    return Self::Duplicate { field: "origin" };
+                }
+                if text.contains("trusted_origins_name") || text.contains("trusted_origins.name") {
+                    return Self::Duplicate { field: "name" };
+                }
                 if text.contains("groups_name_unique") || text.contains("groups.name_lower") {
                     return Self::Duplicate { field: "name" };
                 }

@@ -9,6 +9,7 @@ mod org;
 mod policies;
 mod rate_limits;
 mod tokens;
+mod trusted_origins;
 mod users;
 
 use async_trait::async_trait;

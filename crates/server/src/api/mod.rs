@@ -8,6 +8,7 @@ pub mod groups;
 pub mod health;
 pub mod policies;
 pub mod system_log;
+pub mod trusted_origins;
 pub mod user_credentials;
 pub mod user_lifecycle;
 pub mod users;
@@ -32,6 +33,7 @@ pub fn router(state: AppState) -> Router {
         .merge(policies::routes())
         .merge(zones::routes())
         .merge(api_tokens::routes())
+        .merge(trusted_origins::routes())
         .merge(system_log::routes())
         .merge(event_hooks::routes());
     Router::new()

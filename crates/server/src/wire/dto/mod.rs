@@ -5,4 +5,5 @@ pub mod api_token;
 pub mod event_hook;
 pub mod group;
 pub mod policy;
+pub mod trusted_origin;
 pub mod user;

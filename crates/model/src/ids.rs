@@ -24,6 +24,7 @@ pub enum Kind {
     PolicyRule,
     NetworkZone,
     EventHook,
+    InlineHook,
 }
 
 impl Kind {
@@ -41,6 +42,7 @@ impl Kind {
             Self::PolicyRule => "0pr",
             Self::NetworkZone => "nzo",
             Self::EventHook => "who",
+            Self::InlineHook => "cal",
         }
     }
 }

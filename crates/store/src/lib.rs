@@ -17,7 +17,6 @@ pub use page_sql::{group_page_key_for, page_key_for};
 pub mod postgres;
 pub mod records;
 pub mod sqlite;
-mod trusted_origin_sql;
 
 #[cfg(feature = "conformance")]
 pub mod conformance;
@@ -393,54 +392,32 @@ pub trait HookStore: Send + Sync {
     async fn hook_deliveries(&self, hook_id: &str) -> StoreResult<Vec<HookDelivery>>;
 }
 
-/// Trusted origins (the TrustedOrigin tag). Origin keys and lower-cased names are unique (a
-/// taken one gives `StoreError::Duplicate { field: "origin" }` or `{ field: "name" }`); the
-/// CORS and redirect checks are one indexed look-up by origin key.
+/// Inline hooks (inline-hooks.md; the InlineHook tag).
 #[async_trait]
-pub trait TrustedOriginStore: Send + Sync {
-    async fn insert_trusted_origin(
+pub trait InlineHookStore: Send + Sync {
+    async fn insert_inline_hook(
         &self,
-        origin: &TrustedOriginRecord,
+        hook: &InlineHookRecord,
         event: &EventRecord,
     ) -> StoreResult<()>;
 
-    async fn trusted_origin_by_id(&self, id: &str) -> StoreResult<Option<TrustedOriginRecord>>;
+    async fn inline_hook_by_id(&self, id: &str) -> StoreResult<Option<InlineHookRecord>>;
 
-    /// Replaces the name, origin, scopes and `last_updated`/`last_updated_by` (never the
-    /// status) and returns the stored row; None (and no event) when it does not exist.
-    async fn update_trusted_origin(
+    /// Every inline hook (of one type, if given), oldest first.
+    async fn list_inline_hooks(
         &self,
-        origin: &TrustedOriginRecord,
+        hook_type: Option<&str>,
+    ) -> StoreResult<Vec<InlineHookRecord>>;
+
+    /// Replaces name, version, status, channel and auth value; false when it did not exist.
+    async fn update_inline_hook(
+        &self,
+        hook: &InlineHookRecord,
         event: &EventRecord,
-    ) -> StoreResult<Option<TrustedOriginRecord>>;
-
-    /// Sets the status and `last_updated`/`last_updated_by`, returning the stored row; None
-    /// (and no event) when it does not exist.
-    async fn set_trusted_origin_status(
-        &self,
-        id: &str,
-        status: &str,
-        now: i64,
-        by: &str,
-        event: &EventRecord,
-    ) -> StoreResult<Option<TrustedOriginRecord>>;
-
-    /// Deletes it; false (and no event) when it did not exist.
-    async fn delete_trusted_origin(&self, id: &str, event: &EventRecord) -> StoreResult<bool>;
-
-    /// One page in (created, id) order; at most `limit + 1` rows so the caller knows whether
-    /// another page exists.
-    async fn list_trusted_origins(
-        &self,
-        query: &TrustedOriginQuery,
-    ) -> StoreResult<Vec<TrustedOriginRecord>>;
-
-    /// Whether an ACTIVE trusted origin with this origin key has a scope of this type.
-    async fn origin_is_trusted(
-        &self,
-        origin_key: &str,
-        scope: model::trusted_origins::ScopeType,
     ) -> StoreResult<bool>;
+
+    /// Deletes it; false when it did not exist.
+    async fn delete_inline_hook(&self, id: &str, event: &EventRecord) -> StoreResult<bool>;
 }
 
 /// Everything the server needs from storage.
@@ -456,7 +433,7 @@ pub trait Store:
     + ZoneStore
     + LockoutStore
     + HookStore
-    + TrustedOriginStore
+    + InlineHookStore
 {
     /// Cheap round trip for readiness checks.
     async fn ping(&self) -> StoreResult<()>;

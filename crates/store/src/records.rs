@@ -387,51 +387,21 @@ pub enum DeliveryOutcome {
     },
 }
 
-/// One trusted origin (trusted-origins.md, "Trusted Origin object"). `origin` is kept as the
-/// client wrote it; its key (`origin_key()`) is what lookups and uniqueness use.
+/// One inline hook (inline-hooks.md, "Inline Hook object"). The auth header value is kept
+/// sealed and never rendered.
 #[derive(Debug, Clone, PartialEq, sqlx::FromRow)]
-pub struct TrustedOriginRecord {
+pub struct InlineHookRecord {
     pub id: String,
     pub name: String,
-    pub origin: String,
-    /// The scopes in the order given, at most one per type.
-    #[sqlx(json)]
-    pub scopes: Vec<model::trusted_origins::Scope>,
+    /// One of Okta's inline hook types, e.g. `com.okta.telephony.provider`.
+    #[sqlx(rename = "type")]
+    pub hook_type: String,
+    pub version: String,
     /// ACTIVE or INACTIVE.
     pub status: String,
+    #[sqlx(json)]
+    pub channel: Value,
+    pub auth_value_sealed: Option<String>,
     pub created: i64,
-    /// The user whose API token created it.
-    pub created_by: String,
     pub last_updated: i64,
-    pub last_updated_by: String,
-}
-
-impl TrustedOriginRecord {
-    /// The origin as a browser's `Origin` header spells it (`model::trusted_origins`); a
-    /// stored origin always parses, the fallback only keeps a damaged row unique.
-    pub fn origin_key(&self) -> String {
-        model::trusted_origins::origin_key(&self.origin)
-            .unwrap_or_else(|| self.origin.trim().to_ascii_lowercase())
-    }
-
-    /// The name as stored for uniqueness and `q`: lower-cased.
-    pub fn name_lower(&self) -> String {
-        self.name.to_lowercase()
-    }
-
-    /// Whether one of the scopes has this type.
-    pub fn grants(&self, scope: model::trusted_origins::ScopeType) -> bool {
-        self.scopes.iter().any(|s| s.scope_type == scope)
-    }
-}
-
-/// A page request for trusted origins (List Trusted Origins), ordered by (created, id).
-#[derive(Debug, Clone, PartialEq, Default)]
-pub struct TrustedOriginQuery {
-    /// `q`: a case-insensitive prefix of the name or of the origin key.
-    pub q: Option<String>,
-    /// A resolved `filter` (`model::expr::trusted_origins`).
-    pub filter: Option<model::expr::Resolved>,
-    pub after: Option<PageKey>,
-    pub limit: u32,
 }

@@ -30,18 +30,6 @@ pub fn routes() -> Router<AppState> {
         .route("/eventHooks/{id}/lifecycle/verify", post(verify))
 }
 
-/// Headers a hook may not set: Okta sets them itself.
-const RESERVED_HEADERS: &[&str] = &[
-    "accept",
-    "content-type",
-    "content-length",
-    "host",
-    "user-agent",
-    "connection",
-    "transfer-encoding",
-    "x-okta-verification-challenge",
-];
-
 #[derive(Debug, Default, Deserialize)]
 #[serde(rename_all = "camelCase")]
 struct EventHookIn {
@@ -59,10 +47,6 @@ struct Validated {
     auth_value: Option<String>,
 }
 
-fn text<'a>(v: &'a Value, key: &str) -> Option<&'a str> {
-    v.get(key).and_then(Value::as_str)
-}
-
 fn validate(body: EventHookIn) -> ApiResult<Validated> {
     let mut causes = Vec::new();
     let name = body
@@ -75,7 +59,7 @@ fn validate(body: EventHookIn) -> ApiResult<Validated> {
         causes.push("name: The field must be between 1 and 255 characters".to_owned());
     }
     let events = body.events.unwrap_or(Value::Null);
-    if text(&events, "type") != Some("EVENT_TYPE") {
+    if events.get("type").and_then(Value::as_str) != Some("EVENT_TYPE") {
         causes.push("events.type: The only supported type is EVENT_TYPE".to_owned());
     }
     let items: Vec<String> = events
@@ -95,55 +79,7 @@ fn validate(body: EventHookIn) -> ApiResult<Validated> {
         causes
             .push("events.filter: Event hook filters are not supported by this server".to_owned());
     }
-    let channel = body.channel.unwrap_or(Value::Null);
-    if text(&channel, "type") != Some("HTTP") {
-        causes.push("channel.type: The only supported type is HTTP".to_owned());
-    }
-    if text(&channel, "version").is_some_and(|v| v != "1.0.0") {
-        causes.push("channel.version: The only supported version is 1.0.0".to_owned());
-    }
-    let config = channel.get("config").cloned().unwrap_or(Value::Null);
-    let uri = text(&config, "uri").unwrap_or_default();
-    if !uri.starts_with("https://")
-        || uri.len() > 1024
-        || uri.chars().any(char::is_whitespace)
-        || uri.len() <= 8
-    {
-        causes.push("channel.config.uri: Must be an https:// URL of at most 1024 characters without white space".to_owned());
-    }
-    let mut headers = Vec::new();
-    for h in config
-        .get("headers")
-        .and_then(Value::as_array)
-        .into_iter()
-        .flatten()
-    {
-        match (text(h, "key"), text(h, "value")) {
-            (Some(k), Some(v)) if !k.trim().is_empty() => {
-                if RESERVED_HEADERS.contains(&k.to_ascii_lowercase().as_str()) {
-                    causes.push(format!(
-                        "channel.config.headers: The header {k} is reserved"
-                    ));
-                } else {
-                    headers.push(json!({ "key": k, "value": v }));
-                }
-            }
-            _ => causes
-                .push("channel.config.headers: Each header needs a key and a value".to_owned()),
-        }
-    }
-    let mut auth_value = None;
-    let mut auth_scheme = Value::Null;
-    if let Some(auth) = config.get("authScheme").filter(|a| !a.is_null()) {
-        match (text(auth, "type"), text(auth, "key")) {
-            (Some("HEADER"), Some(key)) if !key.trim().is_empty() => {
-                auth_scheme = json!({ "type": "HEADER", "key": key });
-                auth_value = text(auth, "value").map(str::to_owned);
-            }
-            _ => causes
-                .push("channel.config.authScheme: type HEADER and a key are required".to_owned()),
-        }
-    }
+    let channel = hooks::channel::validate(body.channel, &mut causes);
     if !causes.is_empty() {
         let summary = causes
             .first()
@@ -152,17 +88,11 @@ fn validate(body: EventHookIn) -> ApiResult<Validated> {
             .to_owned();
         return Err(ApiError::Validation { summary, causes });
     }
-    let mut config_out = json!({ "uri": uri, "method": "POST", "headers": headers });
-    if let Some(obj) = config_out.as_object_mut() {
-        if !auth_scheme.is_null() {
-            obj.insert("authScheme".into(), auth_scheme);
-        }
-    }
     Ok(Validated {
         name,
         events: json!({ "type": "EVENT_TYPE", "items": items, "filter": Value::Null }),
-        channel: json!({ "type": "HTTP", "version": "1.0.0", "config": config_out }),
-        auth_value,
+        channel: channel.channel,
+        auth_value: channel.auth_value,
     })
 }
 

@@ -6,9 +6,9 @@ pub mod event_hooks;
 pub mod group_owners;
 pub mod groups;
 pub mod health;
+pub mod inline_hooks;
 pub mod policies;
 pub mod system_log;
-pub mod trusted_origins;
 pub mod user_credentials;
 pub mod user_lifecycle;
 pub mod users;
@@ -33,9 +33,9 @@ pub fn router(state: AppState) -> Router {
         .merge(policies::routes())
         .merge(zones::routes())
         .merge(api_tokens::routes())
-        .merge(trusted_origins::routes())
         .merge(system_log::routes())
-        .merge(event_hooks::routes());
+        .merge(event_hooks::routes())
+        .merge(inline_hooks::routes());
     Router::new()
         .nest("/api/v1", api)
         .merge(health::routes())

@@ -11,6 +11,8 @@ use store::{DeliveryOutcome, EventHookRecord, HookDelivery};
 use crate::state::AppState;
 use model::time::Timestamp;
 
+pub mod channel;
+
 /// How long a claimed delivery is reserved for its node.
 const LEASE_MS: i64 = 30_000;
 /// Attempts before a delivery is given up and its hook moves on.
@@ -38,46 +40,14 @@ pub fn envelope(app: &AppState, hook_id: &str, event: &Value, now: i64) -> Value
     })
 }
 
-/// The headers a hook call carries: the configured custom headers and the auth header.
+/// The headers an event hook call carries.
 pub fn hook_headers(app: &AppState, hook: &EventHookRecord) -> Vec<(String, String)> {
-    let mut out = Vec::new();
-    let config = hook.channel.get("config").cloned().unwrap_or_default();
-    if let Some(headers) = config.get("headers").and_then(Value::as_array) {
-        for h in headers {
-            if let (Some(k), Some(v)) = (
-                h.get("key").and_then(Value::as_str),
-                h.get("value").and_then(Value::as_str),
-            ) {
-                out.push((k.to_owned(), v.to_owned()));
-            }
-        }
-    }
-    if let (Some(key), Some(sealed)) = (
-        config
-            .get("authScheme")
-            .and_then(|a| a.get("key"))
-            .and_then(Value::as_str),
-        hook.auth_value_sealed.as_deref(),
-    ) {
-        match app.sealer.open(sealed) {
-            Ok(value) => {
-                use crypto::ExposeSecret;
-                out.push((key.to_owned(), value.expose_secret().to_owned()));
-            }
-            Err(err) => {
-                tracing::error!(hook = %hook.id, error = %err, "hook auth value unreadable")
-            }
-        }
-    }
-    out
+    channel::headers(app, &hook.channel, hook.auth_value_sealed.as_deref())
 }
 
 /// The hook's endpoint.
 pub fn hook_uri(hook: &EventHookRecord) -> Option<&str> {
-    hook.channel
-        .get("config")
-        .and_then(|c| c.get("uri"))
-        .and_then(Value::as_str)
+    channel::uri(&hook.channel)
 }
 
 async fn send(app: &AppState, delivery: &HookDelivery, now: i64) -> DeliveryOutcome {

@@ -14,11 +14,11 @@
 mod events;
 mod groups;
 mod hooks;
+mod inline_hooks;
 mod orgs;
 mod policies;
 mod rate_limits;
 mod tokens;
-mod trusted_origins;
 mod users;
 
 use serde_json::{json, Map, Value};
@@ -41,10 +41,8 @@ pub async fn run_all(store: &dyn Store) {
     events::bounded_pages_filters_and_keywords(store).await;
     hooks::deliveries_exactly_once_in_order_with_leases(store).await;
     events::retention_purges_only_dispatched_old_events(store).await;
+    inline_hooks::crud_and_list_by_type(store).await;
     rate_limits::windows_sum_across_callers(store).await;
-    trusted_origins::crud_unique_keys_and_events(store).await;
-    trusted_origins::lookups_need_active_status_and_the_scope(store).await;
-    trusted_origins::pages_filters_and_q(store).await;
     groups::crud_and_unique_names(store).await;
     groups::membership_is_idempotent_and_moves_last_membership_updated(store).await;
     groups::concurrent_membership_changes_stay_consistent(store).await;

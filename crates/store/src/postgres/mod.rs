@@ -5,11 +5,11 @@ mod event_hooks;
 mod events;
 pub mod filter;
 mod groups;
+mod inline_hooks;
 mod org;
 mod policies;
 mod rate_limits;
 mod tokens;
-mod trusted_origins;
 mod users;
 
 use async_trait::async_trait;

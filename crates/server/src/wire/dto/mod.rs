@@ -4,6 +4,6 @@
 pub mod api_token;
 pub mod event_hook;
 pub mod group;
+pub mod inline_hook;
 pub mod policy;
-pub mod trusted_origin;
 pub mod user;

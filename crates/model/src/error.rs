@@ -37,6 +37,10 @@ pub enum DomainError {
     /// E0000060 (501): an operation the object does not support, e.g. changing the built-in
     /// Everyone group.
     Unsupported,
+    /// E0000041 (400): an app assignment carries a username or password that the app's
+    /// authentication scheme does not let it set (apps.md, "Application User Credentials
+    /// object").
+    CredentialsScheme,
 }
 
 /// The distinct Okta codes for "not allowed in the current state".
@@ -56,6 +60,14 @@ pub enum Forbidden {
     ResetPassword,
     /// E0000014: credentials cannot be updated for this user.
     UpdateCredentials,
+    /// E0000056: an app must be deactivated before it is deleted (apps.md, "Delete
+    /// application").
+    DeleteActiveApp,
+    /// E0000046: a user who has an app only through a group cannot be unassigned from it
+    /// directly (unassign the group, or remove the user from it).
+    UnassignGroupAppUser,
+    /// E0000117: apps cannot be assigned to a deactivated user.
+    AssignInactiveUser,
 }
 
 impl DomainError {
@@ -89,6 +101,7 @@ impl fmt::Display for DomainError {
             Self::RecoveryAnswerMismatch => f.write_str("recovery answer mismatch"),
             Self::AccessDenied => f.write_str("access denied"),
             Self::Unsupported => f.write_str("unsupported operation"),
+            Self::CredentialsScheme => f.write_str("credentials not allowed by the scheme"),
         }
     }
 }

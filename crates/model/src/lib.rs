@@ -3,6 +3,7 @@
 //! Nothing here performs I/O or reads the wall clock: every function takes `now` where time
 //! matters, so lockout, expiry and lifecycles are tested without a server.
 
+pub mod apps;
 pub mod error;
 pub mod expr;
 pub mod groups;

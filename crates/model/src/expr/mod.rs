@@ -13,6 +13,7 @@
 //! Every error is a [`crate::error::DomainError`]: `InvalidSearch` (E0000031) with a cause a
 //! person can act on, or `InvalidDate` (E0000030) for a date value that is not ISO-8601.
 
+pub mod apps;
 pub mod groups;
 mod lexer;
 pub mod logs;

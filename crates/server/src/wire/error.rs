@@ -50,10 +50,16 @@ pub enum ApiError {
     ChangePasswordForbidden,
     /// E0000038: the operation is not allowed in the user's current status.
     UserStatus,
+    /// E0000041: an app assignment's credentials that the app's scheme does not allow.
+    CredentialsScheme,
+    /// E0000046: unassigning a user who has the app only through a group.
+    UnassignGroupAppUser,
     /// E0000047: rate limit or the password hashing queue is full.
     TooManyRequests,
     /// E0000053: a System Log `filter` that is not a valid SCIM filter.
     InvalidScimFilter(String),
+    /// E0000056: deleting an app that is still active.
+    DeleteActiveApp,
     /// E0000060: an operation this server does not support.
     Unsupported,
     /// E0000080: the password breaks the password policy.
@@ -62,6 +68,8 @@ pub enum ApiError {
     RecoveryAnswer,
     /// E0000112: the user is still being activated (a concurrent update won).
     UpdateConflict,
+    /// E0000117: assigning an app to (or changing the app profile of) an inactive user.
+    AssignInactiveUser,
 }
 
 impl ApiError {
@@ -144,6 +152,26 @@ impl ApiError {
                 S::FORBIDDEN,
                 "This operation is not allowed in the user's current status.".into(),
             ),
+            Self::CredentialsScheme => (
+                "E0000041",
+                S::BAD_REQUEST,
+                "Credentials should not be set on this resource based on the scheme.".into(),
+            ),
+            Self::UnassignGroupAppUser => (
+                "E0000046",
+                S::FORBIDDEN,
+                "Deactivate application for user forbidden.".into(),
+            ),
+            Self::DeleteActiveApp => (
+                "E0000056",
+                S::FORBIDDEN,
+                "Delete application forbidden.".into(),
+            ),
+            Self::AssignInactiveUser => (
+                "E0000117",
+                S::FORBIDDEN,
+                "Cannot assign apps or update app profiles for an inactive user.".into(),
+            ),
             Self::TooManyRequests => (
                 "E0000047",
                 S::TOO_MANY_REQUESTS,
@@ -190,6 +218,17 @@ impl ApiError {
             Self::InvalidSearch(cause)
             | Self::InvalidPaging(cause)
             | Self::InvalidScimFilter(cause) => vec![cause.clone()],
+            Self::CredentialsScheme => {
+                vec!["User level credentials should not be provided for this scheme.".into()]
+            }
+            Self::UnassignGroupAppUser => vec![
+                "The user is assigned to the application through a group; unassign the group \
+                 or remove the user from it."
+                    .into(),
+            ],
+            Self::DeleteActiveApp => {
+                vec!["The application must be deactivated before deletion.".into()]
+            }
             _ => Vec::new(),
         }
     }
@@ -270,6 +309,9 @@ impl From<DomainError> for ApiError {
                 Forbidden::ChangePassword => Self::ChangePasswordForbidden,
                 Forbidden::ResetPassword => Self::ResetPassword,
                 Forbidden::UpdateCredentials => Self::UpdateCredentials { causes: Vec::new() },
+                Forbidden::DeleteActiveApp => Self::DeleteActiveApp,
+                Forbidden::UnassignGroupAppUser => Self::UnassignGroupAppUser,
+                Forbidden::AssignInactiveUser => Self::AssignInactiveUser,
             },
             DomainError::PasswordPolicy { causes } => Self::PasswordPolicy { causes },
             DomainError::OldPasswordMismatch => Self::UpdateCredentials {
@@ -278,6 +320,7 @@ impl From<DomainError> for ApiError {
             DomainError::RecoveryAnswerMismatch => Self::RecoveryAnswer,
             DomainError::AccessDenied => Self::AccessDenied,
             DomainError::Unsupported => Self::Unsupported,
+            DomainError::CredentialsScheme => Self::CredentialsScheme,
         }
     }
 }
@@ -349,6 +392,10 @@ mod tests {
             ApiError::PasswordPolicy { causes: vec![] },
             ApiError::RecoveryAnswer,
             ApiError::UpdateConflict,
+            ApiError::CredentialsScheme,
+            ApiError::UnassignGroupAppUser,
+            ApiError::DeleteActiveApp,
+            ApiError::AssignInactiveUser,
         ]
     }
 

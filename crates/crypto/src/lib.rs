@@ -10,6 +10,7 @@
 
 pub mod password;
 pub mod sealed;
+pub mod signing_keys;
 pub mod tokens;
 
 pub use secrecy::{ExposeSecret, SecretString};

@@ -55,6 +55,12 @@ impl StoreError {
                 if text.contains("groups_name_unique") || text.contains("groups.name_lower") {
                     return Self::Duplicate { field: "name" };
                 }
+                if text.contains("apps_client_id_unique") || text.contains("apps.client_id") {
+                    return Self::Duplicate { field: "client_id" };
+                }
+                if text.contains("app_keys") {
+                    return Self::Duplicate { field: "kid" };
+                }
                 if text.contains("group_members") {
                     return Self::Duplicate {
                         field: "membership",

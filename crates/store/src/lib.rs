@@ -12,12 +12,12 @@ pub mod error;
 pub mod event_index;
 mod event_sql;
 pub mod filter_sql;
-mod app_sql;
 mod page_sql;
 pub use page_sql::{group_page_key_for, page_key_for};
 pub mod postgres;
 pub mod records;
 pub mod sqlite;
+mod trusted_origin_sql;
 
 #[cfg(feature = "conformance")]
 pub mod conformance;
@@ -393,139 +393,54 @@ pub trait HookStore: Send + Sync {
     async fn hook_deliveries(&self, hook_id: &str) -> StoreResult<Vec<HookDelivery>>;
 }
 
-/// Inline hooks (inline-hooks.md; the InlineHook tag).
+/// Trusted origins (the TrustedOrigin tag). Origin keys and lower-cased names are unique (a
+/// taken one gives `StoreError::Duplicate { field: "origin" }` or `{ field: "name" }`); the
+/// CORS and redirect checks are one indexed look-up by origin key.
 #[async_trait]
-pub trait InlineHookStore: Send + Sync {
-    async fn insert_inline_hook(
+pub trait TrustedOriginStore: Send + Sync {
+    async fn insert_trusted_origin(
         &self,
-        hook: &InlineHookRecord,
+        origin: &TrustedOriginRecord,
         event: &EventRecord,
     ) -> StoreResult<()>;
 
-    async fn inline_hook_by_id(&self, id: &str) -> StoreResult<Option<InlineHookRecord>>;
+    async fn trusted_origin_by_id(&self, id: &str) -> StoreResult<Option<TrustedOriginRecord>>;
 
-    /// Every inline hook (of one type, if given), oldest first.
-    async fn list_inline_hooks(
+    /// Replaces the name, origin, scopes and `last_updated`/`last_updated_by` (never the
+    /// status) and returns the stored row; None (and no event) when it does not exist.
+    async fn update_trusted_origin(
         &self,
-        hook_type: Option<&str>,
-    ) -> StoreResult<Vec<InlineHookRecord>>;
-
-    /// Replaces name, version, status, channel and auth value; false when it did not exist.
-    async fn update_inline_hook(
-        &self,
-        hook: &InlineHookRecord,
+        origin: &TrustedOriginRecord,
         event: &EventRecord,
-    ) -> StoreResult<bool>;
+    ) -> StoreResult<Option<TrustedOriginRecord>>;
 
-    /// Deletes it; false when it did not exist.
-    async fn delete_inline_hook(&self, id: &str, event: &EventRecord) -> StoreResult<bool>;
-}
-
-/// Apps, their key credentials, logos, and their assignments to users and groups (apps.md,
-/// "Application operations", "Application user operations", "Application group operations",
-/// "Application key store operations").
-///
-/// A user is assigned to an app directly (an `app_users` row with `direct`) or through any
-/// assigned group the user is a member of; the second kind is read from `group_members` at
-/// the time of the read, never copied, so it follows every membership change at once.
-/// Deleting an app, user or group removes its assignments with it.
-#[async_trait]
-pub trait AppStore: Send + Sync {
-    /// Inserts an app with its generated keys and events. A taken `client_id` gives
-    /// `StoreError::Duplicate { field: "client_id" }`.
-    async fn insert_app(
+    /// Sets the status and `last_updated`/`last_updated_by`, returning the stored row; None
+    /// (and no event) when it does not exist.
+    async fn set_trusted_origin_status(
         &self,
-        app: &AppRecord,
-        keys: &[AppKeyRecord],
-        events: &[EventRecord],
-    ) -> StoreResult<()>;
-
-    async fn app_by_id(&self, id: &str) -> StoreResult<Option<AppRecord>>;
-
-    /// Writes every mutable column of the app (all but id, name, created, sign-on mode and
-    /// client id); a missing app gives `StoreError::NotFound`.
-    async fn update_app(&self, app: &AppRecord, events: &[EventRecord]) -> StoreResult<()>;
-
-    /// Deletes the app with its keys, logo and assignments; false when it did not exist.
-    async fn delete_app(&self, id: &str, event: &EventRecord) -> StoreResult<bool>;
-
-    /// One page of apps, by creation time then id; at most `limit + 1` rows.
-    async fn list_apps(&self, query: &AppQuery) -> StoreResult<Vec<AppRecord>>;
-
-    /// Adds a key credential to an app. The app already holding the kid gives
-    /// `StoreError::Duplicate { field: "kid" }`; a missing app `StoreError::NotFound`.
-    async fn insert_app_key(&self, key: &AppKeyRecord, event: &EventRecord) -> StoreResult<()>;
-
-    /// An app's keys, oldest first.
-    async fn app_keys(&self, app_id: &str) -> StoreResult<Vec<AppKeyRecord>>;
-
-    async fn app_key(&self, app_id: &str, kid: &str) -> StoreResult<Option<AppKeyRecord>>;
-
-    /// Writes a user's row for an app (insert or replace); a missing app or user gives
-    /// `StoreError::NotFound`.
-    async fn put_app_user(&self, row: &AppUserRow, event: &EventRecord) -> StoreResult<()>;
-
-    /// Removes a user's row for an app; false when there was none.
-    async fn delete_app_user(
-        &self,
-        app_id: &str,
-        user_id: &str,
-        event: &EventRecord,
-    ) -> StoreResult<bool>;
-
-    /// The user's effective assignment to the app; None when the user is neither assigned
-    /// directly nor through a group (or does not exist).
-    async fn app_user(&self, app_id: &str, user_id: &str) -> StoreResult<Option<AppUserRecord>>;
-
-    /// One page of an app's effectively assigned users; at most `limit + 1`.
-    async fn list_app_users(&self, query: &AppUserQuery) -> StoreResult<Vec<AppUserRecord>>;
-
-    /// The user's effective assignments to `app_ids` (those it has), in one round of queries.
-    async fn user_app_assignments(
-        &self,
-        user_id: &str,
-        app_ids: &[String],
-    ) -> StoreResult<Vec<AppUserRecord>>;
-
-    /// Assigns a group to an app, or updates its assignment. `priority` None keeps the
-    /// stored priority, or takes the next one (highest + 1, from 0) for a new assignment;
-    /// `profile` None keeps the stored profile (empty for a new one). Returns the stored row.
-    /// A missing app or group gives `StoreError::NotFound`.
-    async fn assign_app_group(
-        &self,
-        app_id: &str,
-        group_id: &str,
-        priority: Option<i64>,
-        profile: Option<&serde_json::Map<String, serde_json::Value>>,
+        id: &str,
+        status: &str,
         now: i64,
+        by: &str,
         event: &EventRecord,
-    ) -> StoreResult<AppGroupRecord>;
+    ) -> StoreResult<Option<TrustedOriginRecord>>;
 
-    async fn app_group(&self, app_id: &str, group_id: &str) -> StoreResult<Option<AppGroupRecord>>;
+    /// Deletes it; false (and no event) when it did not exist.
+    async fn delete_trusted_origin(&self, id: &str, event: &EventRecord) -> StoreResult<bool>;
 
-    /// One page of an app's group assignments by group id after `after`, optionally only
-    /// groups whose name starts with `q` (ignoring case); at most `limit + 1`.
-    async fn list_app_groups(
+    /// One page in (created, id) order; at most `limit + 1` rows so the caller knows whether
+    /// another page exists.
+    async fn list_trusted_origins(
         &self,
-        app_id: &str,
-        q: Option<&str>,
-        after: Option<&str>,
-        limit: u32,
-    ) -> StoreResult<Vec<AppGroupRecord>>;
+        query: &TrustedOriginQuery,
+    ) -> StoreResult<Vec<TrustedOriginRecord>>;
 
-    /// Removes a group's assignment; false when there was none.
-    async fn delete_app_group(
+    /// Whether an ACTIVE trusted origin with this origin key has a scope of this type.
+    async fn origin_is_trusted(
         &self,
-        app_id: &str,
-        group_id: &str,
-        event: &EventRecord,
+        origin_key: &str,
+        scope: model::trusted_origins::ScopeType,
     ) -> StoreResult<bool>;
-
-    /// Stores a logo and makes it the app's (the previous one is removed); a missing app
-    /// gives `StoreError::NotFound`.
-    async fn put_app_logo(&self, logo: &AppLogoRecord, event: &EventRecord) -> StoreResult<()>;
-
-    async fn app_logo(&self, id: &str) -> StoreResult<Option<AppLogoRecord>>;
 }
 
 /// Inline hooks (inline-hooks.md; the InlineHook tag).
@@ -561,7 +476,6 @@ pub trait InlineHookStore: Send + Sync {
 pub trait Store:
     UserStore
     + GroupStore
-    + AppStore
     + TokenStore
     + OrgStore
     + EventStore
@@ -571,6 +485,7 @@ pub trait Store:
     + LockoutStore
     + HookStore
     + InlineHookStore
+    + TrustedOriginStore
 {
     /// Cheap round trip for readiness checks.
     async fn ping(&self) -> StoreResult<()>;

@@ -9,6 +9,7 @@ pub mod health;
 pub mod inline_hooks;
 pub mod policies;
 pub mod system_log;
+pub mod trusted_origins;
 pub mod user_credentials;
 pub mod user_lifecycle;
 pub mod users;
@@ -33,6 +34,7 @@ pub fn router(state: AppState) -> Router {
         .merge(policies::routes())
         .merge(zones::routes())
         .merge(api_tokens::routes())
+        .merge(trusted_origins::routes())
         .merge(system_log::routes())
         .merge(event_hooks::routes())
         .merge(inline_hooks::routes());

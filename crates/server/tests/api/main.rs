@@ -20,6 +20,7 @@ mod rate_limits;
 mod receiver;
 mod server;
 mod system_log;
+mod trusted_origins;
 mod user_credentials;
 mod user_lifecycle;
 mod user_lists;

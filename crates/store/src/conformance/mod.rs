@@ -11,7 +11,6 @@
     clippy::panic
 )]
 
-mod apps;
 mod events;
 mod groups;
 mod hooks;
@@ -20,6 +19,7 @@ mod orgs;
 mod policies;
 mod rate_limits;
 mod tokens;
+mod trusted_origins;
 mod users;
 
 use serde_json::{json, Map, Value};
@@ -44,6 +44,9 @@ pub async fn run_all(store: &dyn Store) {
     events::retention_purges_only_dispatched_old_events(store).await;
     inline_hooks::crud_and_list_by_type(store).await;
     rate_limits::windows_sum_across_callers(store).await;
+    trusted_origins::crud_unique_keys_and_events(store).await;
+    trusted_origins::lookups_need_active_status_and_the_scope(store).await;
+    trusted_origins::pages_filters_and_q(store).await;
     groups::crud_and_unique_names(store).await;
     groups::membership_is_idempotent_and_moves_last_membership_updated(store).await;
     groups::concurrent_membership_changes_stay_consistent(store).await;
@@ -51,11 +54,6 @@ pub async fn run_all(store: &dyn Store) {
     groups::filters_search_and_q_select_the_right_groups(store).await;
     groups::group_pages_visit_every_group_once(store).await;
     groups::owners_are_users_or_groups(store).await;
-    apps::crud_keys_and_unique_client_ids(store).await;
-    apps::pages_and_filters_select_the_right_apps(store).await;
-    apps::assignments_direct_and_through_groups(store).await;
-    apps::app_user_pages_and_q(store).await;
-    apps::assignments_stay_consistent_under_concurrent_membership_changes(store).await;
     policies::priorities_shift_and_the_default_stays_last(store).await;
     policies::concurrent_inserts_keep_priorities_dense(store).await;
     policies::zones_round_trip(store).await;

@@ -1,7 +1,6 @@
 //! The PostgreSQL backend, for teams that outgrow one machine: stateless Latchkey nodes share
 //! one database, so every answer is the same whichever node gives it.
 
-mod apps;
 mod event_hooks;
 mod events;
 pub mod filter;
@@ -11,6 +10,7 @@ mod org;
 mod policies;
 mod rate_limits;
 mod tokens;
+mod trusted_origins;
 mod users;
 
 use async_trait::async_trait;

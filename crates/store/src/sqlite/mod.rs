@@ -2,7 +2,6 @@
 //! connection (SQLite allows one writer at a time; queuing in the pool beats SQLITE_BUSY) and
 //! a pool of readers.
 
-mod apps;
 mod event_hooks;
 mod events;
 pub mod filter;
@@ -12,6 +11,7 @@ mod org;
 mod policies;
 mod rate_limits;
 mod tokens;
+mod trusted_origins;
 mod users;
 
 use async_trait::async_trait;

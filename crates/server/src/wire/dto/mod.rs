@@ -6,4 +6,5 @@ pub mod event_hook;
 pub mod group;
 pub mod inline_hook;
 pub mod policy;
+pub mod trusted_origin;
 pub mod user;

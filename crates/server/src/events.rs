@@ -2,7 +2,7 @@
 //! The store writes each one in the transaction of the change it records.
 
 use serde_json::{json, Value};
-use store::{EventRecord, GroupRecord, UserRecord};
+use store::{AppRecord, EventRecord, GroupRecord, UserRecord};
 
 use crate::auth::AdminToken;
 
@@ -86,6 +86,27 @@ pub fn group_target(group: &GroupRecord) -> Value {
         "type": "UserGroup",
         "alternateId": name,
         "displayName": name,
+    })
+}
+
+/// An app instance as a target of an event (type `AppInstance`, as Okta's application events
+/// name it).
+pub fn app_target(app: &AppRecord) -> Value {
+    json!({
+        "id": app.id,
+        "type": "AppInstance",
+        "alternateId": app.label,
+        "displayName": app.label,
+    })
+}
+
+/// A user's assignment to an app as a target (type `AppUser`).
+pub fn app_user_target(user: &UserRecord, user_name: &str) -> Value {
+    json!({
+        "id": user.id,
+        "type": "AppUser",
+        "alternateId": user_name,
+        "displayName": user_name,
     })
 }
 

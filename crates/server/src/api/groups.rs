@@ -1,6 +1,6 @@
 //! Groups (`/api/v1/groups`, the Group tag of the spec; groups.md, "Group operations" and
 //! "Group member operations"): add, get, list (q / filter / search with keyset pages and
-//! `expand`), replace, delete; list, add and remove members; the group's apps.
+//! `expand`), replace, delete; list, add and remove members (the group's apps are listed by `api::apps`).
 //!
 //! Which change each group type allows is the table in `model::groups::group`; this module
 //! only applies its answer. Group rules (`/groups/rules/...`) live in their own module; the
@@ -48,7 +48,6 @@ pub fn routes() -> Router<AppState> {
             "/groups/{group_id}/users/{user_id}",
             put(add_member).delete(remove_member),
         )
-        .route("/groups/{group_id}/apps", get(list_apps))
 }
 
 /// Finds a group by id; unknown → 404 E0000007 naming a `UserGroup`, as Okta does.
@@ -414,25 +413,4 @@ async fn gone(
         },
         other => other.into(),
     }
-}
-
-/// The apps assigned to the group: none until applications exist (an empty page).
-async fn list_apps(
-    State(app): State<AppState>,
-    _admin: AdminToken,
-    Path(group_id): Path<String>,
-    Query(params): Query<PageParams>,
-) -> ApiResult<Response> {
-    let group = find_group(&app, &group_id).await?;
-    PageRequest::parse(params.limit.as_deref(), params.after.as_deref(), 20, 200)?;
-    let mut headers = HeaderMap::new();
-    let query = params.limit.map(|l| vec![("limit", l)]).unwrap_or_default();
-    link_headers(
-        &mut headers,
-        &app.links.api(&format!("groups/{}/apps", group.id)),
-        &query,
-        params.after.as_deref(),
-        None,
-    );
-    Ok((headers, Json(Vec::<Value>::new())).into_response())
 }

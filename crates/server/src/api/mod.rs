@@ -2,6 +2,11 @@
 //! fallbacks that keep every answer in Okta's error format.
 
 pub mod api_tokens;
+pub mod app_groups;
+pub mod app_keys;
+pub mod app_logos;
+pub mod app_users;
+pub mod apps;
 pub mod event_hooks;
 pub mod group_owners;
 pub mod groups;
@@ -30,6 +35,11 @@ pub fn router(state: AppState) -> Router {
         .merge(user_lifecycle::routes())
         .merge(user_credentials::routes())
         .merge(groups::routes())
+        .merge(apps::routes())
+        .merge(app_users::routes())
+        .merge(app_groups::routes())
+        .merge(app_keys::routes())
+        .merge(app_logos::routes())
         .merge(group_owners::routes())
         .merge(policies::routes())
         .merge(zones::routes())
@@ -41,6 +51,7 @@ pub fn router(state: AppState) -> Router {
     Router::new()
         .nest("/api/v1", api)
         .merge(health::routes())
+        .merge(app_logos::public_routes())
         .fallback(not_found)
         .method_not_allowed_fallback(method_not_allowed)
         .layer(middleware::from_fn_with_state(

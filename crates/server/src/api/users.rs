@@ -704,14 +704,17 @@ async fn list_groups(
     )))
 }
 
-/// The user's app links; empty until applications can be assigned.
+/// The user's app links (`AssignedAppLink`): every active app the user has, directly or
+/// through a group.
 async fn list_app_links(
     State(app): State<AppState>,
     _admin: AdminToken,
     Path(id): Path<String>,
 ) -> ApiResult<Json<Value>> {
-    find_user(&app, &id).await?;
-    Ok(Json(json!([])))
+    let user = find_user(&app, &id).await?;
+    Ok(Json(Value::Array(
+        crate::api::app_users::app_links(&app, &user).await?,
+    )))
 }
 
 /// The user's blocks (`UserBlock`): present while the user is locked out.

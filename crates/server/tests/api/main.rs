@@ -11,6 +11,9 @@
 )]
 
 mod api_tokens;
+mod app_assignments;
+mod app_credentials;
+mod apps;
 mod event_hooks;
 mod groups;
 mod harness;

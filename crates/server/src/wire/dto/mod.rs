@@ -2,6 +2,8 @@
 //! finds them. Rendering is a pure function of the record and the link builder.
 
 pub mod api_token;
+pub mod app;
+pub mod app_sso;
 pub mod event_hook;
 pub mod group;
 pub mod inline_hook;

@@ -25,6 +25,16 @@ pub enum Kind {
     NetworkZone,
     EventHook,
     InlineHook,
+    /// An app instance (apps.md, "Application object").
+    App,
+    /// A user's assignment to an app (`appAssignmentId` of an app link).
+    AppUser,
+    /// An app's link on the end-user dashboard (`_links.appLinks`).
+    AppLink,
+    /// An app's external key (the SAML IdP entity id Okta derives from it).
+    AppExternalKey,
+    /// An uploaded logo (a file store record).
+    Logo,
 }
 
 impl Kind {
@@ -43,6 +53,11 @@ impl Kind {
             Self::NetworkZone => "nzo",
             Self::EventHook => "who",
             Self::InlineHook => "cal",
+            Self::App => "0oa",
+            Self::AppUser => "0ua",
+            Self::AppLink => "aln",
+            Self::AppExternalKey => "exk",
+            Self::Logo => "fs0",
         }
     }
 }
@@ -62,6 +77,22 @@ pub fn new_id(kind: Kind) -> String {
 /// answers "not found" without touching the store.
 pub fn looks_like(kind: Kind, s: &str) -> bool {
     s.len() == 20 && s.starts_with(kind.prefix()) && s.bytes().all(|b| b.is_ascii_alphanumeric())
+}
+
+/// The id of `kind` that `digest` (at least 17 bytes, e.g. a SHA-256 of what the object is
+/// derived from) stands for: the same digest always gives the same id. For objects Okta
+/// shows an id for but that exist only as a relation (an app assignment made through a
+/// group, an app's link), so the id stays stable without being stored.
+pub fn derived_id(kind: Kind, digest: &[u8]) -> String {
+    let mut id = String::with_capacity(20);
+    id.push_str(kind.prefix());
+    for byte in digest.iter().take(17) {
+        id.push(base62_char(usize::from(*byte) % BASE62.len()));
+    }
+    while id.len() < 20 {
+        id.push('0');
+    }
+    id
 }
 
 /// A random base62 string of `len` characters (tokens, cursors).

@@ -12,6 +12,7 @@ pub mod error;
 pub mod event_index;
 mod event_sql;
 pub mod filter_sql;
+mod app_sql;
 mod page_sql;
 pub use page_sql::{group_page_key_for, page_key_for};
 pub mod postgres;
@@ -471,11 +472,119 @@ pub trait InlineHookStore: Send + Sync {
     async fn delete_inline_hook(&self, id: &str, event: &EventRecord) -> StoreResult<bool>;
 }
 
+/// Apps, their key credentials, logos, and their assignments to users and groups (apps.md,
+/// "Application operations", "Application user operations", "Application group operations",
+/// "Application key store operations").
+///
+/// A user is assigned to an app directly (an `app_users` row with `direct`) or through any
+/// assigned group the user is a member of; the second kind is read from `group_members` at
+/// the time of the read, never copied, so it follows every membership change at once.
+/// Deleting an app, user or group removes its assignments with it.
+#[async_trait]
+pub trait AppStore: Send + Sync {
+    /// Inserts an app with its generated keys and events. A taken `client_id` gives
+    /// `StoreError::Duplicate { field: "client_id" }`.
+    async fn insert_app(
+        &self,
+        app: &AppRecord,
+        keys: &[AppKeyRecord],
+        events: &[EventRecord],
+    ) -> StoreResult<()>;
+
+    async fn app_by_id(&self, id: &str) -> StoreResult<Option<AppRecord>>;
+
+    /// Writes every mutable column of the app (all but id, name, created, sign-on mode and
+    /// client id); a missing app gives `StoreError::NotFound`.
+    async fn update_app(&self, app: &AppRecord, events: &[EventRecord]) -> StoreResult<()>;
+
+    /// Deletes the app with its keys, logo and assignments; false when it did not exist.
+    async fn delete_app(&self, id: &str, event: &EventRecord) -> StoreResult<bool>;
+
+    /// One page of apps, by creation time then id; at most `limit + 1` rows.
+    async fn list_apps(&self, query: &AppQuery) -> StoreResult<Vec<AppRecord>>;
+
+    /// Adds a key credential to an app. The app already holding the kid gives
+    /// `StoreError::Duplicate { field: "kid" }`; a missing app `StoreError::NotFound`.
+    async fn insert_app_key(&self, key: &AppKeyRecord, event: &EventRecord) -> StoreResult<()>;
+
+    /// An app's keys, oldest first.
+    async fn app_keys(&self, app_id: &str) -> StoreResult<Vec<AppKeyRecord>>;
+
+    async fn app_key(&self, app_id: &str, kid: &str) -> StoreResult<Option<AppKeyRecord>>;
+
+    /// Writes a user's row for an app (insert or replace); a missing app or user gives
+    /// `StoreError::NotFound`.
+    async fn put_app_user(&self, row: &AppUserRow, event: &EventRecord) -> StoreResult<()>;
+
+    /// Removes a user's row for an app; false when there was none.
+    async fn delete_app_user(
+        &self,
+        app_id: &str,
+        user_id: &str,
+        event: &EventRecord,
+    ) -> StoreResult<bool>;
+
+    /// The user's effective assignment to the app; None when the user is neither assigned
+    /// directly nor through a group (or does not exist).
+    async fn app_user(&self, app_id: &str, user_id: &str) -> StoreResult<Option<AppUserRecord>>;
+
+    /// One page of an app's effectively assigned users; at most `limit + 1`.
+    async fn list_app_users(&self, query: &AppUserQuery) -> StoreResult<Vec<AppUserRecord>>;
+
+    /// The user's effective assignments to `app_ids` (those it has), in one round of queries.
+    async fn user_app_assignments(
+        &self,
+        user_id: &str,
+        app_ids: &[String],
+    ) -> StoreResult<Vec<AppUserRecord>>;
+
+    /// Assigns a group to an app, or updates its assignment. `priority` None keeps the
+    /// stored priority, or takes the next one (highest + 1, from 0) for a new assignment;
+    /// `profile` None keeps the stored profile (empty for a new one). Returns the stored row.
+    /// A missing app or group gives `StoreError::NotFound`.
+    async fn assign_app_group(
+        &self,
+        app_id: &str,
+        group_id: &str,
+        priority: Option<i64>,
+        profile: Option<&serde_json::Map<String, serde_json::Value>>,
+        now: i64,
+        event: &EventRecord,
+    ) -> StoreResult<AppGroupRecord>;
+
+    async fn app_group(&self, app_id: &str, group_id: &str) -> StoreResult<Option<AppGroupRecord>>;
+
+    /// One page of an app's group assignments by group id after `after`, optionally only
+    /// groups whose name starts with `q` (ignoring case); at most `limit + 1`.
+    async fn list_app_groups(
+        &self,
+        app_id: &str,
+        q: Option<&str>,
+        after: Option<&str>,
+        limit: u32,
+    ) -> StoreResult<Vec<AppGroupRecord>>;
+
+    /// Removes a group's assignment; false when there was none.
+    async fn delete_app_group(
+        &self,
+        app_id: &str,
+        group_id: &str,
+        event: &EventRecord,
+    ) -> StoreResult<bool>;
+
+    /// Stores a logo and makes it the app's (the previous one is removed); a missing app
+    /// gives `StoreError::NotFound`.
+    async fn put_app_logo(&self, logo: &AppLogoRecord, event: &EventRecord) -> StoreResult<()>;
+
+    async fn app_logo(&self, id: &str) -> StoreResult<Option<AppLogoRecord>>;
+}
+
 /// Everything the server needs from storage.
 #[async_trait]
 pub trait Store:
     UserStore
     + GroupStore
+    + AppStore
     + TokenStore
     + OrgStore
     + EventStore

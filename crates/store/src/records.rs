@@ -454,3 +454,162 @@ pub struct InlineHookRecord {
     pub created: i64,
     pub last_updated: i64,
 }
+
+/// One app instance (apps.md, "Application object"). Secrets are kept sealed and never
+/// rendered; the signing key id and the OAuth client id have their own columns so lists can
+/// filter on them.
+#[derive(Debug, Clone, PartialEq, sqlx::FromRow)]
+pub struct AppRecord {
+    pub id: String,
+    /// The app definition key (`name`).
+    pub name: String,
+    pub label: String,
+    /// ACTIVE or INACTIVE.
+    pub status: String,
+    pub sign_on_mode: String,
+    pub created: i64,
+    pub last_updated: i64,
+    /// `accessibility`, `visibility`, `features`, `credentials`, `settings` (and `profile`),
+    /// as `model::apps::definition` stored them.
+    #[sqlx(json)]
+    pub definition: Map<String, Value>,
+    /// `credentials.signing.kid`.
+    pub signing_kid: Option<String>,
+    /// `credentials.oauthClient.client_id` (OpenID Connect apps); unique.
+    pub client_id: Option<String>,
+    pub client_secret_sealed: Option<String>,
+    /// The shared password of a SHARED_USERNAME_AND_PASSWORD app.
+    pub shared_password_sealed: Option<String>,
+    /// The app sign-in policy assigned with `PUT /apps/{id}/policies/{policyId}`.
+    pub access_policy_id: Option<String>,
+    /// The uploaded logo, if any.
+    pub logo_id: Option<String>,
+}
+
+/// A page request for apps (List Applications): in creation order, then id.
+#[derive(Debug, Clone, PartialEq, Default)]
+pub struct AppQuery {
+    /// A resolved `filter` or `q` (model::expr::apps); None lists every app.
+    pub filter: Option<model::expr::Resolved>,
+    /// The last app of the previous page: its `created` as the key, and its id.
+    pub after: Option<PageKey>,
+    pub limit: u32,
+}
+
+/// One key credential of an app (apps.md, "Application Key Credential object"). The same
+/// key (same `kid`) can belong to several apps after a clone.
+#[derive(Debug, Clone, PartialEq, sqlx::FromRow)]
+pub struct AppKeyRecord {
+    pub app_id: String,
+    pub kid: String,
+    pub created: i64,
+    pub expires_at: i64,
+    /// base64url RSA public exponent and modulus.
+    pub e: String,
+    pub n: String,
+    /// The certificate, standard base64 DER.
+    pub x5c: String,
+    pub x5t_s256: String,
+    /// The PKCS#8 private key, sealed.
+    pub private_key_sealed: String,
+}
+
+/// The stored part of a user's assignment: a direct assignment (`direct`), or the data an
+/// assignment made through a group keeps per user (a username or profile set for it).
+#[derive(Debug, Clone, PartialEq, sqlx::FromRow)]
+pub struct AppUserRow {
+    pub app_id: String,
+    pub user_id: String,
+    /// Scope USER: assigned to the user directly.
+    pub direct: bool,
+    pub created: i64,
+    pub last_updated: i64,
+    pub status_changed: i64,
+    pub password_changed: Option<i64>,
+    /// `credentials.userName` when set; otherwise the app's username template applies.
+    pub user_name: Option<String>,
+    pub password_sealed: Option<String>,
+    #[sqlx(json)]
+    pub profile: Map<String, Value>,
+}
+
+/// A group through which a user has an app.
+#[derive(Debug, Clone, PartialEq)]
+pub struct AppUserVia {
+    pub group_id: String,
+    pub priority: i64,
+    pub profile: Map<String, Value>,
+    /// When the user got the app through this group: the later of the group's assignment
+    /// and the user's membership.
+    pub since: i64,
+}
+
+/// A user's effective assignment to an app: directly (a `row` with `direct`), through groups
+/// (`via`, by priority), or both. Read from the memberships as they are, never stored whole,
+/// so it follows every membership change at once.
+#[derive(Debug, Clone, PartialEq)]
+pub struct AppUserRecord {
+    pub app_id: String,
+    pub user: UserRecord,
+    pub row: Option<AppUserRow>,
+    pub via: Vec<AppUserVia>,
+}
+
+impl AppUserRecord {
+    /// Whether the assignment exists: direct, or through at least one group.
+    pub fn assigned(&self) -> bool {
+        self.row.as_ref().is_some_and(|r| r.direct) || !self.via.is_empty()
+    }
+
+    /// Scope USER (direct) or GROUP.
+    pub fn direct(&self) -> bool {
+        self.row.as_ref().is_some_and(|r| r.direct)
+    }
+
+    /// When the assignment began.
+    pub fn created(&self) -> i64 {
+        match &self.row {
+            Some(r) if r.direct => r.created,
+            _ => self.via.iter().map(|v| v.since).min().unwrap_or(0),
+        }
+    }
+
+    /// When the assignment last changed.
+    pub fn last_updated(&self) -> i64 {
+        let via = self.via.iter().map(|v| v.since).max().unwrap_or(0);
+        self.row.as_ref().map_or(via, |r| r.last_updated.max(via))
+    }
+}
+
+/// A page of one app's users, ordered by user id.
+#[derive(Debug, Clone, PartialEq, Default)]
+pub struct AppUserQuery {
+    pub app_id: String,
+    /// A prefix of the app username, first name, last name or email, ignoring case.
+    pub q: Option<String>,
+    /// The last user id of the previous page.
+    pub after: Option<String>,
+    pub limit: u32,
+}
+
+/// A group's assignment to an app (apps.md, "Application Group object").
+#[derive(Debug, Clone, PartialEq, sqlx::FromRow)]
+pub struct AppGroupRecord {
+    pub app_id: String,
+    pub group_id: String,
+    pub priority: i64,
+    pub created: i64,
+    pub last_updated: i64,
+    #[sqlx(json)]
+    pub profile: Map<String, Value>,
+}
+
+/// An uploaded app logo.
+#[derive(Debug, Clone, PartialEq, sqlx::FromRow)]
+pub struct AppLogoRecord {
+    pub id: String,
+    pub app_id: String,
+    pub content_type: String,
+    pub bytes: Vec<u8>,
+    pub created: i64,
+}

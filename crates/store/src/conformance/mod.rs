@@ -11,6 +11,7 @@
     clippy::panic
 )]
 
+mod apps;
 mod events;
 mod groups;
 mod hooks;
@@ -54,6 +55,11 @@ pub async fn run_all(store: &dyn Store) {
     groups::filters_search_and_q_select_the_right_groups(store).await;
     groups::group_pages_visit_every_group_once(store).await;
     groups::owners_are_users_or_groups(store).await;
+    apps::crud_keys_and_unique_client_ids(store).await;
+    apps::pages_and_filters_select_the_right_apps(store).await;
+    apps::assignments_direct_and_through_groups(store).await;
+    apps::app_user_pages_and_q(store).await;
+    apps::assignments_stay_consistent_under_concurrent_membership_changes(store).await;
     policies::priorities_shift_and_the_default_stays_last(store).await;
     policies::concurrent_inserts_keep_priorities_dense(store).await;
     policies::zones_round_trip(store).await;

@@ -1,6 +1,7 @@
 //! The PostgreSQL backend, for teams that outgrow one machine: stateless Latchkey nodes share
 //! one database, so every answer is the same whichever node gives it.
 
+mod apps;
 mod event_hooks;
 mod events;
 pub mod filter;

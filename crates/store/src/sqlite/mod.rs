@@ -2,6 +2,7 @@
 //! connection (SQLite allows one writer at a time; queuing in the pool beats SQLITE_BUSY) and
 //! a pool of readers.
 
+mod apps;
 mod event_hooks;
 mod events;
 pub mod filter;

@@ -7,12 +7,12 @@
 //! - lists are keyset scans (an opaque cursor, never OFFSET);
 //! - a storage failure is an error, never "absent".
 
+mod app_sql;
 pub mod cursor;
 pub mod error;
 pub mod event_index;
 mod event_sql;
 pub mod filter_sql;
-mod app_sql;
 mod page_sql;
 pub use page_sql::{group_page_key_for, page_key_for};
 pub mod postgres;

@@ -56,6 +56,10 @@ pub fn router(state: AppState) -> Router {
         .method_not_allowed_fallback(method_not_allowed)
         .layer(middleware::from_fn_with_state(
             state.clone(),
+            crate::cors::cors,
+        ))
+        .layer(middleware::from_fn_with_state(
+            state.clone(),
             crate::wire::headers::standard_headers,
         ))
         .layer(CatchPanicLayer::custom(|_| {

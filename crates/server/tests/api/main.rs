@@ -14,6 +14,7 @@ mod api_tokens;
 mod app_assignments;
 mod app_credentials;
 mod apps;
+mod cors;
 mod event_hooks;
 mod groups;
 mod harness;

@@ -5,6 +5,10 @@
 //! (`targetAid`; 201; a key the target already has is E0000001), and the IdP metadata XML for
 //! one of the app's keys.
 //!
+//! The metadata is served as `text/xml`, the media type the spec declares for it (the Node
+//! SDK reads only `text/*` and JSON bodies as text); `_links.metadata` keeps the reference's
+//! `application/xml` type hint.
+//!
 //! Generated keys are RSA 2048 with a self-signed X.509 certificate (`crypto::signing_keys`);
 //! the private key is sealed. A generated or cloned key does not sign until the app is
 //! replaced with it as `credentials.signing.kid`, as the reference describes.
@@ -178,5 +182,5 @@ async fn metadata(
         .await?
         .ok_or_else(|| key_not_found(&kid))?;
     let xml = app_sso::saml_metadata(&record, &key, &app);
-    Ok(([(header::CONTENT_TYPE, "application/xml")], xml).into_response())
+    Ok(([(header::CONTENT_TYPE, "text/xml")], xml).into_response())
 }

@@ -269,7 +269,7 @@ async fn saml_apps_get_a_key_and_real_idp_metadata() {
         .get(&format!("/api/v1/apps/{id}/sso/saml/metadata?kid={kid}"))
         .await;
     assert_eq!(r.status, StatusCode::OK);
-    assert_eq!(r.header("content-type").as_deref(), Some("application/xml"));
+    assert_eq!(r.header("content-type").as_deref(), Some("text/xml"));
     let (entity, cert, formats, sso) = parse_metadata(&r.text);
     assert!(entity.starts_with("http://www.okta.com/exk"), "{entity}");
     assert_eq!(

@@ -579,6 +579,80 @@ pub trait AppStore: Send + Sync {
     async fn app_logo(&self, id: &str) -> StoreResult<Option<AppLogoRecord>>;
 }
 
+/// Group rules (groups.md, "Group rule operations"; the GroupRule tag) and the memberships
+/// they make. Names are unique ignoring case (`StoreError::Duplicate { field: "name" }`). A
+/// membership a rule makes is recorded against the rule, and goes when the membership goes;
+/// deleting a group marks every rule that names it INVALID in the same transaction.
+#[async_trait]
+pub trait GroupRuleStore: Send + Sync {
+    async fn insert_group_rule(
+        &self,
+        rule: &GroupRuleRecord,
+        event: &EventRecord,
+    ) -> StoreResult<()>;
+
+    async fn group_rule_by_id(&self, id: &str) -> StoreResult<Option<GroupRuleRecord>>;
+
+    /// Replaces every mutable column (name, status, conditions, groups, validity,
+    /// `last_updated`); false (and no event) when the rule does not exist.
+    async fn update_group_rule(
+        &self,
+        rule: &GroupRuleRecord,
+        event: &EventRecord,
+    ) -> StoreResult<bool>;
+
+    /// Moves the rule from `from` to `to` and, when that happened, writes `assignments` (only
+    /// for rules that are ACTIVE once the status is set) and the event last. False (nothing
+    /// written) when the rule is missing or not in status `from`.
+    async fn set_group_rule_status(
+        &self,
+        id: &str,
+        from: &str,
+        to: &str,
+        now: i64,
+        event: &EventRecord,
+        assignments: &[RuleAssignment],
+    ) -> StoreResult<bool>;
+
+    /// Deletes the rule. With `removals` (rule-made memberships and their remove events), the
+    /// memberships this rule made are removed too, an event for each one that was still
+    /// there. False (nothing written) when the rule did not exist.
+    async fn delete_group_rule(
+        &self,
+        id: &str,
+        removals: Option<&[RuleAssignment]>,
+        now: i64,
+        event: &EventRecord,
+    ) -> StoreResult<bool>;
+
+    /// One page of rules by (created, id); at most `limit + 1` rows.
+    async fn list_group_rules(&self, query: &GroupRuleQuery) -> StoreResult<Vec<GroupRuleRecord>>;
+
+    /// Every ACTIVE rule, by (created, id).
+    async fn active_group_rules(&self) -> StoreResult<Vec<GroupRuleRecord>>;
+
+    /// Adds the memberships of `assignments` whose rule is still ACTIVE, in batches, in one
+    /// transaction; each new membership is recorded against its rule and gets its event.
+    /// Returns how many memberships were new.
+    async fn apply_group_rule_assignments(
+        &self,
+        assignments: &[RuleAssignment],
+        now: i64,
+    ) -> StoreResult<usize>;
+
+    /// The (group id, user id) memberships the rule made that still exist.
+    async fn group_rule_memberships(&self, rule_id: &str) -> StoreResult<Vec<(String, String)>>;
+
+    /// The groups among `ids` that exist, in one query.
+    async fn groups_by_ids(&self, ids: &[String]) -> StoreResult<Vec<GroupRecord>>;
+
+    /// One page of users by id after `after`, at most `limit` rows (rule activation's scan).
+    async fn users_after(&self, after: Option<&str>, limit: u32) -> StoreResult<Vec<UserRecord>>;
+
+    /// Every membership of `user_ids`, with group names, in one query.
+    async fn memberships_of(&self, user_ids: &[String]) -> StoreResult<Vec<MembershipRow>>;
+}
+
 /// Everything the server needs from storage.
 #[async_trait]
 pub trait Store:
@@ -595,6 +669,7 @@ pub trait Store:
     + HookStore
     + InlineHookStore
     + TrustedOriginStore
+    + GroupRuleStore
 {
     /// Cheap round trip for readiness checks.
     async fn ping(&self) -> StoreResult<()>;

@@ -613,3 +613,60 @@ pub struct AppLogoRecord {
     pub bytes: Vec<u8>,
     pub created: i64,
 }
+
+/// One group rule (groups.md, "Rule object"). The expression is stored as written; the server
+/// parses it again to evaluate it.
+#[derive(Debug, Clone, PartialEq, sqlx::FromRow)]
+pub struct GroupRuleRecord {
+    pub id: String,
+    pub name: String,
+    /// ACTIVE, INACTIVE or INVALID.
+    pub status: String,
+    pub created: i64,
+    pub last_updated: i64,
+    /// `conditions.expression.value`.
+    pub expression: String,
+    /// `conditions.expression.type`.
+    pub expression_type: String,
+    /// `conditions.people.users.exclude`.
+    #[sqlx(json)]
+    pub excluded_user_ids: Vec<String>,
+    /// `conditions.people.groups.exclude` (kept and echoed; Okta does not apply it).
+    #[sqlx(json)]
+    pub excluded_group_ids: Vec<String>,
+    /// `actions.assignUserToGroups.groupIds`.
+    #[sqlx(json)]
+    pub group_ids: Vec<String>,
+    /// Groups the expression names by id.
+    #[sqlx(json)]
+    pub referenced_group_ids: Vec<String>,
+    /// False once a target or referenced group has been deleted (the rule is then INVALID).
+    pub all_groups_valid: bool,
+}
+
+/// A page request for group rules (List Group rules): oldest first.
+#[derive(Debug, Clone, PartialEq, Default)]
+pub struct GroupRuleQuery {
+    /// `search`: rules whose name starts with this text, ignoring case.
+    pub search: Option<String>,
+    pub after: Option<PageKey>,
+    pub limit: u32,
+}
+
+/// A membership a rule makes, with the `group.user_membership.add` event written only when
+/// the membership is new.
+#[derive(Debug, Clone, PartialEq)]
+pub struct RuleAssignment {
+    pub rule_id: String,
+    pub group_id: String,
+    pub user_id: String,
+    pub event: EventRecord,
+}
+
+/// One membership of a user, with the group's name (what rule expressions read).
+#[derive(Debug, Clone, PartialEq, sqlx::FromRow)]
+pub struct MembershipRow {
+    pub user_id: String,
+    pub group_id: String,
+    pub group_name: String,
+}

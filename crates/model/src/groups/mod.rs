@@ -3,10 +3,11 @@
 //!
 //! - [`group`]: the three group types, which changes each type allows (with the exact Okta
 //!   error of every refused cell), and validation of the `okta:user_group` profile.
+//! - [`rules`]: group rules — body checks, the lifecycle table, and who a rule adds.
 //!
-//! Group rules (groups.md, "Group rule operations") belong in a sibling `rules` module.
 //! Nothing here touches storage or the clock.
 
 pub mod group;
+pub mod rules;
 
 pub use group::{GroupChange, GroupType};

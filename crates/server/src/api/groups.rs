@@ -368,6 +368,7 @@ async fn add_member(
     {
         return Err(gone(&app, e, &group, &user).await);
     }
+    crate::api::group_rules::apply_rules_to_user(&app, &user.id, None).await?;
     Ok(StatusCode::NO_CONTENT)
 }
 
@@ -395,6 +396,7 @@ async fn remove_member(
     {
         return Err(gone(&app, e, &group, &user).await);
     }
+    crate::api::group_rules::apply_rules_to_user(&app, &user.id, Some(&group.id)).await?;
     Ok(StatusCode::NO_CONTENT)
 }
 

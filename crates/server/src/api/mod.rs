@@ -9,6 +9,7 @@ pub mod app_users;
 pub mod apps;
 pub mod event_hooks;
 pub mod group_owners;
+pub mod group_rules;
 pub mod groups;
 pub mod health;
 pub mod inline_hooks;
@@ -34,6 +35,7 @@ pub fn router(state: AppState) -> Router {
         .merge(users::routes())
         .merge(user_lifecycle::routes())
         .merge(user_credentials::routes())
+        .merge(group_rules::routes())
         .merge(groups::routes())
         .merge(apps::routes())
         .merge(app_users::routes())

@@ -100,7 +100,10 @@ async fn commit(
         vec![events::user_target(user)],
         now,
     );
-    save(app, user, &event).await
+    let saved = save(app, user, &event).await?;
+    // A user who becomes ACTIVE (or is unsuspended) is evaluated by the group rules.
+    crate::api::group_rules::apply_rules_to_user(app, &saved.id, None).await?;
+    Ok(saved)
 }
 
 /// The activation answer: `{}` when an email would be sent, else the link and token.

@@ -469,6 +469,7 @@ async fn create(
     app.store
         .insert_user_with_events(&user, &group_ids, &records)
         .await?;
+    crate::api::group_rules::apply_rules_to_user(&app, &user.id, None).await?;
     Ok(Json(dto::render(&user, &app, true)))
 }
 
@@ -564,6 +565,7 @@ async fn update(
         now,
     );
     let saved = save(&app, &user, &event).await?;
+    crate::api::group_rules::apply_rules_to_user(&app, &saved.id, None).await?;
     Ok(Json(dto::render(&saved, &app, true)))
 }
 

@@ -16,6 +16,7 @@ mod app_credentials;
 mod apps;
 mod cors;
 mod event_hooks;
+mod group_rules;
 mod groups;
 mod harness;
 mod inline_hooks;

@@ -13,6 +13,7 @@
 
 mod apps;
 mod events;
+mod group_rules;
 mod groups;
 mod hooks;
 mod inline_hooks;
@@ -55,6 +56,8 @@ pub async fn run_all(store: &dyn Store) {
     groups::filters_search_and_q_select_the_right_groups(store).await;
     groups::group_pages_visit_every_group_once(store).await;
     groups::owners_are_users_or_groups(store).await;
+    group_rules::crud_names_pages_and_invalidation(store).await;
+    group_rules::assignments_follow_status_and_removals_take_only_rule_made(store).await;
     apps::crud_keys_and_unique_client_ids(store).await;
     apps::pages_and_filters_select_the_right_apps(store).await;
     apps::assignments_direct_and_through_groups(store).await;

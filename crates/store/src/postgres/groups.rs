@@ -115,6 +115,16 @@ impl GroupStore for PgStore {
 
     async fn delete_group(&self, id: &str, event: &EventRecord) -> StoreResult<bool> {
         let mut tx = self.pool.begin().await?;
+        // Every group rule naming the group becomes INVALID (groups.md, "Rule object").
+        sqlx::query(
+            "UPDATE group_rules SET status = 'INVALID', all_groups_valid = $2, last_updated = $3 \
+             WHERE id IN (SELECT rule_id FROM group_rule_groups WHERE group_id = $1)",
+        )
+        .bind(id)
+        .bind(false)
+        .bind(event.published)
+        .execute(&mut *tx)
+        .await?;
         let done = sqlx::query("DELETE FROM groups WHERE id = $1")
             .bind(id)
             .execute(&mut *tx)

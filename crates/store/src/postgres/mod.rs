@@ -5,6 +5,7 @@ mod apps;
 mod event_hooks;
 mod events;
 pub mod filter;
+mod group_rules;
 mod groups;
 mod inline_hooks;
 mod org;

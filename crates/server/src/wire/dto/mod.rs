@@ -6,6 +6,7 @@ pub mod app;
 pub mod app_sso;
 pub mod event_hook;
 pub mod group;
+pub mod group_rule;
 pub mod inline_hook;
 pub mod policy;
 pub mod trusted_origin;

@@ -266,7 +266,9 @@ async fn queued_deliveries_survive_a_restart() {
     config.outbound_ca_file = Some(ca);
     config.argon2.memory_kib = 1024;
     receiver.answer(200);
-    clock.advance(5_000);
+    // Past the retry time and past any lease the stopped node held on an attempt it had
+    // in flight when it stopped.
+    clock.advance(60_000);
     let second = latchkey::app::Application::build_with_clock(config, clock.clone())
         .await
         .unwrap();

@@ -136,10 +136,10 @@ pub async fn events_of(store: &dyn Store, kind: &str) -> Vec<Value> {
         };
         let page = store.list_events(&query).await.expect("list events");
         let more = page.len() > 500;
+        let page: Vec<_> = page.into_iter().take(500).collect();
         after = page.last().map(|e| e.page_key(crate::EventOrder::Polling));
         out.extend(
             page.into_iter()
-                .take(500)
                 .filter(|e| e.event_type == kind)
                 .map(|e| e.body),
         );

@@ -651,6 +651,17 @@ pub trait GroupRuleStore: Send + Sync {
 
     /// Every membership of `user_ids`, with group names, in one query.
     async fn memberships_of(&self, user_ids: &[String]) -> StoreResult<Vec<MembershipRow>>;
+
+    /// The memberships rules made for one user, as (rule id, group id).
+    async fn rule_memberships_of_user(&self, user_id: &str) -> StoreResult<Vec<(String, String)>>;
+
+    /// Removes each membership of `removals` that its rule made (a membership no rule made
+    /// stays), with its event, in one transaction; returns how many went.
+    async fn remove_rule_memberships(
+        &self,
+        removals: &[RuleAssignment],
+        now: i64,
+    ) -> StoreResult<usize>;
 }
 
 /// Everything the server needs from storage.

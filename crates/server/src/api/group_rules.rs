@@ -694,5 +694,46 @@ pub async fn apply_rules_to_user(
         ));
     }
     app.store.apply_group_rule_assignments(&out, now).await?;
+
+    // A user who no longer matches an ACTIVE rule leaves the groups that rule put it in,
+    // unless another ACTIVE rule that matches still targets the group. Memberships of
+    // deactivated rules stay.
+    let made = app.store.rule_memberships_of_user(&user.id).await?;
+    if made.is_empty() {
+        return Ok(());
+    }
+    let ctx = UserContext {
+        user: &user,
+        groups: &held,
+    };
+    let mut wanted: HashSet<&str> = HashSet::new();
+    let mut matching: HashSet<&str> = HashSet::new();
+    for rule in &rules {
+        let Ok(expression) = okta_el::parse(&rule.expression) else {
+            continue;
+        };
+        if domain::matches(&expression, &rule.excluded_user_ids, &user.id, &ctx) {
+            matching.insert(rule.id.as_str());
+            wanted.extend(rule.group_ids.iter().map(String::as_str));
+        }
+    }
+    let user_target = events::user_target(&user);
+    let removals: Vec<RuleAssignment> = made
+        .iter()
+        .filter_map(|(rule_id, group_id)| {
+            let rule = rules.iter().find(|r| &r.id == rule_id)?;
+            if matching.contains(rule_id.as_str()) || wanted.contains(group_id.as_str()) {
+                return None;
+            }
+            let group = targets.get(group_id)?;
+            Some(RuleAssignment {
+                rule_id: rule_id.clone(),
+                group_id: group_id.clone(),
+                user_id: user.id.clone(),
+                event: membership_event(false, rule, &user_target, group, now),
+            })
+        })
+        .collect();
+    app.store.remove_rule_memberships(&removals, now).await?;
     Ok(())
 }

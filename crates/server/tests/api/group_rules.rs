@@ -595,3 +595,86 @@ async fn deleting_a_named_group_makes_the_rule_invalid() {
         StatusCode::ACCEPTED
     );
 }
+
+#[tokio::test]
+async fn users_who_stop_matching_leave_the_rule_groups_only() {
+    let app = spawn_app().await;
+    let target = create_group(&app, "Engineering only").await;
+    let shared = create_group(&app, "Shared").await;
+    let eng = id(&create_rule(
+        &app,
+        rule_body(
+            "Eng",
+            "user.department == \"Engineering\"",
+            &[&target, &shared],
+            &[],
+        ),
+    )
+    .await);
+    let ops = id(&create_rule(
+        &app,
+        rule_body("Ops", "user.department == \"Operations\"", &[&shared], &[]),
+    )
+    .await);
+    activate(&app, &eng).await;
+    activate(&app, &ops).await;
+    let mover = user(&app, "mover@example.com", "Engineering").await;
+    let manual = user(&app, "manual@example.com", "Sales").await;
+    let r = app
+        .call(
+            reqwest::Method::PUT,
+            &format!("/api/v1/groups/{target}/users/{manual}"),
+            None,
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::NO_CONTENT);
+    assert!(members(&app, &target).await.contains(&mover));
+    assert!(members(&app, &shared).await.contains(&mover));
+
+    // Engineering -> Operations: out of the Eng-only group; Shared stays (Ops targets it).
+    let r = app
+        .post(
+            &format!("/api/v1/users/{mover}"),
+            json!({ "profile": { "department": "Operations" } }),
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::OK, "{}", r.text);
+    assert!(!members(&app, &target).await.contains(&mover));
+    assert!(members(&app, &shared).await.contains(&mover));
+    // Operations -> Sales: out of Shared too; a member added by hand is never removed.
+    let r = app
+        .post(
+            &format!("/api/v1/users/{mover}"),
+            json!({ "profile": { "department": "Sales" } }),
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::OK, "{}", r.text);
+    assert!(!members(&app, &shared).await.contains(&mover));
+    assert!(members(&app, &target).await.contains(&manual));
+    let removed = app
+        .get_until(
+            &format!(
+                "/api/v1/logs?since=2000-01-01T00:00:00Z&until=2100-01-01T00:00:00Z&filter={}",
+                "eventType%20eq%20%22group.user_membership.remove%22"
+            ),
+            |r| r.body.as_array().is_some_and(|a| a.len() >= 2),
+        )
+        .await;
+    assert_eq!(
+        removed.body.as_array().unwrap().len(),
+        2,
+        "{}",
+        removed.text
+    );
+    // A deactivated rule keeps what it assigned even when the user stops matching.
+    let keeper = user(&app, "keeper@example.com", "Engineering").await;
+    deactivate(&app, &eng).await;
+    let r = app
+        .post(
+            &format!("/api/v1/users/{keeper}"),
+            json!({ "profile": { "department": "Sales" } }),
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::OK);
+    assert!(members(&app, &target).await.contains(&keeper));
+}

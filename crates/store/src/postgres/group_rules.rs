@@ -478,6 +478,57 @@ impl GroupRuleStore for PgStore {
             .await?)
     }
 
+    async fn rule_memberships_of_user(&self, user_id: &str) -> StoreResult<Vec<(String, String)>> {
+        Ok(sqlx::query_as::<Db, (String, String)>(
+            "SELECT rule_id, group_id FROM group_rule_members WHERE user_id = $1 \
+             ORDER BY rule_id, group_id",
+        )
+        .bind(user_id)
+        .fetch_all(&self.pool)
+        .await?)
+    }
+
+    async fn remove_rule_memberships(
+        &self,
+        removals: &[RuleAssignment],
+        now: i64,
+    ) -> StoreResult<usize> {
+        if removals.is_empty() {
+            return Ok(0);
+        }
+        let mut tx = self.pool.begin().await?;
+        let mut removed = Vec::new();
+        for removal in removals {
+            let done = sqlx::query(
+                "DELETE FROM group_members WHERE group_id = $1 AND user_id = $2 AND EXISTS \
+                 (SELECT 1 FROM group_rule_members m WHERE m.rule_id = $3 \
+                 AND m.group_id = $4 AND m.user_id = $5)",
+            )
+            .bind(&removal.group_id)
+            .bind(&removal.user_id)
+            .bind(&removal.rule_id)
+            .bind(&removal.group_id)
+            .bind(&removal.user_id)
+            .execute(&mut *tx)
+            .await?;
+            if done.rows_affected() > 0 {
+                removed.push(removal);
+            }
+        }
+        let mut seen = HashSet::new();
+        let groups: Vec<&str> = removed
+            .iter()
+            .map(|r| r.group_id.as_str())
+            .filter(|g| seen.insert(*g))
+            .collect();
+        touch_groups(&mut tx, &groups, now).await?;
+        for removal in &removed {
+            insert_event(&mut tx, &removal.event).await?;
+        }
+        tx.commit().await?;
+        Ok(removed.len())
+    }
+
     async fn memberships_of(&self, user_ids: &[String]) -> StoreResult<Vec<MembershipRow>> {
         let mut out = Vec::new();
         for chunk in user_ids.chunks(BATCH) {

@@ -314,16 +314,23 @@ async fn list(
         }
         .encode()
     });
-    let expand_group = params.expand.as_deref() == Some("group");
-    let mut body = Vec::with_capacity(rows.len());
-    for row in &rows {
-        let group = if expand_group {
-            app.store.group_by_id(&row.group_id).await?
+    // `expand=group` reads the page's groups in one query.
+    let groups: std::collections::HashMap<String, store::GroupRecord> =
+        if params.expand.as_deref() == Some("group") {
+            let ids: Vec<String> = rows.iter().map(|r| r.group_id.clone()).collect();
+            app.store
+                .groups_by_ids(&ids)
+                .await?
+                .into_iter()
+                .map(|g| (g.id.clone(), g))
+                .collect()
         } else {
-            None
+            std::collections::HashMap::new()
         };
-        body.push(dto::render_app_group(row, &app, group.as_ref()));
-    }
+    let body: Vec<_> = rows
+        .iter()
+        .map(|row| dto::render_app_group(row, &app, groups.get(&row.group_id)))
+        .collect();
     let mut echo = Vec::new();
     for (name, value) in [
         ("q", &params.q),

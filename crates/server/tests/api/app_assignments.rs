@@ -273,6 +273,24 @@ async fn group_assignments_give_members_the_app() {
         ids(&listed.body),
         sorted(vec![gid.clone(), other_gid.clone()])
     );
+    let expanded = app
+        .get(&format!("/api/v1/apps/{aid}/groups?expand=group"))
+        .await;
+    let mut names: Vec<String> = expanded
+        .body
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|g| {
+            g["_embedded"]["group"]["profile"]["name"]
+                .as_str()
+                .unwrap()
+                .to_owned()
+        })
+        .collect();
+    names.sort();
+    assert_eq!(names.len(), 2, "{}", expanded.text);
+    assert!(names.contains(&"Team".to_owned()));
     let q = app.get(&format!("/api/v1/apps/{aid}/groups?q=oth")).await;
     assert_eq!(ids(&q.body), vec![other_gid.clone()]);
 

@@ -457,15 +457,33 @@ async fn removal_events(
     Ok(out)
 }
 
-/// Users by id; one look-up each (only for the removals of one rule delete).
+/// Users by id in one query (`id eq ... or id eq ...`), for the removals of one rule delete.
 async fn users_by_ids(app: &AppState, ids: &[String]) -> ApiResult<HashMap<String, UserRecord>> {
-    let mut out = HashMap::new();
-    for id in ids {
-        if let Some(user) = app.store.user_by_id(id).await? {
-            out.insert(id.clone(), user);
-        }
-    }
-    Ok(out)
+    use model::expr::{Attribute, Case, Op, Resolved, Value as ExprValue};
+    let mut terms: Vec<Resolved> = ids
+        .iter()
+        .map(|id| Resolved::Compare {
+            attribute: Attribute::Named("id"),
+            op: Op::Eq,
+            value: ExprValue::Text(id.clone()),
+            case: Case::Sensitive,
+        })
+        .collect();
+    let filter = match terms.len() {
+        0 => return Ok(HashMap::new()),
+        1 => terms.remove(0),
+        _ => Resolved::Or(terms),
+    };
+    let users = app
+        .store
+        .list_users(&store::UserQuery {
+            filter: store::UserFilter::Expr(filter),
+            sort: None,
+            after: None,
+            limit: u32::try_from(ids.len()).unwrap_or(u32::MAX),
+        })
+        .await?;
+    Ok(users.into_iter().map(|u| (u.id.clone(), u)).collect())
 }
 
 /// Activates a rule (204) and adds every matching user to its groups before answering.

@@ -550,6 +550,23 @@ async fn delete_keeps_or_removes_only_rule_made_memberships() {
         .await;
     assert_eq!(r.status, StatusCode::ACCEPTED, "{}", r.text);
     assert_eq!(members(&app, &target).await, HashSet::from([manual, a, b]));
+    // The removal is logged against the user, with the rule that made the membership.
+    let logged = app
+        .get_until(
+            &format!(
+                "/api/v1/logs?since=2000-01-01T00:00:00Z&until=2100-01-01T00:00:00Z&filter={}",
+                "eventType%20eq%20%22group.user_membership.remove%22"
+            ),
+            |r| r.body.as_array().is_some_and(|a| !a.is_empty()),
+        )
+        .await;
+    let events = logged.body.as_array().unwrap();
+    assert_eq!(events.len(), 1, "{}", logged.text);
+    assert_eq!(events[0]["target"][0]["id"], json!(c));
+    assert_eq!(
+        events[0]["debugContext"]["debugData"]["triggeredByGroupRuleId"],
+        json!(remove)
+    );
 }
 
 #[tokio::test]

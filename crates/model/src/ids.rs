@@ -35,6 +35,20 @@ pub enum Kind {
     AppExternalKey,
     /// An uploaded logo (a file store record).
     Logo,
+    /// An enrolled MFA factor; the prefix tells its type (factors.md examples).
+    Factor(FactorPrefix),
+}
+
+/// The id prefix of each factor type Okta shows in its examples.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum FactorPrefix {
+    Question,
+    Sms,
+    Call,
+    Email,
+    OktaTotp,
+    GoogleTotp,
+    WebAuthn,
 }
 
 impl Kind {
@@ -58,6 +72,15 @@ impl Kind {
             Self::AppLink => "aln",
             Self::AppExternalKey => "exk",
             Self::Logo => "fs0",
+            Self::Factor(f) => match f {
+                FactorPrefix::Question => "ufs",
+                FactorPrefix::Sms => "mbl",
+                FactorPrefix::Call => "clf",
+                FactorPrefix::Email => "emf",
+                FactorPrefix::OktaTotp => "ost",
+                FactorPrefix::GoogleTotp => "uft",
+                FactorPrefix::WebAuthn => "fwf",
+            },
         }
     }
 }

@@ -6,6 +6,7 @@
 pub mod apps;
 pub mod error;
 pub mod expr;
+pub mod factors;
 pub mod groups;
 pub mod ids;
 pub mod password;

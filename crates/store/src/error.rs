@@ -44,6 +44,9 @@ impl StoreError {
                 if text.contains("token_hash") || text.contains("api_tokens_hash") {
                     return Self::Duplicate { field: "token" };
                 }
+                if text.contains("factors_user_type") || text.contains("factors.user_id") {
+                    return Self::Duplicate { field: "factorType" };
+                }
                 if text.contains("trusted_origins_origin")
                     || text.contains("trusted_origins.origin")
                 {

@@ -12,6 +12,7 @@ pub mod cursor;
 pub mod error;
 pub mod event_index;
 mod event_sql;
+mod factor_sql;
 pub mod filter_sql;
 mod page_sql;
 pub use page_sql::{group_page_key_for, page_key_for};
@@ -664,6 +665,31 @@ pub trait GroupRuleStore: Send + Sync {
     ) -> StoreResult<usize>;
 }
 
+/// Enrolled MFA factors.
+#[async_trait]
+pub trait FactorStore: Send + Sync {
+    /// Inserts a factor; a second factor of the same type and provider for the user is
+    /// refused with `Duplicate { field: "factorType" }`.
+    async fn insert_factor(&self, factor: &FactorRecord, event: &EventRecord) -> StoreResult<()>;
+
+    async fn factor_by_id(&self, user_id: &str, id: &str) -> StoreResult<Option<FactorRecord>>;
+
+    /// The user's factors, oldest first.
+    async fn list_factors(&self, user_id: &str) -> StoreResult<Vec<FactorRecord>>;
+
+    /// Replaces the mutable columns of a factor read at `factor.version`, bumping the
+    /// version, and writes `events` in the same transaction. `Ok(false)` when the factor
+    /// changed (or went) since it was read: nothing is written.
+    async fn update_factor(&self, factor: &FactorRecord, events: &[EventRecord])
+        -> StoreResult<bool>;
+
+    async fn delete_factor(&self, user_id: &str, id: &str, event: &EventRecord)
+        -> StoreResult<bool>;
+
+    /// Deletes every factor of the user; the event is written whether or not there were any.
+    async fn delete_user_factors(&self, user_id: &str, event: &EventRecord) -> StoreResult<u64>;
+}
+
 /// Everything the server needs from storage.
 #[async_trait]
 pub trait Store:
@@ -681,6 +707,7 @@ pub trait Store:
     + InlineHookStore
     + TrustedOriginStore
     + GroupRuleStore
+    + FactorStore
 {
     /// Cheap round trip for readiness checks.
     async fn ping(&self) -> StoreResult<()>;

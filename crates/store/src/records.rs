@@ -670,3 +670,34 @@ pub struct MembershipRow {
     pub group_id: String,
     pub group_name: String,
 }
+
+/// An enrolled MFA factor (factors.md, "Factor object") with its sealed secrets.
+#[derive(Debug, Clone, PartialEq, sqlx::FromRow)]
+pub struct FactorRecord {
+    pub id: String,
+    pub user_id: String,
+    pub factor_type: String,
+    pub provider: String,
+    /// PENDING_ACTIVATION or ACTIVE.
+    pub status: String,
+    /// The public Factor Profile object (`question`, `phoneNumber`, `email`, ...).
+    #[sqlx(json)]
+    pub profile: Value,
+    /// The factor's sealed secret: a TOTP seed, an answer hash, a WebAuthn credential.
+    pub secret_sealed: Option<String>,
+    /// The sealed pending challenge: a sent code's digest or a WebAuthn ceremony state.
+    pub challenge_sealed: Option<String>,
+    /// When the pending challenge expires (ms; 0 when there is none).
+    pub challenge_expires: i64,
+    /// When a code was last sent (ms; 0 for never), for resend limits.
+    pub last_sent: i64,
+    /// The last TOTP step accepted (0 for none), so a code is accepted once.
+    pub last_step: i64,
+    /// Failed attempts in the current window and when the window started (ms).
+    pub attempts: i64,
+    pub attempts_since: i64,
+    /// Bumped by every update; an update names the version it read.
+    pub version: i64,
+    pub created: i64,
+    pub last_updated: i64,
+}

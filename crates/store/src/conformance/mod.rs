@@ -13,6 +13,7 @@
 
 mod apps;
 mod events;
+mod factors;
 mod group_rules;
 mod groups;
 mod hooks;
@@ -67,6 +68,7 @@ pub async fn run_all(store: &dyn Store) {
     policies::concurrent_inserts_keep_priorities_dense(store).await;
     policies::zones_round_trip(store).await;
     policies::lockout_counters_are_atomic(store).await;
+    factors::crud_uniqueness_and_versions(store).await;
 }
 
 /// A user record for tests.

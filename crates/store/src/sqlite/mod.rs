@@ -93,3 +93,5 @@ pub(crate) async fn insert_event(
     .map_err(StoreError::from_write)?;
     Ok(())
 }
+
+crate::factor_sql::impl_factor_store!(SqliteStore, write, read);

@@ -8,9 +8,13 @@
 //!   or `Display` output here contains a password, salt, hash value or token;
 //! - comparisons of secret-derived bytes are constant time.
 
+pub mod otp;
 pub mod password;
 pub mod sealed;
 pub mod signing_keys;
+#[cfg(feature = "soft-authenticator")]
+pub mod soft_authenticator;
 pub mod tokens;
+pub mod webauthn;
 
 pub use secrecy::{ExposeSecret, SecretString};

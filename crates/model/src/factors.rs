@@ -204,12 +204,18 @@ pub const QUESTIONS: [(&str, &str); 20] = [
         "new_years_two_thousand",
         "Where were you on New Year's Eve in the year 2000?",
     ),
-    ("favorite_speaker_actor", "Who is your favorite speaker/orator?"),
+    (
+        "favorite_speaker_actor",
+        "Who is your favorite speaker/orator?",
+    ),
     (
         "favorite_book_movie_character",
         "Who is your favorite book/movie character?",
     ),
-    ("favorite_sports_player", "Who is your favorite sports player?"),
+    (
+        "favorite_sports_player",
+        "Who is your favorite sports player?",
+    ),
 ];
 
 /// The display text of a built-in question key.
@@ -419,8 +425,10 @@ mod tests {
         assert_eq!(answer_problems(q, " abc ").len(), 1);
         assert!(answer_problems(q, &"x".repeat(101))[0].contains("at most"));
         assert!(answer_problems(q, "my FOOD was bad")[0].contains("cannot contain"));
-        assert!(answer_problems(q, "What is the food you least liked as a child")[0]
-            .contains("cannot contain"));
+        assert!(
+            answer_problems(q, "What is the food you least liked as a child")[0]
+                .contains("cannot contain")
+        );
         // Short words of the question ("is", "the") are fine in an answer.
         assert!(answer_problems(q, "it is the best").is_empty());
     }
@@ -430,7 +438,15 @@ mod tests {
         assert_eq!(e164("+1-555-415-1337").as_deref(), Some("+15554151337"));
         assert_eq!(e164(" +44 20 7183 8750 ").as_deref(), Some("+442071838750"));
         assert_eq!(e164("+1 (415) 599.2671").as_deref(), Some("+14155992671"));
-        for bad in ["", "5554151337", "+", "+1234567", "+0123456789", "+1555abc1337", "+1234567890123456"] {
+        for bad in [
+            "",
+            "5554151337",
+            "+",
+            "+1234567",
+            "+0123456789",
+            "+1555abc1337",
+            "+1234567890123456",
+        ] {
             assert_eq!(e164(bad), None, "{bad}");
         }
         assert!(valid_extension("1234"));

@@ -88,6 +88,21 @@ impl Application {
         )?;
         let sealer = load_sealer(&config.secret_key_file)?;
         let outbound = outbound_client(config.outbound_ca_file.as_deref())?;
+        let mailer = match &config.smtp_url {
+            Some(url) => {
+                let host = public_url
+                    .split("://")
+                    .nth(1)
+                    .and_then(|rest| rest.split([':', '/']).next())
+                    .unwrap_or("localhost");
+                let from = config
+                    .smtp_from
+                    .clone()
+                    .unwrap_or_else(|| format!("noreply@{host}"));
+                Some(crate::delivery::Mailer::new(url, &from)?)
+            }
+            None => None,
+        };
         let state = AppState {
             store,
             hasher,
@@ -98,6 +113,7 @@ impl Application {
             org: Arc::new(boot.org),
             sealer,
             outbound,
+            mailer,
         };
         let background = vec![
             state.rate.spawn_sync(Arc::clone(&state.store)),

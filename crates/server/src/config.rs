@@ -109,6 +109,16 @@ pub struct ServeArgs {
     /// Days the System Log keeps events; older ones are purged hourly. [default: 90]
     #[arg(long, env = "LATCHKEY_LOG_RETENTION_DAYS", value_name = "DAYS")]
     pub log_retention_days: Option<u32>,
+
+    /// SMTP server for email factor codes: `smtp://host:port` (plain), add `?tls=required`
+    /// for STARTTLS, or `smtps://host:port`; credentials as `smtp://user:pass@host`. Without
+    /// it, email factors cannot be enrolled or challenged.
+    #[arg(long, env = "LATCHKEY_SMTP_URL", value_name = "URL")]
+    pub smtp_url: Option<String>,
+
+    /// Sender address of those emails. [default: noreply@<public host>]
+    #[arg(long, env = "LATCHKEY_SMTP_FROM", value_name = "ADDRESS")]
+    pub smtp_from: Option<String>,
 }
 
 /// The TOML configuration file: the same options as the flags, by their long names.
@@ -138,6 +148,8 @@ pub struct FileConfig {
     pub secret_key_file: Option<PathBuf>,
     pub outbound_ca_file: Option<PathBuf>,
     pub log_retention_days: Option<u32>,
+    pub smtp_url: Option<String>,
+    pub smtp_from: Option<String>,
 }
 
 impl FileConfig {
@@ -168,6 +180,8 @@ pub struct Config {
     pub secret_key_file: PathBuf,
     pub outbound_ca_file: Option<PathBuf>,
     pub log_retention_days: u32,
+    pub smtp_url: Option<String>,
+    pub smtp_from: Option<String>,
 }
 
 /// How the listener speaks.
@@ -303,6 +317,8 @@ impl Config {
                 .or(file.log_retention_days)
                 .unwrap_or(90)
                 .max(1),
+            smtp_url: cli.smtp_url.or(file.smtp_url),
+            smtp_from: cli.smtp_from.or(file.smtp_from),
         })
     }
 

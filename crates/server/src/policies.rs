@@ -133,15 +133,16 @@ pub async fn client_zones(app: &AppState) -> ApiResult<Vec<String>> {
     Ok(model::zones::zones_containing(&zones, ip))
 }
 
-/// The PASSWORD policy settings that apply to `user`, a member of its stored groups plus
-/// `extra_groups` (a user being created is not stored yet). When no policy applies (every
-/// matching one deactivated), the org default settings apply.
-pub async fn password_settings_for(
+/// The policy of `policy_type` that applies to `user`, a member of its stored groups plus
+/// `extra_groups` (a user being created is not stored yet); `None` when none applies (every
+/// matching one deactivated).
+pub async fn policy_for(
     app: &AppState,
     user: &UserRecord,
+    policy_type: PolicyType,
     extra_groups: &[String],
-) -> ApiResult<Settings> {
-    let kind = PolicyType::Password.as_str();
+) -> ApiResult<Option<PolicyRecord>> {
+    let kind = policy_type.as_str();
     let policies = app.store.list_policies(kind, None).await?;
     let rules = app.store.rules_of_type(kind).await?;
     let mut group_ids: Vec<String> = app
@@ -161,7 +162,7 @@ pub async fn password_settings_for(
     let zone_ids = client_zones(app).await?;
     let as_policy = |p: &PolicyRecord| policy::Policy {
         id: p.id.clone(),
-        policy_type: PolicyType::Password,
+        policy_type,
         status: Status::parse(&p.status).unwrap_or(Status::Inactive),
         priority: p.priority,
         conditions: Conditions::from_stored(&p.conditions),
@@ -184,10 +185,32 @@ pub async fn password_settings_for(
         auth_type: AuthType::Any,
         provider: &user.provider_type,
     };
-    let chosen = evaluate(&model_policies, &model_rules, &subject)
-        .and_then(|(p, _)| policies.iter().find(|r| r.id == p.id));
-    Ok(match chosen {
-        Some(p) => Settings::from_stored(&p.settings),
-        None => Settings::org_default(),
-    })
+    let chosen = evaluate(&model_policies, &model_rules, &subject).map(|(p, _)| p.id.clone());
+    Ok(chosen.and_then(|id| policies.into_iter().find(|r| r.id == id)))
+}
+
+/// The PASSWORD policy settings that apply to `user` (see [`policy_for`]); the org default
+/// settings when no policy applies.
+pub async fn password_settings_for(
+    app: &AppState,
+    user: &UserRecord,
+    extra_groups: &[String],
+) -> ApiResult<Settings> {
+    Ok(
+        match policy_for(app, user, PolicyType::Password, extra_groups).await? {
+            Some(p) => Settings::from_stored(&p.settings),
+            None => Settings::org_default(),
+        },
+    )
+}
+
+/// The MFA_ENROLL policy settings that apply to `user`: which factors it may enroll. When no
+/// policy applies, the default policy's settings.
+pub async fn mfa_enroll_settings_for(app: &AppState, user: &UserRecord) -> ApiResult<Value> {
+    Ok(
+        match policy_for(app, user, PolicyType::MfaEnroll, &[]).await? {
+            Some(p) => p.settings,
+            None => model::policy::mfa_enroll::default_settings(),
+        },
+    )
 }

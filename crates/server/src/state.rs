@@ -24,6 +24,8 @@ pub struct AppState {
     pub sealer: crypto::sealed::Sealer,
     /// The client for outbound calls to hooks: short timeouts, no redirects.
     pub outbound: reqwest::Client,
+    /// Sends email factor codes; `None` when no SMTP server is configured.
+    pub mailer: Option<crate::delivery::Mailer>,
 }
 
 impl AppState {

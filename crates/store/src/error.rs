@@ -45,7 +45,9 @@ impl StoreError {
                     return Self::Duplicate { field: "token" };
                 }
                 if text.contains("factors_user_type") || text.contains("factors.user_id") {
-                    return Self::Duplicate { field: "factorType" };
+                    return Self::Duplicate {
+                        field: "factorType",
+                    };
                 }
                 if text.contains("trusted_origins_origin")
                     || text.contains("trusted_origins.origin")

@@ -669,7 +669,8 @@ pub trait GroupRuleStore: Send + Sync {
 #[async_trait]
 pub trait FactorStore: Send + Sync {
     /// Inserts a factor; a second factor of the same type and provider for the user is
-    /// refused with `Duplicate { field: "factorType" }`.
+    /// refused with `Duplicate { field: "factorType" }` (WebAuthn excepted: a user may
+    /// register several authenticators).
     async fn insert_factor(&self, factor: &FactorRecord, event: &EventRecord) -> StoreResult<()>;
 
     async fn factor_by_id(&self, user_id: &str, id: &str) -> StoreResult<Option<FactorRecord>>;
@@ -680,11 +681,18 @@ pub trait FactorStore: Send + Sync {
     /// Replaces the mutable columns of a factor read at `factor.version`, bumping the
     /// version, and writes `events` in the same transaction. `Ok(false)` when the factor
     /// changed (or went) since it was read: nothing is written.
-    async fn update_factor(&self, factor: &FactorRecord, events: &[EventRecord])
-        -> StoreResult<bool>;
+    async fn update_factor(
+        &self,
+        factor: &FactorRecord,
+        events: &[EventRecord],
+    ) -> StoreResult<bool>;
 
-    async fn delete_factor(&self, user_id: &str, id: &str, event: &EventRecord)
-        -> StoreResult<bool>;
+    async fn delete_factor(
+        &self,
+        user_id: &str,
+        id: &str,
+        event: &EventRecord,
+    ) -> StoreResult<bool>;
 
     /// Deletes every factor of the user; the event is written whether or not there were any.
     async fn delete_user_factors(&self, user_id: &str, event: &EventRecord) -> StoreResult<u64>;

@@ -8,6 +8,8 @@ pub mod app_logos;
 pub mod app_users;
 pub mod apps;
 pub mod event_hooks;
+pub mod factor_verify;
+pub mod factors;
 pub mod group_owners;
 pub mod group_rules;
 pub mod groups;
@@ -35,6 +37,7 @@ pub fn router(state: AppState) -> Router {
         .merge(users::routes())
         .merge(user_lifecycle::routes())
         .merge(user_credentials::routes())
+        .merge(factors::routes())
         .merge(group_rules::routes())
         .merge(groups::routes())
         .merge(apps::routes())

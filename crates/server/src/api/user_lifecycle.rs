@@ -275,15 +275,20 @@ async fn reset_factors(
     admin: AdminToken,
     Path(id): Path<String>,
 ) -> ApiResult<Json<Value>> {
-    simple(
-        app,
-        admin,
-        id,
-        Operation::ResetFactors,
+    let now = app.clock.now().millis();
+    let mut user = find_user(&app, &id).await?;
+    // The state table decides whether the user's status allows it; the status itself
+    // does not change, so only the factors are written.
+    transition(&mut user, Operation::ResetFactors, now)?;
+    let event = events::event(
         "user.mfa.factor.reset_all",
         "Reset all factors for user",
-    )
-    .await
+        &Actor::token(&admin),
+        vec![events::user_target(&user)],
+        now,
+    );
+    app.store.delete_user_factors(&user.id, &event).await?;
+    Ok(Json(json!({})))
 }
 
 /// Starts a password reset: RECOVERY status and a one-time reset token.

@@ -70,6 +70,22 @@ pub enum ApiError {
     UpdateConflict,
     /// E0000117: assigning an app to (or changing the app profile of) an inactive user.
     AssignInactiveUser,
+    /// E0000068: a wrong passcode, answer or WebAuthn response; the cause says which.
+    InvalidPasscode { cause: String },
+    /// E0000082: a TOTP code already used in its time window.
+    PasscodeReplayed,
+    /// E0000109: an SMS was sent to this factor less than 30 seconds ago.
+    SmsRecentlySent,
+    /// E0000118: an email was sent to this factor less than 5 seconds ago.
+    EmailRecentlySent,
+    /// E0000133: a call was made to this factor less than 30 seconds ago.
+    CallRecentlyMade,
+    /// E0000074: a code could not be delivered (SMTP server or telephony hook failure).
+    FactorService { cause: String },
+    /// E0000180: the factor is not ACTIVE, so it cannot be verified.
+    FactorNotActive,
+    /// E0000226: SMS and voice factors need an ACTIVE telephony inline hook.
+    NoTelephonyHook,
 }
 
 impl ApiError {
@@ -199,6 +215,48 @@ impl ApiError {
                 S::FORBIDDEN,
                 "The recovery question answer did not match our records.".into(),
             ),
+            Self::InvalidPasscode { .. } => (
+                "E0000068",
+                S::FORBIDDEN,
+                "Invalid Passcode/Answer".into(),
+            ),
+            Self::PasscodeReplayed => (
+                "E0000082",
+                S::FORBIDDEN,
+                "Each code can only be used once. Please wait for a new code and try again.".into(),
+            ),
+            Self::SmsRecentlySent => (
+                "E0000109",
+                S::TOO_MANY_REQUESTS,
+                "An SMS message was recently sent. Please wait 30 seconds before trying again."
+                    .into(),
+            ),
+            Self::EmailRecentlySent => (
+                "E0000118",
+                S::TOO_MANY_REQUESTS,
+                "An email was recently sent. Please wait 5 seconds before trying again.".into(),
+            ),
+            Self::CallRecentlyMade => (
+                "E0000133",
+                S::TOO_MANY_REQUESTS,
+                "A phone call was recently made. Please wait 30 seconds before trying again."
+                    .into(),
+            ),
+            Self::FactorService { .. } => {
+                ("E0000074", S::BAD_REQUEST, "Factor Service Error".into())
+            }
+            Self::FactorNotActive => (
+                "E0000180",
+                S::LOCKED,
+                "Factor id is currently not active.".into(),
+            ),
+            Self::NoTelephonyHook => (
+                "E0000226",
+                S::BAD_REQUEST,
+                "You must have an active telephony inline hook to activate and use the Phone \
+                 authenticator."
+                    .into(),
+            ),
             Self::UpdateConflict => (
                 "E0000112",
                 S::CONFLICT,
@@ -215,6 +273,7 @@ impl ApiError {
             Self::Validation { causes, .. }
             | Self::PasswordPolicy { causes }
             | Self::UpdateCredentials { causes } => causes.clone(),
+            Self::InvalidPasscode { cause } | Self::FactorService { cause } => vec![cause.clone()],
             Self::InvalidSearch(cause)
             | Self::InvalidPaging(cause)
             | Self::InvalidScimFilter(cause) => vec![cause.clone()],
@@ -396,6 +455,14 @@ mod tests {
             ApiError::UnassignGroupAppUser,
             ApiError::DeleteActiveApp,
             ApiError::AssignInactiveUser,
+            ApiError::InvalidPasscode { cause: "x".into() },
+            ApiError::PasscodeReplayed,
+            ApiError::SmsRecentlySent,
+            ApiError::EmailRecentlySent,
+            ApiError::CallRecentlyMade,
+            ApiError::FactorService { cause: "x".into() },
+            ApiError::FactorNotActive,
+            ApiError::NoTelephonyHook,
         ]
     }
 

@@ -19,4 +19,7 @@ CREATE TABLE factors (
     created INTEGER NOT NULL,
     last_updated INTEGER NOT NULL
 );
-CREATE UNIQUE INDEX factors_user_type_unique ON factors (user_id, factor_type, provider);
+-- One factor per type and provider, but any number of WebAuthn authenticators.
+CREATE UNIQUE INDEX factors_user_type_unique ON factors (user_id, factor_type, provider)
+    WHERE factor_type <> 'webauthn';
+CREATE INDEX factors_user_idx ON factors (user_id, created);

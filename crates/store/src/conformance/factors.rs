@@ -82,7 +82,11 @@ pub async fn crud_uniqueness_and_versions(store: &dyn Store) {
         .into_iter()
         .map(|f| f.id)
         .collect();
-    assert_eq!(ids, ["ostA", "uftA"], "factors: a user's list, oldest first");
+    assert_eq!(
+        ids,
+        ["ostA", "uftA"],
+        "factors: a user's list, oldest first"
+    );
 
     // Two verifications read version 0; the first update wins, the second writes nothing.
     let mut first = totp.clone();
@@ -109,7 +113,12 @@ pub async fn crud_uniqueness_and_versions(store: &dyn Store) {
     );
     let stored = store.factor_by_id(&ann.id, "ostA").await.unwrap().unwrap();
     assert_eq!(
-        (stored.status.as_str(), stored.last_step, stored.attempts, stored.version),
+        (
+            stored.status.as_str(),
+            stored.last_step,
+            stored.attempts,
+            stored.version
+        ),
         ("ACTIVE", 7, 0, 1),
         "factors: the winning update is stored and the version bumped"
     );
@@ -122,12 +131,8 @@ pub async fn crud_uniqueness_and_versions(store: &dyn Store) {
             f
         })
         .collect();
-    let results = futures::future::join_all(
-        racers
-            .iter()
-            .map(|f| store.update_factor(f, &[])),
-    )
-    .await;
+    let results =
+        futures::future::join_all(racers.iter().map(|f| store.update_factor(f, &[]))).await;
     let wins = results.iter().filter(|r| matches!(r, Ok(true))).count();
     assert_eq!(wins, 1, "factors: one of several racing updates wins");
 

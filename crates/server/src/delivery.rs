@@ -1,0 +1,229 @@
+//! Delivering one-time codes: email through SMTP (lettre) to the configured server, SMS and
+//! voice through Okta's telephony inline hook contract (the ACTIVE `com.okta.telephony.provider`
+//! inline hook is POSTed a `TelephonyRequest`; its `com.okta.telephony.action` command says
+//! whether the code went out).
+//!
+//! Invariants: a code appears only in the message to its recipient (never in a log line or an
+//! error); a delivery that fails is an error to the caller, who then stores nothing.
+
+use lettre::message::Mailbox;
+use lettre::{AsyncSmtpTransport, AsyncTransport, Message, Tokio1Executor};
+use serde_json::{json, Value};
+use store::UserRecord;
+
+use crate::hooks::channel;
+use crate::state::AppState;
+
+/// The inline hook type that delivers SMS and voice codes.
+pub const TELEPHONY_HOOK: &str = "com.okta.telephony.provider";
+
+/// Why a code could not be delivered.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum DeliveryError {
+    /// No SMTP server is configured.
+    #[error("no SMTP server is configured (--smtp-url)")]
+    NoMailer,
+    /// No ACTIVE telephony inline hook exists.
+    #[error("no active telephony inline hook")]
+    NoTelephonyHook,
+    #[error("{0}")]
+    Failed(String),
+}
+
+/// Sends mail through one SMTP server. Cheap to clone.
+#[derive(Clone)]
+pub struct Mailer {
+    transport: AsyncSmtpTransport<Tokio1Executor>,
+    from: Mailbox,
+}
+
+impl std::fmt::Debug for Mailer {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Mailer").field("from", &self.from).finish()
+    }
+}
+
+impl Mailer {
+    /// A mailer for an `smtp://`, `smtp://...?tls=required` or `smtps://` URL (credentials,
+    /// if any, in the URL's user part) sending as `from`.
+    pub fn new(url: &str, from: &str) -> anyhow::Result<Self> {
+        let transport = AsyncSmtpTransport::<Tokio1Executor>::from_url(url)
+            .map_err(|e| anyhow::anyhow!("--smtp-url: {e}"))?
+            .timeout(Some(std::time::Duration::from_secs(10)))
+            .build();
+        let from = from
+            .parse()
+            .map_err(|e| anyhow::anyhow!("--smtp-from '{from}': {e}"))?;
+        Ok(Self { transport, from })
+    }
+
+    pub async fn send(&self, to: &str, subject: &str, body: String) -> Result<(), DeliveryError> {
+        let to: Mailbox = to
+            .parse()
+            .map_err(|_| DeliveryError::Failed("the recipient address is not valid".into()))?;
+        let message = Message::builder()
+            .from(self.from.clone())
+            .to(to)
+            .subject(subject)
+            .body(body)
+            .map_err(|e| DeliveryError::Failed(format!("the message could not be built: {e}")))?;
+        self.transport
+            .send(message)
+            .await
+            .map(|_| ())
+            .map_err(|e| DeliveryError::Failed(format!("the SMTP server refused the message: {e}")))
+    }
+}
+
+/// Emails a one-time code.
+pub async fn email_code(
+    app: &AppState,
+    to: &str,
+    code: &str,
+    lifetime_secs: i64,
+) -> Result<(), DeliveryError> {
+    let mailer = app.mailer.as_ref().ok_or(DeliveryError::NoMailer)?;
+    let minutes = (lifetime_secs + 59) / 60;
+    let body = format!(
+        "Your {org} verification code is {code}\n\nIt expires in {minutes} minute{s}. If you did \
+         not ask for a code, you can ignore this message.\n",
+        org = app.org.name,
+        s = if minutes == 1 { "" } else { "s" },
+    );
+    mailer
+        .send(to, &format!("{} verification code", app.org.name), body)
+        .await
+}
+
+/// SMS or voice.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum PhoneChannel {
+    Sms,
+    Voice,
+}
+
+impl PhoneChannel {
+    pub const fn as_str(self) -> &'static str {
+        match self {
+            Self::Sms => "SMS",
+            Self::Voice => "VOICE",
+        }
+    }
+}
+
+/// Sends a code by SMS or voice through the telephony inline hook.
+pub async fn phone_code(
+    app: &AppState,
+    user: &UserRecord,
+    phone: &str,
+    channel: PhoneChannel,
+    code: &str,
+    expires_at: i64,
+    request_type: &str,
+) -> Result<(), DeliveryError> {
+    let hook = app
+        .store
+        .list_inline_hooks(Some(TELEPHONY_HOOK))
+        .await
+        .map_err(|e| DeliveryError::Failed(e.to_string()))?
+        .into_iter()
+        .find(|h| h.status == "ACTIVE")
+        .ok_or(DeliveryError::NoTelephonyHook)?;
+    let now = app.clock.now().millis();
+    let request = crate::events::REQUEST
+        .try_with(Clone::clone)
+        .unwrap_or_default();
+    let text = |k: &str| {
+        user.profile
+            .get(k)
+            .and_then(Value::as_str)
+            .unwrap_or_default()
+            .to_owned()
+    };
+    let template = match channel {
+        PhoneChannel::Sms => format!("Your {} verification code is {code}", app.org.name),
+        PhoneChannel::Voice => format!(
+            "Your {} verification code is {}",
+            app.org.name,
+            code.chars().map(String::from).collect::<Vec<_>>().join(" ")
+        ),
+    };
+    let body = json!({
+        "eventId": model::ids::random_base62(22),
+        "eventTime": model::time::Timestamp(now).to_iso(),
+        "eventType": TELEPHONY_HOOK,
+        "eventTypeVersion": "1.0",
+        "contentType": "application/json",
+        "cloudEventVersion": "0.1",
+        "source": app.links.api(&format!("inlineHooks/{}", hook.id)),
+        "requestType": request_type,
+        "data": {
+            "context": { "request": {
+                "id": request.request_id,
+                "method": "POST",
+                "ipAddress": request.ip_address,
+            }},
+            "userProfile": {
+                "firstName": text("firstName"),
+                "lastName": text("lastName"),
+                "login": text("login"),
+                "userId": user.id,
+            },
+            "messageProfile": {
+                "msgTemplate": template,
+                "phoneNumber": phone,
+                "otpExpires": model::time::Timestamp(expires_at).to_iso(),
+                "deliveryChannel": channel.as_str(),
+                "otpCode": code,
+                "locale": "EN-US",
+            },
+        },
+    });
+    let answer = channel::post_json(app, &hook.channel, hook.auth_value_sealed.as_deref(), &body)
+        .await
+        .map_err(DeliveryError::Failed)?;
+    match telephony_status(&answer) {
+        Some("SUCCESSFUL" | "PENDING") => Ok(()),
+        Some(other) => Err(DeliveryError::Failed(format!(
+            "the telephony hook answered {other}"
+        ))),
+        None => Err(DeliveryError::Failed(
+            "the telephony hook answered without a com.okta.telephony.action command".into(),
+        )),
+    }
+}
+
+/// The `status` of the hook's `com.okta.telephony.action` command.
+fn telephony_status(answer: &Value) -> Option<&str> {
+    answer
+        .get("commands")?
+        .as_array()?
+        .iter()
+        .find(|c| c.get("type").and_then(Value::as_str) == Some("com.okta.telephony.action"))?
+        .get("value")?
+        .as_array()?
+        .first()?
+        .get("status")?
+        .as_str()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn reads_the_telephony_action_status() {
+        let ok = json!({ "commands": [{ "type": "com.okta.telephony.action",
+            "value": [{ "status": "SUCCESSFUL", "provider": "VONAGE" }] }] });
+        assert_eq!(telephony_status(&ok), Some("SUCCESSFUL"));
+        let failed = json!({ "commands": [{ "type": "com.okta.telephony.action",
+            "value": [{ "status": "FAILED" }] }] });
+        assert_eq!(telephony_status(&failed), Some("FAILED"));
+        assert_eq!(telephony_status(&json!({ "commands": [] })), None);
+        assert_eq!(
+            telephony_status(&json!({ "commands": [{ "type": "other", "value": [] }] })),
+            None
+        );
+        assert_eq!(telephony_status(&json!("nonsense")), None);
+    }
+}

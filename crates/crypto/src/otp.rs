@@ -49,6 +49,16 @@ pub fn seed_base32(seed: &[u8]) -> String {
         .to_owned()
 }
 
+/// The seed of a base32 `sharedSecret` (padding optional); `None` when it is not base32.
+pub fn seed_from_base32(text: &str) -> Option<Vec<u8>> {
+    let bare = text.trim().trim_end_matches('=');
+    let padded = format!("{bare}{}", "=".repeat((8 - bare.len() % 8) % 8));
+    Secret::try_from_base32(&padded)
+        .or_else(|_| Secret::try_from_base32(bare))
+        .ok()
+        .map(|s| s.as_bytes().to_vec())
+}
+
 fn totp(seed: &[u8]) -> Option<Totp> {
     Builder::new()
         .with_algorithm(Algorithm::SHA1)
@@ -207,6 +217,15 @@ mod tests {
             verify_totp(b"short", "123456", t, 0),
             Err(OtpError::Mismatch)
         );
+    }
+
+    #[test]
+    fn base32_round_trips_seeds() {
+        for _ in 0..50 {
+            let seed = new_seed();
+            assert_eq!(seed_from_base32(&seed_base32(&seed)), Some(seed));
+        }
+        assert_eq!(seed_from_base32("not base32!"), None);
     }
 
     #[test]

@@ -23,6 +23,7 @@ use super::factors::{
 };
 use crate::auth::AdminToken;
 use crate::state::AppState;
+use crate::wire::json::put;
 use crate::wire::{ApiError, ApiResult, Json};
 use model::factors::{Attempts, FactorKind};
 
@@ -102,7 +103,6 @@ async fn check(
     now: i64,
 ) -> ApiResult<Checked> {
     let mut next = f.clone();
-    next.last_updated = now;
     next.attempts = 0;
     next.attempts_since = 0;
     match kind {
@@ -132,7 +132,7 @@ async fn check(
             let seed = secret
                 .seed
                 .as_deref()
-                .and_then(super::factors::base32_decode)
+                .and_then(crypto::otp::seed_from_base32)
                 .ok_or(ApiError::Internal)?;
             let unix = u64::try_from(now / 1000).unwrap_or_default();
             let last = u64::try_from(f.last_step).unwrap_or_default();
@@ -183,7 +183,7 @@ async fn check(
                     Ok(registered) => {
                         next.profile = json!({ "credentialId": registered.credential_id });
                         if let Some(name) = registered.authenticator_name {
-                            next.profile["authenticatorName"] = json!(name);
+                            put(&mut next.profile, "authenticatorName", json!(name));
                         }
                         next.secret_sealed = Some(seal(
                             app,
@@ -242,8 +242,7 @@ async fn record_failure(
     admin: &AdminToken,
     user: &UserRecord,
     f: &FactorRecord,
-    event_type: &str,
-    display: &str,
+    (event_type, display): (&str, &str),
     counts: bool,
     now: i64,
 ) -> ApiResult<bool> {
@@ -295,6 +294,7 @@ async fn activate(
             Checked::Right(next, _) => {
                 let mut next = *next;
                 next.status = "ACTIVE".into();
+                next.last_updated = now;
                 if kind != FactorKind::WebAuthn {
                     next.challenge_sealed = None;
                     next.challenge_expires = 0;
@@ -319,8 +319,7 @@ async fn activate(
                     &admin,
                     &user,
                     &f,
-                    "user.mfa.factor.activate",
-                    "Activate factor for user",
+                    ("user.mfa.factor.activate", "Activate factor for user"),
                     counts,
                     now,
                 )
@@ -407,10 +406,10 @@ fn challenge_answer(app: &AppState, f: &FactorRecord, embedded: Option<Value>) -
         },
     });
     if f.factor_type != "email" {
-        out["profile"] = f.profile.clone();
+        put(&mut out, "profile", f.profile.clone());
     }
     if let Some(challenge) = embedded {
-        out["_embedded"] = json!({ "challenge": challenge });
+        put(&mut out, "_embedded", json!({ "challenge": challenge }));
     }
     out
 }
@@ -445,7 +444,6 @@ async fn verify(
         };
         if wants_challenge {
             let mut next = f.clone();
-            next.last_updated = now;
             let (embedded, event_type) = if kind == FactorKind::WebAuthn {
                 let secret: Secret = open(&app, f.secret_sealed.as_deref())?;
                 let credential = secret.credential.ok_or(ApiError::Internal)?;
@@ -500,7 +498,7 @@ async fn verify(
                 if app.store.update_factor(&next, &[event]).await? {
                     let mut out = json!({ "factorResult": "SUCCESS" });
                     if let Some(profile) = profile {
-                        out["profile"] = profile;
+                        put(&mut out, "profile", profile);
                     }
                     return Ok(Json(out));
                 }
@@ -511,8 +509,10 @@ async fn verify(
                     &admin,
                     &user,
                     &f,
-                    "user.authentication.auth_via_mfa",
-                    "Authentication of user via MFA",
+                    (
+                        "user.authentication.auth_via_mfa",
+                        "Authentication of user via MFA",
+                    ),
                     counts,
                     now,
                 )

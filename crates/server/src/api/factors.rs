@@ -21,6 +21,7 @@ use crate::auth::AdminToken;
 use crate::delivery::{self, DeliveryError, PhoneChannel};
 use crate::events::{self, Actor};
 use crate::state::AppState;
+use crate::wire::json::put;
 use crate::wire::links::LinkSet;
 use crate::wire::{ApiError, ApiResult, Json};
 use model::factors::{self as rules, FactorKind, Lookup};
@@ -148,11 +149,15 @@ fn factor_links(app: &AppState, f: &FactorRecord, kind: FactorKind) -> Value {
     }
     let mut value = links.add_hints("user", user, &["GET"]).into_value();
     if f.status == "PENDING_ACTIVATION" && (kind.is_phone() || kind == FactorKind::Email) {
-        value["resend"] = json!([{
-            "name": f.factor_type,
-            "href": format!("{base}/resend"),
-            "hints": { "allow": ["POST"] },
-        }]);
+        put(
+            &mut value,
+            "resend",
+            json!([{
+                "name": f.factor_type,
+                "href": format!("{base}/resend"),
+                "hints": { "allow": ["POST"] },
+            }]),
+        );
     }
     value
 }
@@ -175,10 +180,14 @@ fn activation(app: &AppState, f: &FactorRecord, kind: FactorKind) -> ApiResult<O
             "keyLength": crypto::otp::DIGITS,
         });
         if let Some(token) = challenge.qr_token {
-            activation["_links"] = json!({ "qrcode": {
-                "href": format!("{}/qr/{token}", factor_href(app, f)),
-                "type": "image/png",
-            }});
+            put(
+                &mut activation,
+                "_links",
+                json!({ "qrcode": {
+                    "href": format!("{}/qr/{token}", factor_href(app, f)),
+                    "type": "image/png",
+                }}),
+            );
         }
         return Ok(Some(activation));
     }
@@ -204,7 +213,7 @@ pub(crate) fn render(app: &AppState, f: &FactorRecord) -> ApiResult<Value> {
         "_links": factor_links(app, f, kind),
     });
     if let Some(activation) = activation(app, f, kind)? {
-        out["_embedded"] = json!({ "activation": activation });
+        put(&mut out, "_embedded", json!({ "activation": activation }));
     }
     Ok(out)
 }
@@ -237,7 +246,11 @@ pub(crate) fn factor_event(
         now,
     );
     if !success {
-        event.body["outcome"] = json!({ "result": "FAILURE", "reason": "INVALID_CREDENTIALS" });
+        put(
+            &mut event.body,
+            "outcome",
+            json!({ "result": "FAILURE", "reason": "INVALID_CREDENTIALS" }),
+        );
     }
     event
 }
@@ -376,7 +389,10 @@ pub(crate) async fn relying_party(
                 .store
                 .origin_is_trusted(&origin, model::trusted_origins::ScopeType::Redirect)
                 .await?;
-        if trusted && crypto::webauthn::RelyingParty::new(&rp_id, "", &[origin.clone()]).is_ok() {
+        if trusted
+            && crypto::webauthn::RelyingParty::new(&rp_id, "", std::slice::from_ref(&origin))
+                .is_ok()
+        {
             origins.push(origin);
         }
     }
@@ -461,10 +477,14 @@ async fn catalog(
         }
         let mut links = json!({ "enroll": hints(enroll_href.clone(), &["POST"]) });
         if kind == FactorKind::Question {
-            links["questions"] = hints(
-                app.links
-                    .api(&format!("users/{}/factors/questions", user.id)),
-                &["GET"],
+            put(
+                &mut links,
+                "questions",
+                hints(
+                    app.links
+                        .api(&format!("users/{}/factors/questions", user.id)),
+                    &["GET"],
+                ),
             );
         }
         let mut entry = json!({
@@ -475,10 +495,14 @@ async fn catalog(
         });
         if kind == FactorKind::Sms {
             if let Some(phone) = &phone {
-                entry["_embedded"] = json!({ "phones": [{
-                    "profile": { "phoneNumber": phone },
-                    "status": "ACTIVE",
-                }]});
+                put(
+                    &mut entry,
+                    "_embedded",
+                    json!({ "phones": [{
+                        "profile": { "phoneNumber": phone },
+                        "status": "ACTIVE",
+                    }]}),
+                );
             }
         }
         out.push(entry);
@@ -686,7 +710,7 @@ async fn enroll(
                     if !rules::valid_extension(ext) {
                         return Err(enroll_invalid("phoneExtension: Invalid phone extension."));
                     }
-                    f.profile["phoneExtension"] = json!(ext);
+                    put(&mut f.profile, "phoneExtension", json!(ext));
                 }
             }
         }
@@ -870,7 +894,7 @@ async fn qr_code(
     let seed = secret
         .seed
         .as_deref()
-        .and_then(base32_decode)
+        .and_then(crypto::otp::seed_from_base32)
         .ok_or(ApiError::Internal)?;
     let account = f
         .profile
@@ -889,43 +913,10 @@ async fn qr_code(
         .into_response())
 }
 
-/// RFC 4648 base32 without padding, as [`crypto::otp::seed_base32`] writes it.
-pub(crate) fn base32_decode(text: &str) -> Option<Vec<u8>> {
-    let mut bits: u64 = 0;
-    let mut count = 0u32;
-    let mut out = Vec::new();
-    for c in text.trim_end_matches('=').chars() {
-        let v = match c {
-            'A'..='Z' => c as u64 - 'A' as u64,
-            '2'..='7' => c as u64 - '2' as u64 + 26,
-            _ => return None,
-        };
-        bits = (bits << 5) | v;
-        count += 5;
-        if count >= 8 {
-            count -= 8;
-            out.push(((bits >> count) & 0xff) as u8);
-        }
-    }
-    Some(out)
-}
-
 #[cfg(test)]
 #[allow(clippy::unwrap_used)]
 mod tests {
     use super::*;
-
-    #[test]
-    fn base32_round_trips_seeds() {
-        for _ in 0..50 {
-            let seed = crypto::otp::new_seed();
-            assert_eq!(
-                base32_decode(&crypto::otp::seed_base32(&seed)).unwrap(),
-                seed
-            );
-        }
-        assert_eq!(base32_decode("not base32!"), None);
-    }
 
     #[test]
     fn email_lifetimes_are_bounded() {

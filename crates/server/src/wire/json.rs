@@ -50,3 +50,11 @@ impl<T: Serialize> IntoResponse for Json<T> {
         }
     }
 }
+
+/// Sets `key` of a JSON object (no effect on other values); the non-panicking form of
+/// `value[key] = field`.
+pub fn put(value: &mut serde_json::Value, key: &str, field: serde_json::Value) {
+    if let Some(map) = value.as_object_mut() {
+        map.insert(key.to_owned(), field);
+    }
+}

@@ -23,6 +23,8 @@ struct Shared {
     got: Arc<Mutex<Vec<Received>>>,
     /// Status for POSTs; 0 means 200.
     status: Arc<AtomicU16>,
+    /// Body for POSTs; `{}` when unset.
+    reply: Arc<Mutex<Option<Value>>>,
 }
 
 pub struct Receiver {
@@ -76,6 +78,11 @@ impl Receiver {
     /// Answer event deliveries with `status` from now on.
     pub fn answer(&self, status: u16) {
         self.shared.status.store(status, Ordering::SeqCst);
+    }
+
+    /// Answer POSTs with this JSON body from now on.
+    pub fn reply_with(&self, body: Value) {
+        *self.shared.reply.lock().unwrap() = Some(body);
     }
 
     pub fn received(&self) -> Vec<Received> {
@@ -147,5 +154,15 @@ async fn handle(
         headers: stored,
         body: serde_json::from_str(&body).unwrap_or(Value::Null),
     });
-    (StatusCode::from_u16(status).unwrap(), out, "{}".into())
+    let reply = shared
+        .reply
+        .lock()
+        .unwrap()
+        .clone()
+        .unwrap_or_else(|| json!({}));
+    (
+        StatusCode::from_u16(status).unwrap(),
+        out,
+        reply.to_string(),
+    )
 }

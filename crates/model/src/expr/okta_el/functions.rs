@@ -187,7 +187,7 @@ impl Function {
                 "{name} takes at least {n} {}, not {given}",
                 plural(n)
             )),
-            Arity::SwitchPairs if given < 2 || given % 2 != 0 => Err(format!(
+            Arity::SwitchPairs if given < 2 || !given.is_multiple_of(2) => Err(format!(
                 "{name} takes an input, a default and key/value pairs, not {given} {}",
                 plural(given)
             )),

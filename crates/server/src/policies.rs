@@ -134,14 +134,14 @@ pub async fn client_zones(app: &AppState) -> ApiResult<Vec<String>> {
 }
 
 /// The policy of `policy_type` that applies to `user`, a member of its stored groups plus
-/// `extra_groups` (a user being created is not stored yet); `None` when none applies (every
-/// matching one deactivated).
+/// `extra_groups` (a user being created is not stored yet), with the rule of it that
+/// applies; `None` when none applies (every matching one deactivated).
 pub async fn policy_for(
     app: &AppState,
     user: &UserRecord,
     policy_type: PolicyType,
     extra_groups: &[String],
-) -> ApiResult<Option<PolicyRecord>> {
+) -> ApiResult<Option<(PolicyRecord, PolicyRuleRecord)>> {
     let kind = policy_type.as_str();
     let policies = app.store.list_policies(kind, None).await?;
     let rules = app.store.rules_of_type(kind).await?;
@@ -185,8 +185,13 @@ pub async fn policy_for(
         auth_type: AuthType::Any,
         provider: &user.provider_type,
     };
-    let chosen = evaluate(&model_policies, &model_rules, &subject).map(|(p, _)| p.id.clone());
-    Ok(chosen.and_then(|id| policies.into_iter().find(|r| r.id == id)))
+    let chosen = evaluate(&model_policies, &model_rules, &subject)
+        .map(|(p, r)| (p.id.clone(), r.id.clone()));
+    Ok(chosen.and_then(|(pid, rid)| {
+        let policy = policies.into_iter().find(|p| p.id == pid)?;
+        let rule = rules.into_iter().find(|r| r.id == rid)?;
+        Some((policy, rule))
+    }))
 }
 
 /// The PASSWORD policy settings that apply to `user` (see [`policy_for`]); the org default
@@ -198,7 +203,7 @@ pub async fn password_settings_for(
 ) -> ApiResult<Settings> {
     Ok(
         match policy_for(app, user, PolicyType::Password, extra_groups).await? {
-            Some(p) => Settings::from_stored(&p.settings),
+            Some((p, _)) => Settings::from_stored(&p.settings),
             None => Settings::org_default(),
         },
     )
@@ -209,7 +214,7 @@ pub async fn password_settings_for(
 pub async fn mfa_enroll_settings_for(app: &AppState, user: &UserRecord) -> ApiResult<Value> {
     Ok(
         match policy_for(app, user, PolicyType::MfaEnroll, &[]).await? {
-            Some(p) => p.settings,
+            Some((p, _)) => p.settings,
             None => model::policy::mfa_enroll::default_settings(),
         },
     )

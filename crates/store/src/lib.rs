@@ -8,6 +8,7 @@
 //! - a storage failure is an error, never "absent".
 
 mod app_sql;
+mod authn_sql;
 pub mod cursor;
 pub mod error;
 pub mod event_index;
@@ -698,6 +699,45 @@ pub trait FactorStore: Send + Sync {
     async fn delete_user_factors(&self, user_id: &str, event: &EventRecord) -> StoreResult<u64>;
 }
 
+/// Authn API transactions.
+#[async_trait]
+pub trait AuthnStore: Send + Sync {
+    /// Inserts a transaction with its events.
+    async fn insert_authn(
+        &self,
+        txn: &AuthnTransactionRecord,
+        events: &[EventRecord],
+    ) -> StoreResult<()>;
+
+    async fn authn_by_state_token(&self, hash: &str)
+        -> StoreResult<Option<AuthnTransactionRecord>>;
+
+    async fn authn_by_recovery_token(
+        &self,
+        hash: &str,
+    ) -> StoreResult<Option<AuthnTransactionRecord>>;
+
+    /// Replaces a transaction read at `txn.version`, bumping the version, with its events.
+    /// `Ok(false)` when it changed or went since it was read: nothing is written.
+    async fn update_authn(
+        &self,
+        txn: &AuthnTransactionRecord,
+        events: &[EventRecord],
+    ) -> StoreResult<bool>;
+
+    /// Deletes a transaction read at `version` (cancel, success) with its events;
+    /// `Ok(false)` when it changed or went since it was read.
+    async fn delete_authn(
+        &self,
+        id: &str,
+        version: i64,
+        events: &[EventRecord],
+    ) -> StoreResult<bool>;
+
+    /// Deletes transactions whose state and recovery tokens both expired before `before`.
+    async fn purge_authn(&self, before: i64) -> StoreResult<u64>;
+}
+
 /// Everything the server needs from storage.
 #[async_trait]
 pub trait Store:
@@ -716,6 +756,7 @@ pub trait Store:
     + TrustedOriginStore
     + GroupRuleStore
     + FactorStore
+    + AuthnStore
 {
     /// Cheap round trip for readiness checks.
     async fn ping(&self) -> StoreResult<()>;

@@ -701,3 +701,25 @@ pub struct FactorRecord {
     pub created: i64,
     pub last_updated: i64,
 }
+
+/// An Authn API transaction (authentication or recovery).
+#[derive(Debug, Clone, PartialEq, sqlx::FromRow)]
+pub struct AuthnTransactionRecord {
+    pub id: String,
+    /// SHA-256 (hex) of the state token; `None` while a recovery waits for its token.
+    pub state_token_hash: Option<String>,
+    /// SHA-256 (hex) of the recovery token, while one is outstanding.
+    pub recovery_token_hash: Option<String>,
+    /// The user; `None` for a recovery started for an unknown username.
+    pub user_id: Option<String>,
+    pub status: String,
+    /// Non-secret context: progress flags, chosen factor, recovery type, relay state.
+    #[sqlx(json)]
+    pub data: Value,
+    /// When the state token expires (ms; sliding).
+    pub expires_at: i64,
+    /// When the recovery token expires (ms; 0 when there is none).
+    pub recovery_expires_at: i64,
+    pub version: i64,
+    pub created: i64,
+}

@@ -12,6 +12,7 @@
 )]
 
 mod apps;
+mod authn;
 mod events;
 mod factors;
 mod group_rules;
@@ -69,6 +70,7 @@ pub async fn run_all(store: &dyn Store) {
     policies::zones_round_trip(store).await;
     policies::lockout_counters_are_atomic(store).await;
     factors::crud_uniqueness_and_versions(store).await;
+    authn::steps_are_versioned_and_tokens_unique(store).await;
 }
 
 /// A user record for tests.

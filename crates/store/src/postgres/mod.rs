@@ -87,3 +87,4 @@ pub(crate) async fn insert_event(
 }
 
 crate::factor_sql::impl_factor_store!(PgStore, pool, pool);
+crate::authn_sql::impl_authn_store!(PgStore, pool, pool);

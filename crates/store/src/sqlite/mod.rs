@@ -95,3 +95,4 @@ pub(crate) async fn insert_event(
 }
 
 crate::factor_sql::impl_factor_store!(SqliteStore, write, read);
+crate::authn_sql::impl_authn_store!(SqliteStore, write, read);

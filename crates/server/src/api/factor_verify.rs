@@ -22,6 +22,7 @@ use super::factors::{
     open, relying_party, render, seal, send_code, sent_event_type, Challenge, Secret,
 };
 use crate::auth::AdminToken;
+use crate::events::Actor;
 use crate::state::AppState;
 use crate::wire::json::put;
 use crate::wire::{ApiError, ApiResult, Json};
@@ -50,17 +51,17 @@ const WRONG_ANSWER: &str = "Your answer doesn't match our records. Please try ag
 /// What a verify or activate request may carry.
 #[derive(Debug, Default, Deserialize)]
 #[serde(rename_all = "camelCase")]
-struct Proof {
-    pass_code: Option<String>,
-    answer: Option<String>,
-    attestation: Option<String>,
-    client_data: Option<String>,
-    authenticator_data: Option<String>,
-    signature_data: Option<String>,
+pub(crate) struct Proof {
+    pub pass_code: Option<String>,
+    pub answer: Option<String>,
+    pub attestation: Option<String>,
+    pub client_data: Option<String>,
+    pub authenticator_data: Option<String>,
+    pub signature_data: Option<String>,
 }
 
 /// The body as a [`Proof`]; an empty body is an empty proof (a challenge request).
-fn proof(body: &Bytes) -> ApiResult<Proof> {
+pub(crate) fn proof(body: &Bytes) -> ApiResult<Proof> {
     if body.iter().all(u8::is_ascii_whitespace) {
         return Ok(Proof::default());
     }
@@ -239,7 +240,7 @@ async fn check(
 /// factor changed meanwhile.
 async fn record_failure(
     app: &AppState,
-    admin: &AdminToken,
+    actor: &Actor,
     user: &UserRecord,
     f: &FactorRecord,
     (event_type, display): (&str, &str),
@@ -256,7 +257,7 @@ async fn record_failure(
         failed.attempts = a.count;
         failed.attempts_since = a.window_start;
     }
-    let event = factor_event(admin, user, f, event_type, display, false, now);
+    let event = factor_event(actor, user, f, event_type, display, false, now);
     Ok(app.store.update_factor(&failed, &[event]).await?)
 }
 
@@ -268,17 +269,17 @@ fn attempts_allowed(f: &FactorRecord, now: i64) -> bool {
     .allowed(now)
 }
 
-/// Activate a pending factor with its first code, answer or WebAuthn attestation.
-async fn activate(
-    State(app): State<AppState>,
-    admin: AdminToken,
-    Path((uid, fid)): Path<(String, String)>,
-    body: Bytes,
-) -> ApiResult<Json<Value>> {
-    let proof = proof(&body)?;
-    let user = load_user(&app, &uid).await?;
+/// Activates a pending factor of `user` with its first code, answer or WebAuthn
+/// attestation; the factor as stored.
+pub(crate) async fn activate_factor(
+    app: &AppState,
+    actor: &Actor,
+    user: &UserRecord,
+    fid: &str,
+    proof: &Proof,
+) -> ApiResult<FactorRecord> {
     for _ in 0..TRIES {
-        let f = load_factor(&app, &user, &fid).await?;
+        let f = load_factor(app, user, fid).await?;
         if f.status != "PENDING_ACTIVATION" {
             return Err(ApiError::invalid(
                 "factor",
@@ -290,7 +291,7 @@ async fn activate(
         if !attempts_allowed(&f, now) {
             return Err(ApiError::TooManyRequests);
         }
-        match check(&app, &f, kind, &proof, now).await? {
+        match check(app, &f, kind, proof, now).await? {
             Checked::Right(next, _) => {
                 let mut next = *next;
                 next.status = "ACTIVE".into();
@@ -300,8 +301,8 @@ async fn activate(
                     next.challenge_expires = 0;
                 }
                 let event = factor_event(
-                    &admin,
-                    &user,
+                    actor,
+                    user,
                     &next,
                     "user.mfa.factor.activate",
                     "Activate factor for user",
@@ -310,14 +311,14 @@ async fn activate(
                 );
                 if app.store.update_factor(&next, &[event]).await? {
                     next.version += 1;
-                    return Ok(Json(render(&app, &next)?));
+                    return Ok(next);
                 }
             }
             Checked::Wrong(err, counts) => {
                 if record_failure(
-                    &app,
-                    &admin,
-                    &user,
+                    app,
+                    actor,
+                    user,
                     &f,
                     ("user.mfa.factor.activate", "Activate factor for user"),
                     counts,
@@ -333,6 +334,18 @@ async fn activate(
     Err(ApiError::UpdateConflict)
 }
 
+async fn activate(
+    State(app): State<AppState>,
+    admin: AdminToken,
+    Path((uid, fid)): Path<(String, String)>,
+    body: Bytes,
+) -> ApiResult<Json<Value>> {
+    let proof = proof(&body)?;
+    let user = load_user(&app, &uid).await?;
+    let f = activate_factor(&app, &Actor::token(&admin), &user, &fid, &proof).await?;
+    Ok(Json(render(&app, &f)?))
+}
+
 #[derive(Debug, Default, Deserialize)]
 #[serde(rename_all = "camelCase")]
 struct SendQuery {
@@ -342,21 +355,15 @@ struct SendQuery {
     template_id: Option<String>,
 }
 
-/// Resend the activation code of a pending SMS, call or email factor.
-async fn resend(
-    State(app): State<AppState>,
-    admin: AdminToken,
-    Path((uid, fid)): Path<(String, String)>,
-    Query(query): Query<SendQuery>,
-    body: Bytes,
-) -> ApiResult<Json<Value>> {
-    // The body repeats the factor; it is read only to refuse malformed JSON.
-    if !body.iter().all(u8::is_ascii_whitespace) {
-        serde_json::from_slice::<Value>(&body).map_err(|_| ApiError::MalformedBody)?;
-    }
-    let lifetime = email_lifetime(query.token_lifetime_seconds.as_deref())?;
-    let user = load_user(&app, &uid).await?;
-    let mut f = load_factor(&app, &user, &fid).await?;
+/// Sends a new activation code for a pending SMS, call or email factor of `user`.
+pub(crate) async fn resend_activation(
+    app: &AppState,
+    actor: &Actor,
+    user: &UserRecord,
+    fid: &str,
+    lifetime: i64,
+) -> ApiResult<FactorRecord> {
+    let mut f = load_factor(app, user, fid).await?;
     let kind = kind_of(&f)?;
     if !(kind.is_phone() || kind == FactorKind::Email) {
         return Err(ApiError::invalid(
@@ -374,14 +381,14 @@ async fn resend(
     if !attempts_allowed(&f, now) {
         return Err(ApiError::TooManyRequests);
     }
-    let (challenge, expires) = send_code(&app, &user, &f, kind, lifetime, true, now).await?;
-    f.challenge_sealed = Some(seal(&app, &challenge)?);
+    let (challenge, expires) = send_code(app, user, &f, kind, lifetime, true, now).await?;
+    f.challenge_sealed = Some(seal(app, &challenge)?);
     f.challenge_expires = expires;
     f.last_sent = now;
     f.last_updated = now;
     let event = factor_event(
-        &admin,
-        &user,
+        actor,
+        user,
         &f,
         sent_event_type(kind, true),
         "Send factor verification code",
@@ -392,6 +399,23 @@ async fn resend(
         return Err(ApiError::UpdateConflict);
     }
     f.version += 1;
+    Ok(f)
+}
+
+async fn resend(
+    State(app): State<AppState>,
+    admin: AdminToken,
+    Path((uid, fid)): Path<(String, String)>,
+    Query(query): Query<SendQuery>,
+    body: Bytes,
+) -> ApiResult<Json<Value>> {
+    // The body repeats the factor; it is read only to refuse malformed JSON.
+    if !body.iter().all(u8::is_ascii_whitespace) {
+        serde_json::from_slice::<Value>(&body).map_err(|_| ApiError::MalformedBody)?;
+    }
+    let lifetime = email_lifetime(query.token_lifetime_seconds.as_deref())?;
+    let user = load_user(&app, &uid).await?;
+    let f = resend_activation(&app, &Actor::token(&admin), &user, &fid, lifetime).await?;
     Ok(Json(render(&app, &f)?))
 }
 
@@ -414,19 +438,29 @@ fn challenge_answer(app: &AppState, f: &FactorRecord, embedded: Option<Value>) -
     out
 }
 
-/// Issue a challenge (SMS, call, email, WebAuthn without a proof) or verify a proof.
-async fn verify(
-    State(app): State<AppState>,
-    admin: AdminToken,
-    Path((uid, fid)): Path<(String, String)>,
-    Query(query): Query<SendQuery>,
-    body: Bytes,
-) -> ApiResult<Json<Value>> {
-    let proof = proof(&body)?;
-    let lifetime = email_lifetime(query.token_lifetime_seconds.as_deref())?;
-    let user = load_user(&app, &uid).await?;
+/// What a verification came to.
+pub(crate) enum Verified {
+    /// The proof was right; for WebAuthn, the factor's profile to show.
+    Success(Option<Value>),
+    /// A challenge was issued (a code sent, or WebAuthn request options in `embedded`).
+    Challenge {
+        factor: Box<FactorRecord>,
+        embedded: Option<Value>,
+    },
+}
+
+/// Issues a challenge (SMS, call, email, WebAuthn without a proof) or verifies a proof for
+/// an ACTIVE factor of `user`.
+pub(crate) async fn verify_factor(
+    app: &AppState,
+    actor: &Actor,
+    user: &UserRecord,
+    fid: &str,
+    proof: &Proof,
+    lifetime: i64,
+) -> ApiResult<Verified> {
     for _ in 0..TRIES {
-        let f = load_factor(&app, &user, &fid).await?;
+        let f = load_factor(app, user, fid).await?;
         if f.status != "ACTIVE" {
             return Err(ApiError::FactorNotActive);
         }
@@ -435,26 +469,19 @@ async fn verify(
         if !attempts_allowed(&f, now) {
             return Err(ApiError::TooManyRequests);
         }
-        let wants_challenge = match kind {
-            FactorKind::Sms | FactorKind::Call | FactorKind::Email => {
-                present(proof.pass_code.as_ref()).is_none()
-            }
-            FactorKind::WebAuthn => present(proof.client_data.as_ref()).is_none(),
-            _ => false,
-        };
-        if wants_challenge {
+        if wants_challenge(kind, proof) {
             let mut next = f.clone();
             let (embedded, event_type) = if kind == FactorKind::WebAuthn {
-                let secret: Secret = open(&app, f.secret_sealed.as_deref())?;
+                let secret: Secret = open(app, f.secret_sealed.as_deref())?;
                 let credential = secret.credential.ok_or(ApiError::Internal)?;
-                let rp = relying_party(&app, None).await?;
+                let rp = relying_party(app, None).await?;
                 let (challenge, state) = crypto::webauthn::start_assertion(&rp, &credential)
                     .map_err(|e| {
                         tracing::error!(error = %e, "WebAuthn assertion could not start");
                         ApiError::Internal
                     })?;
                 next.challenge_sealed = Some(seal(
-                    &app,
+                    app,
                     &Challenge {
                         webauthn_state: Some(state),
                         ..Challenge::default()
@@ -464,15 +491,15 @@ async fn verify(
                 (Some(challenge), "user.authentication.auth_via_mfa")
             } else {
                 let (challenge, expires) =
-                    send_code(&app, &user, &f, kind, lifetime, false, now).await?;
-                next.challenge_sealed = Some(seal(&app, &challenge)?);
+                    send_code(app, user, &f, kind, lifetime, false, now).await?;
+                next.challenge_sealed = Some(seal(app, &challenge)?);
                 next.challenge_expires = expires;
                 next.last_sent = now;
                 (None, sent_event_type(kind, false))
             };
             let event = factor_event(
-                &admin,
-                &user,
+                actor,
+                user,
                 &next,
                 event_type,
                 "Challenge factor for user",
@@ -482,13 +509,17 @@ async fn verify(
             if !app.store.update_factor(&next, &[event]).await? {
                 return Err(ApiError::UpdateConflict);
             }
-            return Ok(Json(challenge_answer(&app, &next, embedded)));
+            next.version += 1;
+            return Ok(Verified::Challenge {
+                factor: Box::new(next),
+                embedded,
+            });
         }
-        match check(&app, &f, kind, &proof, now).await? {
+        match check(app, &f, kind, proof, now).await? {
             Checked::Right(next, profile) => {
                 let event = factor_event(
-                    &admin,
-                    &user,
+                    actor,
+                    user,
                     &next,
                     "user.authentication.auth_via_mfa",
                     "Authentication of user via MFA",
@@ -496,18 +527,14 @@ async fn verify(
                     now,
                 );
                 if app.store.update_factor(&next, &[event]).await? {
-                    let mut out = json!({ "factorResult": "SUCCESS" });
-                    if let Some(profile) = profile {
-                        put(&mut out, "profile", profile);
-                    }
-                    return Ok(Json(out));
+                    return Ok(Verified::Success(profile));
                 }
             }
             Checked::Wrong(err, counts) => {
                 if record_failure(
-                    &app,
-                    &admin,
-                    &user,
+                    app,
+                    actor,
+                    user,
                     &f,
                     (
                         "user.authentication.auth_via_mfa",
@@ -524,6 +551,41 @@ async fn verify(
         }
     }
     Err(ApiError::UpdateConflict)
+}
+
+/// Whether a verify request asks for a challenge rather than proving one.
+pub(crate) fn wants_challenge(kind: FactorKind, proof: &Proof) -> bool {
+    match kind {
+        FactorKind::Sms | FactorKind::Call | FactorKind::Email => {
+            present(proof.pass_code.as_ref()).is_none()
+        }
+        FactorKind::WebAuthn => present(proof.client_data.as_ref()).is_none(),
+        _ => false,
+    }
+}
+
+async fn verify(
+    State(app): State<AppState>,
+    admin: AdminToken,
+    Path((uid, fid)): Path<(String, String)>,
+    Query(query): Query<SendQuery>,
+    body: Bytes,
+) -> ApiResult<Json<Value>> {
+    let proof = proof(&body)?;
+    let lifetime = email_lifetime(query.token_lifetime_seconds.as_deref())?;
+    let user = load_user(&app, &uid).await?;
+    match verify_factor(&app, &Actor::token(&admin), &user, &fid, &proof, lifetime).await? {
+        Verified::Success(profile) => {
+            let mut out = json!({ "factorResult": "SUCCESS" });
+            if let Some(profile) = profile {
+                put(&mut out, "profile", profile);
+            }
+            Ok(Json(out))
+        }
+        Verified::Challenge { factor, embedded } => {
+            Ok(Json(challenge_answer(&app, &factor, embedded)))
+        }
+    }
 }
 
 /// Verify transactions belong to push factors, which this server does not enroll: the

@@ -230,7 +230,7 @@ pub(crate) fn factor_target(f: &FactorRecord) -> Value {
 
 /// An event about a factor of `user`, by `admin`; `success` sets the outcome.
 pub(crate) fn factor_event(
-    admin: &AdminToken,
+    actor: &Actor,
     user: &UserRecord,
     f: &FactorRecord,
     kind: &str,
@@ -241,7 +241,7 @@ pub(crate) fn factor_event(
     let mut event = events::event(
         kind,
         display,
-        &Actor::token(admin),
+        actor,
         vec![events::user_target(user), factor_target(f)],
         now,
     );
@@ -542,6 +542,15 @@ fn user_text<'a>(user: &'a UserRecord, key: &str) -> Option<&'a str> {
 
 /// Enroll: validate, create (or refresh a pending enrollment of the same type), deliver
 /// the first code or challenge where the type has one, or activate at once when asked.
+/// How an enrollment goes: `activate` (no code sent), `updatePhone`, the email code's
+/// lifetime.
+#[derive(Debug, Clone, Copy)]
+pub(crate) struct EnrollOptions {
+    pub activate: bool,
+    pub update_phone: bool,
+    pub lifetime: i64,
+}
+
 async fn enroll(
     State(app): State<AppState>,
     admin: AdminToken,
@@ -550,6 +559,23 @@ async fn enroll(
     Json(body): Json<Value>,
 ) -> ApiResult<Response> {
     let user = load_user(&app, &uid).await?;
+    let options = EnrollOptions {
+        activate: super::users::flag(query.activate.as_deref(), false),
+        update_phone: super::users::flag(query.update_phone.as_deref(), false),
+        lifetime: email_lifetime(query.token_lifetime_seconds.as_deref())?,
+    };
+    let f = enroll_factor(&app, &Actor::token(&admin), &user, &body, &options).await?;
+    Ok((StatusCode::OK, Json(render(&app, &f)?)).into_response())
+}
+
+pub(crate) async fn enroll_factor(
+    app: &AppState,
+    actor: &Actor,
+    user: &UserRecord,
+    body: &Value,
+    options: &EnrollOptions,
+) -> ApiResult<FactorRecord> {
+    let user = user.clone();
     if user.status == "DEPROVISIONED" {
         return Err(ApiError::UserStatus);
     }
@@ -580,15 +606,14 @@ async fn enroll(
             )))
         }
     };
-    let settings = crate::policies::mfa_enroll_settings_for(&app, &user).await?;
+    let settings = crate::policies::mfa_enroll_settings_for(app, &user).await?;
     if !rules::policy_allows(&settings, kind) {
         return Err(enroll_invalid(format!(
             "factorType: The MFA enrollment policy does not allow {factor_type} ({provider}) for this user"
         )));
     }
-    let activate = super::users::flag(query.activate.as_deref(), false);
-    let update_phone = super::users::flag(query.update_phone.as_deref(), false);
-    let lifetime = email_lifetime(query.token_lifetime_seconds.as_deref())?;
+    let (activate, update_phone, lifetime) =
+        (options.activate, options.update_phone, options.lifetime);
     let profile_in = body.get("profile");
     let existing = app.store.list_factors(&user.id).await?;
     let same = existing
@@ -656,7 +681,7 @@ async fn enroll(
                 .await?;
             f.profile = json!({ "question": question, "questionText": question_text });
             f.secret_sealed = Some(seal(
-                &app,
+                app,
                 &Secret {
                     answer_hash: Some(hash.to_storage_string()),
                     ..Secret::default()
@@ -667,14 +692,14 @@ async fn enroll(
             let seed = crypto::otp::new_seed();
             f.profile = json!({ "credentialId": login });
             f.secret_sealed = Some(seal(
-                &app,
+                app,
                 &Secret {
                     seed: Some(crypto::otp::seed_base32(&seed)),
                     ..Secret::default()
                 },
             )?);
             f.challenge_sealed = Some(seal(
-                &app,
+                app,
                 &Challenge {
                     qr_token: Some(crypto::tokens::random_token(40)),
                     ..Challenge::default()
@@ -734,7 +759,7 @@ async fn enroll(
             f.profile = json!({ "email": email });
         }
         FactorKind::WebAuthn => {
-            let rp = relying_party(&app, None).await?;
+            let rp = relying_party(app, None).await?;
             let exclude: Vec<String> = existing
                 .iter()
                 .filter(|e| e.factor_type == "webauthn" && e.status == "ACTIVE")
@@ -758,7 +783,7 @@ async fn enroll(
                 ApiError::Internal
             })?;
             f.challenge_sealed = Some(seal(
-                &app,
+                app,
                 &Challenge {
                     webauthn_state: Some(state),
                     activation: Some(options),
@@ -769,7 +794,7 @@ async fn enroll(
         }
     }
     let mut events = vec![factor_event(
-        &admin,
+        actor,
         &user,
         &f,
         "user.mfa.factor.update",
@@ -781,7 +806,7 @@ async fn enroll(
     if sends_code && activate {
         f.status = "ACTIVE".into();
         events.push(factor_event(
-            &admin,
+            actor,
             &user,
             &f,
             "user.mfa.factor.activate",
@@ -790,12 +815,12 @@ async fn enroll(
             now,
         ));
     } else if sends_code {
-        let (challenge, expires) = send_code(&app, &user, &f, kind, lifetime, true, now).await?;
-        f.challenge_sealed = Some(seal(&app, &challenge)?);
+        let (challenge, expires) = send_code(app, &user, &f, kind, lifetime, true, now).await?;
+        f.challenge_sealed = Some(seal(app, &challenge)?);
         f.challenge_expires = expires;
         f.last_sent = now;
         events.push(factor_event(
-            &admin,
+            actor,
             &user,
             &f,
             sent_event_type(kind, true),
@@ -831,7 +856,7 @@ async fn enroll(
             }
         }
     }
-    Ok((StatusCode::OK, Json(render(&app, &f)?)).into_response())
+    Ok(f)
 }
 
 #[derive(Debug, Default, Deserialize)]
@@ -854,7 +879,7 @@ async fn reset_one(
     let f = load_factor(&app, &user, &fid).await?;
     let now = app.clock.now().millis();
     let event = factor_event(
-        &admin,
+        &Actor::token(&admin),
         &user,
         &f,
         "user.mfa.factor.deactivate",

@@ -6,6 +6,10 @@
 #   LATCHKEY_SDK_BACKENDS=sqlite tests/sdk/run.sh
 #   LATCHKEY_BIN=target/release/latchkey tests/sdk/run.sh   # skip the cargo build
 #
+# Email factor codes go to a real SMTP server, smtp_sink.py (one per Latchkey, started with
+# the venv's python): it writes each message to $LATCHKEY_SDK_MAILDIR as <n>.eml, where the
+# suites read the codes back.
+#
 # PostgreSQL: a fresh database per run on LATCHKEY_SDK_PG_BASE (default
 # postgres://postgres@127.0.0.1:5432), created through LATCHKEY_SDK_PG_ADMIN (default
 # $LATCHKEY_SDK_PG_BASE/test) and dropped afterwards.
@@ -52,6 +56,7 @@ fi
 
 # ------------------------------------------------------------------ one server per backend
 SERVER_PID=""
+SINK_PID=""
 DATA_DIR=""
 DATABASE=""
 
@@ -62,6 +67,11 @@ stop_server() {
     kill "$SERVER_PID" 2>/dev/null || true
     wait "$SERVER_PID" 2>/dev/null || true
     SERVER_PID=""
+  fi
+  if [[ -n "$SINK_PID" ]]; then
+    kill "$SINK_PID" 2>/dev/null || true
+    wait "$SINK_PID" 2>/dev/null || true
+    SINK_PID=""
   fi
   if [[ -n "$DATABASE" ]]; then
     psql_admin "drop database if exists $DATABASE with (force)" || true
@@ -86,11 +96,32 @@ server_log_tail() {
   echo "--------------------------------------"
 }
 
+# The SMTP sink for this server's mail; waits up to 10 s for it to listen.
+start_sink() {
+  local port="$1" dir="$2"
+  "$VENV/bin/python" "$SDK_DIR/smtp_sink.py" "$port" "$dir" >"$DATA_DIR/smtp-sink.log" 2>&1 &
+  SINK_PID=$!
+  local deadline=$((SECONDS + 10))
+  until [[ -f "$dir/.ready" ]]; do
+    if ! kill -0 "$SINK_PID" 2>/dev/null; then
+      echo "the SMTP sink exited during startup:" >&2; cat "$DATA_DIR/smtp-sink.log" >&2; return 1
+    fi
+    if (( SECONDS >= deadline )); then
+      echo "the SMTP sink did not start within 10 s" >&2; return 1
+    fi
+    sleep 0.1
+  done
+}
+
 start_server() {
-  local backend="$1" port args
+  local backend="$1" port smtp_port args
   port="$(free_port)"
+  smtp_port="$(free_port)"
+  while [[ "$smtp_port" == "$port" ]]; do smtp_port="$(free_port)"; done
   DATA_DIR="$(mktemp -d -t latchkey-sdk-XXXXXX)" || return 1
-  args=(serve --listen "127.0.0.1:$port" --data-dir "$DATA_DIR" --public-url "https://localhost:$port")
+  start_sink "$smtp_port" "$DATA_DIR/mail" || return 1
+  args=(serve --listen "127.0.0.1:$port" --data-dir "$DATA_DIR" --public-url "https://localhost:$port"
+        --smtp-url "smtp://127.0.0.1:$smtp_port")
   if [[ "$backend" == postgres ]]; then
     DATABASE="latchkey_sdk_$(python3 -c 'import uuid; print(uuid.uuid4().hex[:12])')"
     psql_admin "create database $DATABASE" || return 1
@@ -118,13 +149,14 @@ start_server() {
   export SSL_CERT_FILE="$DATA_DIR/ca.pem"
   export NODE_EXTRA_CA_CERTS="$DATA_DIR/ca.pem"
   export LATCHKEY_SDK_BACKEND="$backend"
+  export LATCHKEY_SDK_MAILDIR="$DATA_DIR/mail"
 }
 
 # Both SDKs follow HTTPS_PROXY and ignore NO_PROXY (CLIENTS.md 7).
 unset HTTP_PROXY HTTPS_PROXY http_proxy https_proxy ALL_PROXY all_proxy
 # The server reads LATCHKEY_* settings from the environment: only the flags below count.
 unset LATCHKEY_CONFIG LATCHKEY_DATA_DIR LATCHKEY_DATABASE_URL LATCHKEY_LISTEN LATCHKEY_PUBLIC_URL \
-  LATCHKEY_TLS_CERT LATCHKEY_TLS_KEY LATCHKEY_INSECURE_HTTP
+  LATCHKEY_TLS_CERT LATCHKEY_TLS_KEY LATCHKEY_INSECURE_HTTP LATCHKEY_SMTP_URL LATCHKEY_SMTP_FROM
 
 failures=()
 for backend in $BACKENDS; do

@@ -65,6 +65,7 @@ impl Mailer {
             .from(self.from.clone())
             .to(to)
             .subject(subject)
+            .header(lettre::message::header::ContentType::TEXT_PLAIN)
             .body(body)
             .map_err(|e| DeliveryError::Failed(format!("the message could not be built: {e}")))?;
         self.transport

@@ -186,3 +186,105 @@ function healthy(url, ca) {
     request.on('timeout', () => { request.destroy(); resolve(false); });
   });
 }
+
+// ------------------------------------------------------------------ mail from the SMTP sink
+//
+// tests/sdk/smtp_sink.py writes each message it accepts to LATCHKEY_SDK_MAILDIR as `<n>.eml`
+// (arrival order, renamed into place whole), with a `Delivered-To:` line per recipient.
+
+export function maildir() {
+  const dir = process.env.LATCHKEY_SDK_MAILDIR;
+  assert.ok(dir, 'LATCHKEY_SDK_MAILDIR is not set (run tests/sdk/run.sh)');
+  return dir;
+}
+
+// Header block and body of one RFC 822 entity; header names lower-cased, folded lines joined.
+function parseEntity(raw) {
+  const split = raw.search(/\r?\n\r?\n/);
+  const head = split < 0 ? raw : raw.slice(0, split);
+  const body = split < 0 ? '' : raw.slice(split).replace(/^\r?\n\r?\n/, '');
+  const headers = {};
+  for (const line of head.replace(/\r?\n[ \t]+/g, ' ').split(/\r?\n/)) {
+    const colon = line.indexOf(':');
+    if (colon <= 0) continue;
+    const name = line.slice(0, colon).trim().toLowerCase();
+    (headers[name] ??= []).push(line.slice(colon + 1).trim());
+  }
+  return { headers, body };
+}
+
+function decodeBody(body, encoding, charset) {
+  let bytes;
+  switch ((encoding ?? '7bit').toLowerCase()) {
+    case 'base64':
+      bytes = Buffer.from(body.replace(/\s+/g, ''), 'base64');
+      break;
+    case 'quoted-printable':
+      bytes = Buffer.from(body.replace(/=\r?\n/g, '').replace(/=([0-9A-Fa-f]{2})/g,
+        (_, hex) => String.fromCharCode(parseInt(hex, 16))), 'latin1');
+      break;
+    default:
+      bytes = Buffer.from(body, 'latin1');
+  }
+  return bytes.toString(/^(us-ascii|utf-?8)?$/i.test(charset ?? '') ? 'utf8' : 'latin1');
+}
+
+// The text of the first text/plain (else text/html) part, transfer encoding undone.
+function textOf(entity) {
+  const type = entity.headers['content-type']?.[0] ?? 'text/plain';
+  const param = (name) => type.match(new RegExp(`${name}="?([^";]+)"?`, 'i'))?.[1];
+  if (/^multipart\//i.test(type)) {
+    const boundary = param('boundary');
+    const parts = entity.body.split(`--${boundary}`).slice(1)
+      .filter((part) => !part.startsWith('--'))
+      .map((part) => parseEntity(part.replace(/^\r?\n/, '')));
+    const pick = (re) => parts.find((p) => re.test(p.headers['content-type']?.[0] ?? 'text/plain'));
+    const part = pick(/^text\/plain/i) ?? pick(/^text\/html/i) ?? pick(/^multipart\//i);
+    return part ? textOf(part) : '';
+  }
+  return decodeBody(entity.body, entity.headers['content-transfer-encoding']?.[0], param('charset'));
+}
+
+// Every message the sink holds for `address` (envelope recipient or To:), oldest first.
+export function messagesTo(address) {
+  const dir = maildir();
+  const wanted = address.toLowerCase();
+  return fs.readdirSync(dir)
+    .filter((name) => /^\d+\.eml$/.test(name))
+    .sort((a, b) => parseInt(a, 10) - parseInt(b, 10))
+    .map((name) => parseEntity(fs.readFileSync(path.join(dir, name), 'latin1')))
+    .filter(({ headers }) => [...(headers['delivered-to'] ?? []), ...(headers.to ?? [])]
+      .some((value) => value.toLowerCase().split(/[\s,<>]+/).includes(wanted)));
+}
+
+// The first 6-digit number in a message's text.
+export function codeIn(message) {
+  const text = textOf(message);
+  const match = text.match(/\b\d{6}\b/);
+  assert.ok(match, `no 6-digit code in the message body:\n${text}`);
+  return match[0];
+}
+
+// The mail to one address from now on: `await box.nextCode()` waits (polling, up to
+// `timeoutMs`) for the next message to the address this inbox has not returned yet and
+// gives the code in it. Create it before the call that sends mail.
+export function inbox(address) {
+  let seen = messagesTo(address).length;
+  return {
+    address,
+    count: () => messagesTo(address).length,
+    async nextCode(timeoutMs = 10_000) {
+      const deadline = Date.now() + timeoutMs;
+      for (;;) {
+        const messages = messagesTo(address);
+        if (messages.length > seen) {
+          seen += 1;
+          return codeIn(messages[seen - 1]);
+        }
+        assert.ok(Date.now() < deadline,
+          `no new mail to ${address} within ${timeoutMs} ms (${seen} earlier in ${maildir()})`);
+        await new Promise((resolve) => setTimeout(resolve, 100));
+      }
+    },
+  };
+}

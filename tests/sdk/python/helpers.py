@@ -1,9 +1,15 @@
 """Helpers for the SDK contract tests: unique names, the SDK's result shapes, raw calls
-through the SDK's own request executor, and a private Latchkey instance for tests that
-destroy their credentials (API token revocation)."""
+through the SDK's own request executor, a private Latchkey instance for tests that
+destroy their credentials (API token revocation), and the mail the server sent to the
+SMTP sink (tests/sdk/smtp_sink.py)."""
 
 import asyncio
+import email
+import email.message
+import email.policy
+import email.utils
 import os
+import re
 import shutil
 import socket
 import ssl
@@ -210,3 +216,71 @@ def _psql(sql: str):
 
 def run(coro):
     return asyncio.run(coro)
+
+
+# ---------------------------------------------------------------- mail from the SMTP sink
+
+CODE = re.compile(r"\b\d{6}\b")
+
+
+def maildir() -> str:
+    directory = os.environ.get("LATCHKEY_SDK_MAILDIR")
+    if not directory:
+        raise RuntimeError("LATCHKEY_SDK_MAILDIR is not set (run tests/sdk/run.sh)")
+    return directory
+
+
+def messages_to(address: str) -> list[email.message.EmailMessage]:
+    """Every message the sink holds for `address` (envelope recipient or To:), oldest
+    first. The sink names files `<n>.eml` in arrival order and renames them into place
+    whole, so a listed file is complete."""
+    directory = maildir()
+    names = sorted((n for n in os.listdir(directory) if re.fullmatch(r"\d+\.eml", n)),
+                   key=lambda n: int(n.split(".")[0]))
+    found = []
+    for name in names:
+        with open(os.path.join(directory, name), "rb") as f:
+            message = email.message_from_bytes(f.read(), policy=email.policy.default)
+        headers = [str(v) for h in ("Delivered-To", "To") for v in message.get_all(h, [])]
+        recipients = {addr.lower() for _name, addr in email.utils.getaddresses(headers)}
+        if address.lower() in recipients:
+            found.append(message)
+    return found
+
+
+def code_in(message: email.message.EmailMessage) -> str:
+    """The first 6-digit number in the text body, after undoing quoted-printable/base64."""
+    part = message.get_body(preferencelist=("plain", "html"))
+    assert part is not None, f"the message has no text body:\n{message}"
+    text = part.get_content()
+    match = CODE.search(text)
+    assert match, f"no 6-digit code in the message body:\n{text}"
+    return match.group(0)
+
+
+class Inbox:
+    """The mail to one address from now on: `await inbox.next_code()` waits (polling, up
+    to `timeout` seconds) for the next message to the address that this inbox has not
+    returned yet, and gives the code in it. Create it before the call that sends mail."""
+
+    def __init__(self, address: str):
+        self.address = address
+        self.seen = len(messages_to(address))
+        self.last = None
+
+    async def next_code(self, timeout: float = 10.0) -> str:
+        deadline = time.monotonic() + timeout
+        while True:
+            messages = messages_to(self.address)
+            if len(messages) > self.seen:
+                self.last = messages[self.seen]
+                self.seen += 1
+                return code_in(self.last)
+            if time.monotonic() >= deadline:
+                raise AssertionError(f"no new mail to {self.address} within {timeout} s "
+                                     f"({self.seen} earlier in {maildir()})")
+            await asyncio.sleep(0.1)
+
+    def count(self) -> int:
+        """How many messages to the address the sink holds now (earlier ones included)."""
+        return len(messages_to(self.address))

@@ -148,15 +148,17 @@ fn factor_links(app: &AppState, f: &FactorRecord, kind: FactorKind) -> Value {
         links = links.add_hints("self", base.clone(), &["GET", "DELETE"]);
     }
     let mut value = links.add_hints("user", user, &["GET"]).into_value();
+    // Okta's examples show `resend` as an array, but the Python SDK's link model reads
+    // one object (an array fails the whole call); the Node SDK reads either.
     if f.status == "PENDING_ACTIVATION" && (kind.is_phone() || kind == FactorKind::Email) {
         put(
             &mut value,
             "resend",
-            json!([{
+            json!({
                 "name": f.factor_type,
                 "href": format!("{base}/resend"),
                 "hints": { "allow": ["POST"] },
-            }]),
+            }),
         );
     }
     value
@@ -461,10 +463,6 @@ async fn catalog(
     let settings = crate::policies::mfa_enroll_settings_for(&app, &user).await?;
     let enrolled = app.store.list_factors(&user.id).await?;
     let enroll_href = app.links.api(&format!("users/{}/factors", user.id));
-    let phone = enrolled
-        .iter()
-        .find(|f| f.factor_type == "sms" || f.factor_type == "call")
-        .and_then(|f| f.profile.get("phoneNumber").cloned());
     let mut out = Vec::new();
     for kind in rules::SUPPORTED {
         let active = enrolled.iter().any(|f| {
@@ -487,24 +485,15 @@ async fn catalog(
                 ),
             );
         }
-        let mut entry = json!({
+        let entry = json!({
             "factorType": kind.factor_type(),
             "provider": kind.provider(),
             "vendorName": kind.provider(),
             "_links": links,
         });
-        if kind == FactorKind::Sms {
-            if let Some(phone) = &phone {
-                put(
-                    &mut entry,
-                    "_embedded",
-                    json!({ "phones": [{
-                        "profile": { "phoneNumber": phone },
-                        "status": "ACTIVE",
-                    }]}),
-                );
-            }
-        }
+        // Okta's sms entry may embed the phone on file (`_embedded.phones`, an array); the
+        // Python SDK reads `_embedded` values as objects and fails the whole list on it, so
+        // the phone is left out (enrolling without a number reuses it).
         out.push(entry);
     }
     Ok(Json(Value::Array(out)))

@@ -136,7 +136,8 @@ pub const fn allows(state: State, op: Operation) -> bool {
 
 /// What is known about a signed-in user once their password (or an activation token) was
 /// accepted, and which steps are done.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, serde::Serialize, serde::Deserialize)]
+#[serde(rename_all = "camelCase", default)]
 pub struct Progress {
     /// The MFA enrollment policy names a REQUIRED factor the user has not enrolled.
     pub enrollment_required: bool,

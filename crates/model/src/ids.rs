@@ -37,6 +37,9 @@ pub enum Kind {
     Logo,
     /// An enrolled MFA factor; the prefix tells its type (factors.md examples).
     Factor(FactorPrefix),
+    /// A user's Okta session (sessions.md, "Session object"; System Log
+    /// `authenticationContext.externalSessionId`, e.g. `102GALFw8CzRT2KXoqnca8Jdg`).
+    Session,
 }
 
 /// The id prefix of each factor type Okta shows in its examples.
@@ -72,6 +75,7 @@ impl Kind {
             Self::AppLink => "aln",
             Self::AppExternalKey => "exk",
             Self::Logo => "fs0",
+            Self::Session => "102",
             Self::Factor(f) => match f {
                 FactorPrefix::Question => "ufs",
                 FactorPrefix::Sms => "mbl",
@@ -132,7 +136,13 @@ mod tests {
 
     #[test]
     fn ids_are_twenty_chars_with_prefix() {
-        for kind in [Kind::User, Kind::Group, Kind::ApiToken, Kind::UserType] {
+        for kind in [
+            Kind::User,
+            Kind::Group,
+            Kind::ApiToken,
+            Kind::UserType,
+            Kind::Session,
+        ] {
             let id = new_id(kind);
             assert_eq!(id.len(), 20);
             assert!(id.starts_with(kind.prefix()));

@@ -16,6 +16,7 @@ pub mod hooks;
 pub mod policies;
 pub mod qr;
 pub mod rate_limit;
+pub mod sessions;
 pub mod state;
 pub mod tls;
 pub mod trusted_origins;

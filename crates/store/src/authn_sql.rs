@@ -10,7 +10,7 @@ pub(crate) const COLUMNS: &str = "id, state_token_hash, recovery_token_hash, use
      data, expires_at, recovery_expires_at, version, created";
 
 macro_rules! impl_authn_store {
-    ($store:ty, $write:ident, $read:ident) => {
+    ($store:ty, $write:ident, $read:ident, $activation:expr, $user_columns:expr) => {
         #[async_trait::async_trait]
         impl $crate::AuthnStore for $store {
             async fn insert_authn(
@@ -138,6 +138,35 @@ macro_rules! impl_authn_store {
                 .execute(&self.$write)
                 .await?;
                 Ok(done.rows_affected())
+            }
+
+            async fn user_by_activation_token(
+                &self,
+                hash: &str,
+            ) -> $crate::StoreResult<Option<$crate::UserRecord>> {
+                let sql = format!(
+                    "SELECT {} FROM users WHERE {} = $1",
+                    $user_columns, $activation
+                );
+                Ok(sqlx::query_as(&sql)
+                    .bind(hash)
+                    .fetch_optional(&self.$read)
+                    .await?)
+            }
+
+            async fn record_events(
+                &self,
+                events: &[$crate::EventRecord],
+            ) -> $crate::StoreResult<()> {
+                if events.is_empty() {
+                    return Ok(());
+                }
+                let mut tx = self.$write.begin().await?;
+                for event in events {
+                    insert_event(&mut tx, event).await?;
+                }
+                tx.commit().await?;
+                Ok(())
             }
         }
     };

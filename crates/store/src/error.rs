@@ -49,6 +49,9 @@ impl StoreError {
                         field: "factorType",
                     };
                 }
+                if text.contains("sessions_cookie_hash") || text.contains("sessions.cookie_hash") {
+                    return Self::Duplicate { field: "sid" };
+                }
                 if text.contains("trusted_origins_origin")
                     || text.contains("trusted_origins.origin")
                 {

@@ -16,6 +16,7 @@ mod event_sql;
 mod factor_sql;
 pub mod filter_sql;
 mod page_sql;
+mod session_sql;
 pub use page_sql::{group_page_key_for, page_key_for};
 pub mod postgres;
 pub mod records;
@@ -736,6 +737,65 @@ pub trait AuthnStore: Send + Sync {
 
     /// Deletes transactions whose state and recovery tokens both expired before `before`.
     async fn purge_authn(&self, before: i64) -> StoreResult<u64>;
+
+    /// Writes events that change nothing else (a failed sign-in), in one transaction.
+    async fn record_events(&self, events: &[EventRecord]) -> StoreResult<()>;
+
+    /// The user whose pending activation token has this SHA-256 (an indexed lookup).
+    async fn user_by_activation_token(&self, hash: &str) -> StoreResult<Option<UserRecord>>;
+}
+
+/// One-time session tokens and the sessions they start (sessions.md; the Session and
+/// UserSessions tags). Tokens and `sid` cookies are known only by their SHA-256. A session is
+/// live while `now < idle_expires_at` (which never passes a non-zero `max_expires_at`); reads,
+/// refreshes and deletes by id or cookie see live sessions only, so an expired one is not
+/// found. Every write that changes a session commits with its event, or not at all.
+#[async_trait]
+pub trait SessionStore: Send + Sync {
+    /// Stores a minted token, sweeping tokens expired by its `created`. No event: the sign-in
+    /// that mints it logs its own.
+    async fn insert_session_token(&self, token: &SessionTokenRecord) -> StoreResult<()>;
+
+    /// Redeems a token: deletes it and returns it when it exists and has not expired at
+    /// `now`. Of concurrent takes of one token exactly one gets it.
+    async fn take_session_token(
+        &self,
+        token_hash: &str,
+        now: i64,
+    ) -> StoreResult<Option<SessionTokenRecord>>;
+
+    /// Inserts a session with its event (`user.session.start`), sweeping the user's sessions
+    /// expired by its `created`. A taken cookie hash gives `Duplicate { field: "sid" }`.
+    async fn insert_session(&self, session: &SessionRecord, event: &EventRecord)
+        -> StoreResult<()>;
+
+    /// A live session by id.
+    async fn session_by_id(&self, id: &str, now: i64) -> StoreResult<Option<SessionRecord>>;
+
+    /// A live session by the SHA-256 of its `sid` cookie.
+    async fn session_by_cookie(
+        &self,
+        cookie_hash: &str,
+        now: i64,
+    ) -> StoreResult<Option<SessionRecord>>;
+
+    /// Moves a live session's idle expiry to `now + idle_ms`, never past its maximum, bumps
+    /// its version and writes the event; returns the session as stored. None (and no event)
+    /// when it is missing or expired.
+    async fn refresh_session(
+        &self,
+        id: &str,
+        now: i64,
+        event: &EventRecord,
+    ) -> StoreResult<Option<SessionRecord>>;
+
+    /// Deletes a live session with its event; false (and no event) when it is missing or
+    /// expired.
+    async fn delete_session(&self, id: &str, now: i64, event: &EventRecord) -> StoreResult<bool>;
+
+    /// Deletes every session of the user (and its unredeemed tokens); the event is written
+    /// whether or not there were any. Returns how many sessions went, live or expired.
+    async fn delete_user_sessions(&self, user_id: &str, event: &EventRecord) -> StoreResult<u64>;
 }
 
 /// Everything the server needs from storage.
@@ -756,6 +816,7 @@ pub trait Store:
     + TrustedOriginStore
     + GroupRuleStore
     + FactorStore
+    + SessionStore
     + AuthnStore
 {
     /// Cheap round trip for readiness checks.

@@ -723,3 +723,52 @@ pub struct AuthnTransactionRecord {
     pub version: i64,
     pub created: i64,
 }
+
+/// A minted one-time session token (authn.md, "Session token"), known only by its SHA-256,
+/// with the proof of authentication a session started from it carries.
+#[derive(Debug, Clone, PartialEq, sqlx::FromRow)]
+pub struct SessionTokenRecord {
+    pub token_hash: String,
+    pub user_id: String,
+    /// Authentication methods (`pwd`, `otp`, `mfa`, ...), the session's `amr`.
+    #[sqlx(json)]
+    pub amr: Vec<String>,
+    /// Whether the user had an ACTIVE factor when the token was minted.
+    pub mfa_active: bool,
+    /// When the password and a factor were last verified (ms), if at all.
+    pub password_verified: Option<i64>,
+    pub factor_verified: Option<i64>,
+    pub created: i64,
+    pub expires_at: i64,
+}
+
+/// An Okta session (sessions.md, "Session object"). `idle_expires_at` is its `expiresAt` and
+/// never passes `max_expires_at` (0: no maximum); the `sid` cookie is known only by its
+/// SHA-256.
+#[derive(Debug, Clone, PartialEq, sqlx::FromRow)]
+pub struct SessionRecord {
+    pub id: String,
+    pub user_id: String,
+    pub login: String,
+    /// ACTIVE (MFA_REQUIRED and MFA_ENROLL are not issued).
+    pub status: String,
+    #[sqlx(json)]
+    pub amr: Vec<String>,
+    /// The identity provider: the org id with type OKTA.
+    pub idp_id: String,
+    pub idp_type: String,
+    pub mfa_active: bool,
+    pub created: i64,
+    pub last_password_verification: Option<i64>,
+    pub last_factor_verification: Option<i64>,
+    /// The idle lifetime (ms) a refresh adds to "now".
+    pub idle_ms: i64,
+    pub idle_expires_at: i64,
+    pub max_expires_at: i64,
+    /// Whether the `sid` cookie outlives the browser (the sign-on rule's
+    /// `usePersistentCookie`).
+    pub persistent_cookie: bool,
+    pub cookie_hash: String,
+    /// Bumped by every refresh.
+    pub version: i64,
+}

@@ -6,6 +6,8 @@ pub mod app_groups;
 pub mod app_keys;
 pub mod app_logos;
 pub mod app_users;
+pub mod authn;
+pub mod authn_recovery;
 pub mod apps;
 pub mod event_hooks;
 pub mod factor_verify;
@@ -16,6 +18,7 @@ pub mod groups;
 pub mod health;
 pub mod inline_hooks;
 pub mod policies;
+pub mod sessions;
 pub mod system_log;
 pub mod trusted_origins;
 pub mod user_credentials;
@@ -38,6 +41,8 @@ pub fn router(state: AppState) -> Router {
         .merge(user_lifecycle::routes())
         .merge(user_credentials::routes())
         .merge(factors::routes())
+        .merge(sessions::routes())
+        .merge(authn::routes())
         .merge(group_rules::routes())
         .merge(groups::routes())
         .merge(apps::routes())
@@ -57,6 +62,7 @@ pub fn router(state: AppState) -> Router {
         .nest("/api/v1", api)
         .merge(health::routes())
         .merge(app_logos::public_routes())
+        .merge(sessions::public_routes())
         .fallback(not_found)
         .method_not_allowed_fallback(method_not_allowed)
         .layer(middleware::from_fn_with_state(

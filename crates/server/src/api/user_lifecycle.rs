@@ -41,10 +41,6 @@ pub fn routes() -> Router<AppState> {
             post(expire_password_with_temp),
         )
         .route("/users/{id}/lifecycle/reset_factors", post(reset_factors))
-        .route(
-            "/users/{id}/sessions",
-            axum::routing::delete(clear_sessions),
-        )
 }
 
 #[derive(Debug, Deserialize)]
@@ -408,15 +404,4 @@ async fn expire_password_with_temp(
 ) -> ApiResult<Json<Value>> {
     let (_, temp_password) = expire(&app, &admin, &id, true).await?;
     Ok(Json(json!({ "tempPassword": temp_password })))
-}
-
-/// Clears the user's sessions. Sessions arrive with the Sessions API; until then a user has
-/// none, so there is nothing to clear, but the user must exist.
-async fn clear_sessions(
-    State(app): State<AppState>,
-    _admin: AdminToken,
-    Path(id): Path<String>,
-) -> ApiResult<axum::http::StatusCode> {
-    find_user(&app, &id).await?;
-    Ok(axum::http::StatusCode::NO_CONTENT)
 }

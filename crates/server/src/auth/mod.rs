@@ -2,4 +2,4 @@
 
 pub mod ssws;
 
-pub use ssws::AdminToken;
+pub use ssws::{AdminToken, OptionalAdmin};

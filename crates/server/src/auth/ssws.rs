@@ -69,6 +69,23 @@ impl FromRequestParts<AppState> for AdminToken {
     }
 }
 
+/// An API token when the request carries one (the Authn API's trusted applications), none
+/// when it carries no `Authorization` header; a header with a bad token is still 401.
+pub struct OptionalAdmin(pub Option<AdminToken>);
+
+impl FromRequestParts<AppState> for OptionalAdmin {
+    type Rejection = ApiError;
+
+    async fn from_request_parts(parts: &mut Parts, app: &AppState) -> Result<Self, ApiError> {
+        if parts.headers.get(AUTHORIZATION).is_none() {
+            return Ok(Self(None));
+        }
+        AdminToken::from_request_parts(parts, app)
+            .await
+            .map(|a| Self(Some(a)))
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::parse_ssws;

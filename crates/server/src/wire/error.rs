@@ -86,6 +86,13 @@ pub enum ApiError {
     FactorNotActive,
     /// E0000226: SMS and voice factors need an ACTIVE telephony inline hook.
     NoTelephonyHook,
+    /// E0000004: a sign-in that failed, whatever the reason (unknown user, wrong password,
+    /// a status that may not sign in, a denying sign-on policy): one answer for all.
+    AuthenticationFailed,
+    /// E0000079: the state token's transaction is in a status that does not allow this.
+    InvalidAuthnState,
+    /// E0000095: a trusted application asked to recover an unknown user.
+    RecoveryUnknownUser,
 }
 
 impl ApiError {
@@ -257,6 +264,21 @@ impl ApiError {
                  authenticator."
                     .into(),
             ),
+            Self::AuthenticationFailed => (
+                "E0000004",
+                S::UNAUTHORIZED,
+                "Authentication failed".into(),
+            ),
+            Self::InvalidAuthnState => (
+                "E0000079",
+                S::FORBIDDEN,
+                "This operation is not allowed in the current authentication state.".into(),
+            ),
+            Self::RecoveryUnknownUser => (
+                "E0000095",
+                S::FORBIDDEN,
+                "Recovery not allowed for unknown user.".into(),
+            ),
             Self::UpdateConflict => (
                 "E0000112",
                 S::CONFLICT,
@@ -277,6 +299,9 @@ impl ApiError {
             Self::InvalidSearch(cause)
             | Self::InvalidPaging(cause)
             | Self::InvalidScimFilter(cause) => vec![cause.clone()],
+            Self::InvalidAuthnState => vec![
+                "This operation is not allowed in the current authentication state.".into(),
+            ],
             Self::CredentialsScheme => {
                 vec!["User level credentials should not be provided for this scheme.".into()]
             }
@@ -463,6 +488,9 @@ mod tests {
             ApiError::FactorService { cause: "x".into() },
             ApiError::FactorNotActive,
             ApiError::NoTelephonyHook,
+            ApiError::AuthenticationFailed,
+            ApiError::InvalidAuthnState,
+            ApiError::RecoveryUnknownUser,
         ]
     }
 

@@ -75,10 +75,18 @@ impl SmtpSink {
 
     /// Waits (deadline 10 s) for the `n`th message to `to` (1-based) and returns its code.
     pub async fn code_number(&self, to: &str, n: usize) -> String {
+        self.mail_number(to, n)
+            .await
+            .code()
+            .expect("the message holds a six-digit code")
+    }
+
+    /// Waits (deadline 10 s) for the `n`th message to `to` (1-based).
+    pub async fn mail_number(&self, to: &str, n: usize) -> Mail {
         let deadline = std::time::Instant::now() + std::time::Duration::from_secs(10);
         loop {
             if let Some(mail) = self.mails_to(to).get(n - 1) {
-                return mail.code().expect("the message holds a six-digit code");
+                return mail.clone();
             }
             assert!(
                 std::time::Instant::now() < deadline,

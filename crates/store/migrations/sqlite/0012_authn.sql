@@ -14,3 +14,5 @@ CREATE TABLE authn_transactions (
     created INTEGER NOT NULL
 );
 CREATE INDEX authn_transactions_expiry_idx ON authn_transactions (expires_at);
+-- Sign-in with an activation token finds its user by the token's digest.
+CREATE INDEX users_activation_token_idx ON users (json_extract(secrets, '$.activationTokenHash'));

@@ -22,6 +22,7 @@ mod inline_hooks;
 mod orgs;
 mod policies;
 mod rate_limits;
+mod sessions;
 mod tokens;
 mod trusted_origins;
 mod users;
@@ -70,6 +71,9 @@ pub async fn run_all(store: &dyn Store) {
     policies::zones_round_trip(store).await;
     policies::lockout_counters_are_atomic(store).await;
     factors::crud_uniqueness_and_versions(store).await;
+    sessions::tokens_are_taken_once(store).await;
+    sessions::live_sessions_refresh_within_bounds(store).await;
+    sessions::deleting_a_users_sessions_touches_only_that_user(store).await;
     authn::steps_are_versioned_and_tokens_unique(store).await;
 }
 

@@ -87,4 +87,11 @@ pub(crate) async fn insert_event(
 }
 
 crate::factor_sql::impl_factor_store!(PgStore, pool, pool);
-crate::authn_sql::impl_authn_store!(PgStore, pool, pool);
+crate::session_sql::impl_session_store!(PgStore, pool, pool);
+crate::authn_sql::impl_authn_store!(
+    PgStore,
+    pool,
+    pool,
+    "(secrets->>'activationTokenHash')",
+    users::USER_COLUMNS
+);

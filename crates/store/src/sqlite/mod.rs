@@ -95,4 +95,11 @@ pub(crate) async fn insert_event(
 }
 
 crate::factor_sql::impl_factor_store!(SqliteStore, write, read);
-crate::authn_sql::impl_authn_store!(SqliteStore, write, read);
+crate::session_sql::impl_session_store!(SqliteStore, write, read);
+crate::authn_sql::impl_authn_store!(
+    SqliteStore,
+    write,
+    read,
+    "json_extract(secrets, '$.activationTokenHash')",
+    users::USER_COLUMNS
+);

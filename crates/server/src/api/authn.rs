@@ -1228,12 +1228,20 @@ async fn verify_step(
     let kind = kind_of(&f)?;
     let lifetime = model::factors::EMAIL_CODE_LIFETIME_SECS;
     match factor_verify::verify_factor(app, &actor_of(&user), &user, fid, proof, lifetime).await? {
-        Verified::Challenge { .. } => {
+        Verified::Challenge { embedded, .. } => {
             txn.status = Status::MfaChallenge;
             txn.data.factor_id = Some(fid.to_owned());
             save(app, &mut txn, &[]).await?;
             let mut out = render(app, &txn).await?;
             put(&mut out, "factorResult", json!("CHALLENGE"));
+            // A WebAuthn challenge travels in the factor, as `navigator.credentials.get`
+            // options.
+            if let (Some(challenge), Some(factor)) = (
+                embedded,
+                out.get_mut("_embedded").and_then(|e| e.get_mut("factor")),
+            ) {
+                put(factor, "_embedded", json!({ "challenge": challenge }));
+            }
             Ok(Json(out))
         }
         Verified::Success(_) => {

@@ -181,6 +181,12 @@ pub fn spawn_retention(app: AppState) -> tokio::task::JoinHandle<()> {
                 Ok(n) => tracing::info!(purged = n, "System Log retention"),
                 Err(err) => tracing::warn!(error = %err, "System Log retention"),
             }
+            // Authn transactions whose state and recovery tokens have both expired.
+            match app.store.purge_authn(app.clock.now().millis()).await {
+                Ok(0) => {}
+                Ok(n) => tracing::info!(purged = n, "expired Authn transactions"),
+                Err(err) => tracing::warn!(error = %err, "expired Authn transactions"),
+            }
         }
     })
 }

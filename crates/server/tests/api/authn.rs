@@ -911,3 +911,58 @@ async fn activation_tokens_sign_in_once() {
         "SUCCESS"
     );
 }
+
+#[tokio::test]
+async fn webauthn_enrolls_and_verifies_in_a_transaction() {
+    use crypto::soft_authenticator::SoftAuthenticator;
+    let app = crate::harness::spawn_app().await;
+    require_mfa(&app).await;
+    let mut policy = default_policy(&app, "MFA_ENROLL").await;
+    let id = policy["id"].as_str().unwrap().to_owned();
+    policy["settings"]["factors"]["fido_webauthn"] = json!({ "enroll": { "self": "OPTIONAL" } });
+    let r = app.put(&format!("/api/v1/policies/{id}"), policy).await;
+    assert_eq!(r.status, StatusCode::OK, "{}", r.text);
+    active_user(&app, "key@example.com").await;
+    let r = sign_in(&app, "key@example.com", PASSWORD).await;
+    assert_eq!(r.body["status"], "MFA_ENROLL", "{}", r.text);
+    let state = r.body["stateToken"].as_str().unwrap().to_owned();
+    let r = authn(
+        &app,
+        "/factors",
+        json!({ "stateToken": state, "factorType": "webauthn", "provider": "FIDO" }),
+    )
+    .await;
+    assert_eq!(r.body["status"], "MFA_ENROLL_ACTIVATE", "{}", r.text);
+    let factor = r.body["_embedded"]["factor"].clone();
+    let fid = factor["id"].as_str().unwrap().to_owned();
+    let mut key = SoftAuthenticator::new();
+    let att = key
+        .register(&factor["_embedded"]["activation"], &app.base, "localhost")
+        .unwrap();
+    let r = authn(
+        &app,
+        &format!("/factors/{fid}/lifecycle/activate"),
+        json!({ "stateToken": state, "attestation": att.attestation, "clientData": att.client_data }),
+    )
+    .await;
+    assert_eq!(r.body["status"], "SUCCESS", "{}", r.text);
+
+    let r = sign_in(&app, "key@example.com", PASSWORD).await;
+    assert_eq!(r.body["status"], "MFA_REQUIRED", "{}", r.text);
+    let state = r.body["stateToken"].as_str().unwrap().to_owned();
+    let verify = format!("/factors/{fid}/verify");
+    let r = authn(&app, &verify, json!({ "stateToken": state })).await;
+    assert_eq!(r.body["status"], "MFA_CHALLENGE", "{}", r.text);
+    let challenge = r.body["_embedded"]["factor"]["_embedded"]["challenge"].clone();
+    assert!(challenge["challenge"].is_string(), "{}", r.text);
+    let a = key.assert(&challenge, &app.base, "localhost").unwrap();
+    let r = authn(
+        &app,
+        &verify,
+        json!({ "stateToken": state, "clientData": a.client_data,
+                "authenticatorData": a.authenticator_data, "signatureData": a.signature_data }),
+    )
+    .await;
+    assert_eq!(r.body["status"], "SUCCESS", "{}", r.text);
+    assert!(r.body["sessionToken"].is_string());
+}

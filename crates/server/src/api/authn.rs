@@ -720,6 +720,30 @@ fn unsaved(user: &UserRecord, data: TxnData) -> Txn {
     }
 }
 
+/// A user that does not exist, for reading what a real one would read.
+fn phantom_user(now: i64) -> UserRecord {
+    UserRecord {
+        id: model::ids::new_id(model::ids::Kind::User),
+        status: "ACTIVE".into(),
+        transitioning_to_status: None,
+        created: now,
+        activated: None,
+        status_changed: None,
+        last_login: None,
+        last_updated: now,
+        password_changed: None,
+        type_id: String::new(),
+        profile: serde_json::Map::new(),
+        password_hash: None,
+        recovery_question: None,
+        recovery_answer_hash: None,
+        provider_type: "OKTA".into(),
+        provider_name: "OKTA".into(),
+        secrets: store::UserSecrets::default(),
+        version: 0,
+    }
+}
+
 /// Finds a user by login or login shortname, without telling why not.
 pub(crate) async fn find_user(app: &AppState, username: &str) -> ApiResult<Option<UserRecord>> {
     if username.trim().is_empty() {
@@ -812,7 +836,23 @@ async fn primary(app: &AppState, input: &AuthnIn) -> ApiResult<Json<Value>> {
     let now = app.clock.now().millis();
     let typed = input.username.as_deref().unwrap_or_default();
     let password = crypto::SecretString::from(input.password.clone().unwrap_or_default());
-    let Some(mut user) = find_user(app, typed).await? else {
+    let found = find_user(app, typed).await?;
+    // An unknown username reads what a known one reads (its policy, a failure counter)
+    // and spends one password verification, so neither the answer nor its time tells
+    // whether the user exists.
+    let subject = found.clone().unwrap_or_else(|| phantom_user(now));
+    let settings = crate::policies::password_settings_for(app, &subject, &[]).await?;
+    let lockout = &settings.password.lockout;
+    let failures =
+        app.store
+            .login_failures(&subject.id)
+            .await?
+            .map(|f| model::policy::lockout::Failures {
+                count: f.failures,
+                last_failure: f.last_failure,
+                locked_at: f.locked_at,
+            });
+    let Some(mut user) = found else {
         app.hasher.verify_dummy(&password).await?;
         let event = authn_event(
             "user.session.start",
@@ -825,17 +865,6 @@ async fn primary(app: &AppState, input: &AuthnIn) -> ApiResult<Json<Value>> {
         app.store.record_events(&[event]).await?;
         return Err(ApiError::AuthenticationFailed);
     };
-    let settings = crate::policies::password_settings_for(app, &user, &[]).await?;
-    let lockout = &settings.password.lockout;
-    let failures =
-        app.store
-            .login_failures(&user.id)
-            .await?
-            .map(|f| model::policy::lockout::Failures {
-                count: f.failures,
-                last_failure: f.last_failure,
-                locked_at: f.locked_at,
-            });
     let lock = model::policy::lockout::status(&settings, failures.as_ref(), now);
     if lock == model::policy::lockout::LockoutStatus::AutoUnlockDue {
         app.store.clear_login_failures(&user.id).await?;

@@ -105,7 +105,8 @@ pub async fn ensure_defaults(store: &dyn Store, now: i64) -> anyhow::Result<()> 
     Ok(())
 }
 
-fn entries(value: &Value) -> Vec<AddressEntry> {
+/// The address entries (CIDR or range) of a zone's `gateways` or `proxies`.
+pub fn entries(value: &Value) -> Vec<AddressEntry> {
     serde_json::from_value(value.clone()).unwrap_or_default()
 }
 

@@ -5,7 +5,7 @@
 
 import assert from 'node:assert/strict';
 import { execFileSync, spawn } from 'node:child_process';
-import { randomBytes } from 'node:crypto';
+import { createHmac, randomBytes } from 'node:crypto';
 import fs from 'node:fs';
 import https from 'node:https';
 import net from 'node:net';
@@ -265,26 +265,82 @@ export function codeIn(message) {
   return match[0];
 }
 
+// The recovery token of an Authn recovery email ("Your recovery token is <token>").
+export function recoveryTokenIn(message) {
+  const text = textOf(message);
+  const match = text.match(/recovery token is\s+([0-9A-Za-z_-]+)/);
+  assert.ok(match, `no "recovery token is <token>" in the message body:\n${text}`);
+  return match[1];
+}
+
 // The mail to one address from now on: `await box.nextCode()` waits (polling, up to
 // `timeoutMs`) for the next message to the address this inbox has not returned yet and
-// gives the code in it. Create it before the call that sends mail.
+// gives the code in it (`nextRecoveryToken()` the recovery token, `nextMessage()` the
+// parsed message). Create it before the call that sends mail.
 export function inbox(address) {
   let seen = messagesTo(address).length;
-  return {
+  const box = {
     address,
     count: () => messagesTo(address).length,
-    async nextCode(timeoutMs = 10_000) {
+    async nextMessage(timeoutMs = 10_000) {
       const deadline = Date.now() + timeoutMs;
       for (;;) {
         const messages = messagesTo(address);
         if (messages.length > seen) {
           seen += 1;
-          return codeIn(messages[seen - 1]);
+          return messages[seen - 1];
         }
         assert.ok(Date.now() < deadline,
           `no new mail to ${address} within ${timeoutMs} ms (${seen} earlier in ${maildir()})`);
         await new Promise((resolve) => setTimeout(resolve, 100));
       }
     },
+    async nextCode(timeoutMs = 10_000) {
+      return codeIn(await box.nextMessage(timeoutMs));
+    },
+    async nextRecoveryToken(timeoutMs = 10_000) {
+      return recoveryTokenIn(await box.nextMessage(timeoutMs));
+    },
   };
+  return box;
+}
+
+// ------------------------------------------------------------------ TOTP (RFC 6238)
+
+export const TOTP_TIME_STEP = 30;
+
+export function base32Decode(text) {
+  const alphabet = 'ABCDEFGHIJKLMNOPQRSTUVWXYZ234567';
+  const bytes = [];
+  let bits = 0;
+  let value = 0;
+  for (const char of text.toUpperCase().replace(/=+$/, '')) {
+    const index = alphabet.indexOf(char);
+    assert.ok(index >= 0, `not base32: ${text}`);
+    value = ((value << 5) | index) & 0xffff;
+    bits += 5;
+    if (bits >= 8) {
+      bytes.push((value >>> (bits - 8)) & 0xff);
+      bits -= 8;
+    }
+  }
+  return Buffer.from(bytes);
+}
+
+// The 6-digit code of time step `step` for a base32 secret (HMAC-SHA1, RFC 4226 truncation).
+export function totp(secret, step) {
+  const counter = Buffer.alloc(8);
+  counter.writeBigUInt64BE(BigInt(step));
+  const digest = createHmac('sha1', base32Decode(secret)).update(counter).digest();
+  const offset = digest[digest.length - 1] & 0x0f;
+  const number = digest.readUInt32BE(offset) & 0x7fffffff;
+  return String(number % 1_000_000).padStart(6, '0');
+}
+
+export const currentStep = () => Math.floor(Date.now() / 1000 / TOTP_TIME_STEP);
+
+// A 6-digit code that is none of the codes around `step` (so the server must refuse it).
+export function wrongTotp(secret, step) {
+  const window = new Set([-2, -1, 0, 1, 2, 3].map((d) => totp(secret, step + d)));
+  return ['000000', '111111', '222222', '333333', '444444', '555555'].find((code) => !window.has(code));
 }

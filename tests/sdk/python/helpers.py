@@ -1,13 +1,14 @@
 """Helpers for the SDK contract tests: unique names, the SDK's result shapes, raw calls
-through the SDK's own request executor, a private Latchkey instance for tests that
-destroy their credentials (API token revocation), and the mail the server sent to the
-SMTP sink (tests/sdk/smtp_sink.py)."""
+through the SDK's own request executor or anonymous ones (Authn API, Create Session), a
+private Latchkey instance for tests that destroy their credentials (API token
+revocation), and the mail the server sent to the SMTP sink (tests/sdk/smtp_sink.py)."""
 
 import asyncio
 import email
 import email.message
 import email.policy
 import email.utils
+import json
 import os
 import re
 import shutil
@@ -118,6 +119,31 @@ async def raw(client: Client, method: str, path: str, body: dict | None = None):
     _, response, text, error = await executor.fire_request(request)
     assert error is None, f"{method} {path} failed: {error!r}"
     return response, text
+
+
+async def anonymous_post(org_url: str, path: str, body: dict) -> tuple[int, dict, dict]:
+    """POST `body` as JSON to `org_url + path` without an API token, as a browser or app
+    calls the Authn API and Create Session (raw HTTP: the 3.4.6 SDK has neither, CLIENTS.md
+    12). SSL_CERT_FILE names the server's CA. Returns (status, headers, parsed JSON body)."""
+    import aiohttp
+    context = ssl.create_default_context()
+    async with aiohttp.ClientSession() as session:
+        async with session.post(f"{org_url}{path}", json=body, ssl=context,
+                                headers={"Accept": "application/json"}) as response:
+            text = await response.text()
+            assert "application/json" in response.headers.get("Content-Type", ""), (
+                f"POST {path}: {response.status} {response.headers.get('Content-Type')!r} {text!r}")
+            return response.status, dict(response.headers), json.loads(text)
+
+
+def assert_error_body(status: int, body: dict, want_status: int, code: str):
+    """Asserts a raw answer is Okta's error object for `code` and HTTP `want_status`."""
+    assert (status, body.get("errorCode")) == (want_status, code), (
+        f"expected {want_status} {code}, got {status} {body}")
+    assert body.get("errorSummary"), body
+    assert body.get("errorLink") == code, body
+    assert body.get("errorId"), body
+    assert isinstance(body.get("errorCauses"), list), body
 
 
 def free_port() -> int:

@@ -1085,7 +1085,8 @@ fn amr_of(kind: FactorKind) -> &'static str {
         FactorKind::Question => "kba",
         FactorKind::Sms => "sms",
         FactorKind::Call => "tel",
-        FactorKind::Email => "email",
+        // The spec's AMR values have no email; an emailed code is a one-time passcode.
+        FactorKind::Email => "otp",
         FactorKind::OktaTotp | FactorKind::GoogleTotp => "otp",
         FactorKind::WebAuthn => "hwk",
     }

@@ -32,7 +32,7 @@ pub async fn standard_headers(State(app): State<AppState>, req: Request, next: N
     let started = std::time::Instant::now();
     let context = RequestContext {
         request_id: request_id.clone(),
-        ip_address: client_ip(&req),
+        ip_address: client_ip(&app, peer_of(&req), forwarded_for(&req)).await,
         user_agent: req
             .headers()
             .get(axum::http::header::USER_AGENT)
@@ -82,10 +82,42 @@ pub async fn standard_headers(State(app): State<AppState>, req: Request, next: N
     response
 }
 
-/// The client address: the peer, as Okta sees it (X-Forwarded-For is honoured only for
-/// trusted proxies, which arrive with network zones).
-fn client_ip(req: &Request) -> Option<String> {
+/// The client address (zones.md): the connection's peer, or, when the peer is a trusted
+/// proxy (an address in the `proxies` of an ACTIVE IP zone), the right-most
+/// `X-Forwarded-For` hop that is not one. Zones are read only for requests that carry the
+/// header, so direct requests cost nothing.
+async fn client_ip(
+    app: &AppState,
+    peer: Option<std::net::IpAddr>,
+    forwarded: Option<String>,
+) -> Option<String> {
+    let peer = peer?;
+    let Some(forwarded) = forwarded else {
+        return Some(peer.to_string());
+    };
+    let trusted = match app.store.list_zones().await {
+        Ok(zones) => zones
+            .iter()
+            .filter(|z| z.status == "ACTIVE")
+            .flat_map(|z| crate::policies::entries(&z.proxies))
+            .collect::<Vec<_>>(),
+        Err(err) => {
+            tracing::warn!(error = %err, "zones unreadable; using the peer address");
+            Vec::new()
+        }
+    };
+    Some(model::zones::client_ip(peer, Some(&forwarded), &trusted).to_string())
+}
+
+fn peer_of(req: &Request) -> Option<std::net::IpAddr> {
     req.extensions()
         .get::<axum::extract::ConnectInfo<std::net::SocketAddr>>()
-        .map(|c| c.0.ip().to_string())
+        .map(|c| c.0.ip())
+}
+
+fn forwarded_for(req: &Request) -> Option<String> {
+    req.headers()
+        .get("x-forwarded-for")
+        .and_then(|v| v.to_str().ok())
+        .map(str::to_owned)
 }

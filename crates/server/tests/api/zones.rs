@@ -117,3 +117,49 @@ async fn default_zones_and_ip_zone_crud() {
         .await
         .assert_error(404, "E0000007");
 }
+
+/// The client address of a request through a trusted proxy (an ACTIVE zone's `proxies`) is
+/// the right-most `X-Forwarded-For` hop that is not a proxy; from anyone else the header is
+/// ignored.
+#[tokio::test]
+async fn forwarded_for_is_honoured_only_from_trusted_proxies() {
+    let app = spawn_app().await;
+    let sign_in_from = |hops: &'static str| {
+        let app = &app;
+        async move {
+            app.client
+                .post(app.url("/api/v1/authn"))
+                .header("X-Forwarded-For", hops)
+                .json(&json!({ "username": "nobody@example.com", "password": "x" }))
+                .send()
+                .await
+                .unwrap();
+        }
+    };
+    let last_ip = || async {
+        let r = app
+            .get("/api/v1/logs?since=2000-01-01T00:00:00.000Z&sortOrder=DESCENDING&limit=1&filter=eventType%20eq%20%22user.session.start%22")
+            .await;
+        r.body[0]["client"]["ipAddress"].clone()
+    };
+    sign_in_from("203.0.113.9").await;
+    assert_eq!(
+        last_ip().await,
+        "127.0.0.1",
+        "not a trusted proxy: the peer"
+    );
+    let zone = app
+        .post(
+            "/api/v1/zones",
+            json!({ "type": "IP", "name": "Proxies",
+                    "proxies": [{ "type": "CIDR", "value": "127.0.0.0/8" }, { "type": "CIDR", "value": "10.0.0.0/8" }] }),
+        )
+        .await;
+    assert_eq!(zone.status, 200, "{}", zone.text);
+    sign_in_from("198.51.100.7, 203.0.113.9, 10.1.2.3").await;
+    assert_eq!(
+        last_ip().await,
+        "203.0.113.9",
+        "the right-most hop that is not a proxy"
+    );
+}

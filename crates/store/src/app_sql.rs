@@ -55,6 +55,9 @@ pub const APPS: TableMap = TableMap {
         text_column("name", "name", false),
         text_column("label", "label", false),
         text_column("credentials.signing.kid", "signing_kid", true),
+        // Not a public filter (model::expr::apps does not accept it): the server's own
+        // "apps mapped to a policy" read.
+        text_column("accessPolicy.id", "access_policy_id", true),
     ],
 };
 

@@ -19,10 +19,13 @@ test('default policies list by type', async () => {
 
 test('create and replace a sign-on policy and its rules', async () => {
   const name = `sdk-node-${suffix()}`;
+  // Scoped to an empty group: its DENY rule must not reach the sign-ins of other tests.
+  const group = await client.groupApi.createGroup({ group: { profile: { name: `${name}-scope` } } });
   const policy = {
     type: 'OKTA_SIGN_ON',
     name,
     description: 'from the Node SDK',
+    conditions: { people: { groups: { include: [group.id] } } },
   };
   const created = await client.policyApi.createPolicy({ policy });
   assert.ok(created.id.startsWith('00p'));

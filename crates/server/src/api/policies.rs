@@ -33,6 +33,16 @@ pub fn routes() -> Router<AppState> {
             "/policies/{policy_id}",
             get(get_one).put(replace).delete(delete_policy),
         )
+        .route("/policies/{policy_id}/clone", post(clone_policy))
+        .route("/policies/{policy_id}/app", get(list_policy_apps))
+        .route(
+            "/policies/{policy_id}/mappings",
+            get(list_mappings).post(map_resource),
+        )
+        .route(
+            "/policies/{policy_id}/mappings/{mapping_id}",
+            get(get_mapping).delete(delete_mapping),
+        )
         .route("/policies/{policy_id}/lifecycle/activate", post(activate))
         .route(
             "/policies/{policy_id}/lifecycle/deactivate",
@@ -299,6 +309,187 @@ async fn create(
     );
     let saved = app.store.insert_policy(&record, &[], &event).await?;
     Ok(Json(dto::render_policy(&saved, &app.links, None)))
+}
+
+/// Clones a policy with its rules: a new, INACTIVE policy named "Copy of <name>", placed just
+/// after the original so that activating it is a deliberate choice. Nothing of the copy is a
+/// system default, so it may be edited and deleted freely.
+async fn clone_policy(
+    State(app): State<AppState>,
+    admin: AdminToken,
+    Path(policy_id): Path<String>,
+) -> ApiResult<Json<Value>> {
+    let now = app.clock.now().millis();
+    let source = find_policy(&app, &policy_id).await?;
+    let rules = app.store.list_policy_rules(&source.id).await?;
+    let id = new_id(Kind::Policy);
+    let name: String = format!("Copy of {}", source.name)
+        .chars()
+        .take(255)
+        .collect();
+    let record = PolicyRecord {
+        id: id.clone(),
+        name,
+        priority: source.priority + 1,
+        status: Status::Inactive.as_str().into(),
+        system: false,
+        created: now,
+        last_updated: now,
+        ..source.clone()
+    };
+    let copies: Vec<PolicyRuleRecord> = rules
+        .iter()
+        .map(|r| PolicyRuleRecord {
+            id: new_id(Kind::PolicyRule),
+            policy_id: id.clone(),
+            system: false,
+            created: now,
+            last_updated: now,
+            ..r.clone()
+        })
+        .collect();
+    let event = policy_event(
+        "policy.lifecycle.create",
+        "Create policy",
+        &admin,
+        &record,
+        now,
+    );
+    let saved = app.store.insert_policy(&record, &copies, &event).await?;
+    Ok(Json(dto::render_policy(&saved, &app.links, None)))
+}
+
+/// The apps whose sign-on policy is `policy_id` (`PUT /apps/{id}/policies/{policyId}`),
+/// oldest first, read in keyset pages.
+async fn mapped_apps(app: &AppState, policy_id: &str) -> ApiResult<Vec<store::AppRecord>> {
+    let filter = model::expr::Resolved::Compare {
+        attribute: model::expr::Attribute::Named("accessPolicy.id"),
+        op: model::expr::Op::Eq,
+        value: model::expr::Value::Text(policy_id.to_owned()),
+        case: model::expr::Case::Sensitive,
+    };
+    let mut out = Vec::new();
+    let mut after = None;
+    loop {
+        let page = app
+            .store
+            .list_apps(&store::AppQuery {
+                filter: Some(filter.clone()),
+                after: after.clone(),
+                limit: 200,
+            })
+            .await?;
+        let more = page.len() > 200;
+        out.extend(page.into_iter().take(200));
+        if !more {
+            return Ok(out);
+        }
+        after = out.last().map(|a| store::PageKey {
+            key: json!(a.created),
+            id: a.id.clone(),
+        });
+    }
+}
+
+/// `GET /policies/{id}/app` (listPolicyApps): the apps mapped to a policy.
+async fn list_policy_apps(
+    State(app): State<AppState>,
+    _admin: AdminToken,
+    Path(policy_id): Path<String>,
+) -> ApiResult<Json<Value>> {
+    let p = find_policy(&app, &policy_id).await?;
+    let apps = mapped_apps(&app, &p.id).await?;
+    Ok(Json(Value::Array(
+        apps.iter()
+            .map(|a| {
+                crate::wire::dto::app::render(a, &app, crate::wire::dto::app::AppExtras::default())
+            })
+            .collect(),
+    )))
+}
+
+/// A policy mapping (PolicyMapping): the mapped app's id is the mapping's id.
+fn mapping(app: &AppState, policy_id: &str, app_id: &str) -> Value {
+    json!({
+        "id": app_id,
+        "_links": {
+            "self": { "href": app.links.api(&format!("policies/{policy_id}/mappings/{app_id}")) },
+            "application": { "href": app.links.api(&format!("apps/{app_id}")) },
+            "policy": { "href": app.links.api(&format!("policies/{policy_id}")) },
+        }
+    })
+}
+
+async fn list_mappings(
+    State(app): State<AppState>,
+    _admin: AdminToken,
+    Path(policy_id): Path<String>,
+) -> ApiResult<Json<Value>> {
+    let p = find_policy(&app, &policy_id).await?;
+    let apps = mapped_apps(&app, &p.id).await?;
+    Ok(Json(Value::Array(
+        apps.iter().map(|a| mapping(&app, &p.id, &a.id)).collect(),
+    )))
+}
+
+async fn get_mapping(
+    State(app): State<AppState>,
+    _admin: AdminToken,
+    Path((policy_id, mapping_id)): Path<(String, String)>,
+) -> ApiResult<Json<Value>> {
+    let p = find_policy(&app, &policy_id).await?;
+    app.store
+        .app_by_id(&mapping_id)
+        .await?
+        .filter(|a| a.access_policy_id.as_deref() == Some(p.id.as_str()))
+        .map(|a| Json(mapping(&app, &p.id, &a.id)))
+        .ok_or_else(|| {
+            ApiError::not_found(format!("Resource not found: {mapping_id} (PolicyMapping)"))
+        })
+}
+
+/// Mapping a resource is how Identity Engine maps an app sign-in (ACCESS_POLICY) policy to a
+/// device signal collection policy; neither type exists here, so every request is refused.
+/// Apps are mapped with `PUT /apps/{id}/policies/{policyId}`.
+async fn map_resource(
+    State(app): State<AppState>,
+    _admin: AdminToken,
+    Path(policy_id): Path<String>,
+) -> ApiResult<Json<Value>> {
+    find_policy(&app, &policy_id).await?;
+    Err(ApiError::invalid(
+        "resourceType",
+        "resourceType: Only an ACCESS_POLICY can be mapped, and this server has no ACCESS_POLICY policies",
+    ))
+}
+
+/// Removes the mapping: the app no longer names this policy.
+async fn delete_mapping(
+    State(app): State<AppState>,
+    admin: AdminToken,
+    Path((policy_id, mapping_id)): Path<(String, String)>,
+) -> ApiResult<StatusCode> {
+    let p = find_policy(&app, &policy_id).await?;
+    let mut record = app
+        .store
+        .app_by_id(&mapping_id)
+        .await?
+        .filter(|a| a.access_policy_id.as_deref() == Some(p.id.as_str()))
+        .ok_or_else(|| {
+            ApiError::not_found(format!("Resource not found: {mapping_id} (PolicyMapping)"))
+        })?;
+    let now = app.clock.now().millis();
+    record.access_policy_id = None;
+    record.last_updated = now;
+    let event = events::event(
+        "application.lifecycle.update",
+        "Update application",
+        &Actor::token(&admin),
+        vec![events::app_target(&record)],
+        now,
+    );
+    app.store.update_app(&record, &[event]).await?;
+    Ok(StatusCode::NO_CONTENT)
 }
 
 #[derive(Debug, Deserialize)]

@@ -566,3 +566,107 @@ async fn change_password_enforces_history_and_strict_min_age() {
     let ok = app.post(&path, change("Thirdpass3", "Firstpass1")).await;
     assert_eq!(ok.status, 200, "{}", ok.text);
 }
+
+#[tokio::test]
+async fn clone_copies_a_policy_and_its_rules_inactive() {
+    let app = crate::harness::spawn_app().await;
+    let source = app.get("/api/v1/policies?type=PASSWORD").await.body[0].clone();
+    let id = source["id"].as_str().unwrap();
+    let r = app
+        .post_empty(&format!("/api/v1/policies/{id}/clone"))
+        .await;
+    assert_eq!(r.status, 200, "{}", r.text);
+    let copy = r.body.clone();
+    assert_ne!(copy["id"], source["id"]);
+    assert_eq!(
+        copy["name"],
+        format!("Copy of {}", source["name"].as_str().unwrap())
+    );
+    assert_eq!(copy["status"], "INACTIVE");
+    assert_eq!(copy["system"], false);
+    assert_eq!(copy["type"], "PASSWORD");
+    assert_eq!(copy["settings"], source["settings"]);
+    let copy_id = copy["id"].as_str().unwrap();
+    let rules = app.get(&format!("/api/v1/policies/{id}/rules")).await.body;
+    let copied = app
+        .get(&format!("/api/v1/policies/{copy_id}/rules"))
+        .await
+        .body;
+    assert_eq!(
+        copied.as_array().unwrap().len(),
+        rules.as_array().unwrap().len()
+    );
+    assert_eq!(copied[0]["name"], rules[0]["name"]);
+    assert_eq!(copied[0]["actions"], rules[0]["actions"]);
+    assert_ne!(copied[0]["id"], rules[0]["id"]);
+    assert_eq!(copied[0]["system"], false);
+    // The default policy stays last, and the copy can be deleted.
+    let all = app.get("/api/v1/policies?type=PASSWORD").await.body;
+    assert_eq!(all.as_array().unwrap().last().unwrap()["id"], source["id"]);
+    let gone = app.delete(&format!("/api/v1/policies/{copy_id}")).await;
+    assert_eq!(gone.status, 204, "{}", gone.text);
+    app.post_empty("/api/v1/policies/00pnope0000000000000/clone")
+        .await
+        .assert_error(404, "E0000007");
+}
+
+#[tokio::test]
+async fn apps_mapped_to_a_policy_list_and_unmap() {
+    let app = crate::harness::spawn_app().await;
+    let policy = app.get("/api/v1/policies?type=OKTA_SIGN_ON").await.body[0].clone();
+    let pid = policy["id"].as_str().unwrap();
+    let created = app
+        .post("/api/v1/apps", crate::apps::bookmark("Mapped"))
+        .await;
+    let aid = created.body["id"].as_str().unwrap().to_owned();
+    app.post("/api/v1/apps", crate::apps::bookmark("Unmapped"))
+        .await;
+    assert_eq!(
+        app.get(&format!("/api/v1/policies/{pid}/app")).await.body,
+        json!([])
+    );
+    let put = app
+        .put(&format!("/api/v1/apps/{aid}/policies/{pid}"), json!({}))
+        .await;
+    assert!(put.status.is_success(), "{}", put.text);
+    let apps = app.get(&format!("/api/v1/policies/{pid}/app")).await;
+    assert_eq!(apps.status, 200, "{}", apps.text);
+    assert_eq!(apps.body.as_array().unwrap().len(), 1);
+    assert_eq!(apps.body[0]["id"], aid.as_str());
+    assert_eq!(apps.body[0]["label"], "Mapped");
+    let mappings = app
+        .get(&format!("/api/v1/policies/{pid}/mappings"))
+        .await
+        .body;
+    assert_eq!(
+        mappings,
+        json!([{ "id": aid, "_links": {
+            "self": { "href": app.url(&format!("/api/v1/policies/{pid}/mappings/{aid}")) },
+            "application": { "href": app.url(&format!("/api/v1/apps/{aid}")) },
+            "policy": { "href": app.url(&format!("/api/v1/policies/{pid}")) },
+        }}])
+    );
+    let one = app
+        .get(&format!("/api/v1/policies/{pid}/mappings/{aid}"))
+        .await;
+    assert_eq!(one.body, mappings[0]);
+    app.post(
+        &format!("/api/v1/policies/{pid}/mappings"),
+        json!({ "resourceType": "ACCESS_POLICY", "resourceId": "rst1" }),
+    )
+    .await
+    .assert_error(400, "E0000001");
+    let gone = app
+        .delete(&format!("/api/v1/policies/{pid}/mappings/{aid}"))
+        .await;
+    assert_eq!(gone.status, 204, "{}", gone.text);
+    assert_eq!(
+        app.get(&format!("/api/v1/policies/{pid}/mappings"))
+            .await
+            .body,
+        json!([])
+    );
+    app.get(&format!("/api/v1/policies/{pid}/mappings/{aid}"))
+        .await
+        .assert_error(404, "E0000007");
+}

@@ -185,6 +185,9 @@ struct ListParams {
     policy_type: Option<String>,
     status: Option<String>,
     expand: Option<String>,
+    q: Option<String>,
+    limit: Option<String>,
+    after: Option<String>,
 }
 
 fn expands_rules(expand: Option<&str>) -> bool {
@@ -192,11 +195,15 @@ fn expands_rules(expand: Option<&str>) -> bool {
 }
 
 /// Lists the policies of a type by priority (`status` narrows, `expand=rules` embeds rules).
+/// Lists the policies of a type in priority order, by `status` and `q` (a case-insensitive
+/// name prefix). An org has few policies of a type, so they are read whole and paged here:
+/// `limit` (at most 200) with an `after` cursor of (priority, id); without `limit`, all.
 async fn list(
     State(app): State<AppState>,
     _admin: AdminToken,
     Query(params): Query<ListParams>,
-) -> ApiResult<Json<Value>> {
+) -> ApiResult<axum::response::Response> {
+    use axum::response::IntoResponse;
     let kind = params.policy_type.unwrap_or_default();
     if kind.is_empty() {
         return Err(ApiError::invalid(
@@ -206,7 +213,7 @@ async fn list(
     }
     match PolicyType::lookup(&kind) {
         TypeLookup::Supported(_) => {}
-        TypeLookup::Unsupported => return Ok(Json(json!([]))),
+        TypeLookup::Unsupported => return Ok(Json(json!([])).into_response()),
         TypeLookup::Unknown => {
             return Err(ApiError::invalid(
                 "type",
@@ -218,7 +225,45 @@ async fn list(
         None => None,
         Some(s) => Some(parse_status(Some(s), Status::Active)?.as_str()),
     };
-    let policies = app.store.list_policies(&kind, status).await?;
+    let page = crate::wire::page::PageRequest::parse(
+        params.limit.as_deref(),
+        params.after.as_deref(),
+        200,
+        200,
+    )?;
+    let paged = params
+        .limit
+        .as_deref()
+        .is_some_and(|l| !l.trim().is_empty());
+    let q = params
+        .q
+        .as_deref()
+        .map(str::to_lowercase)
+        .unwrap_or_default();
+    let mut policies: Vec<PolicyRecord> = app
+        .store
+        .list_policies(&kind, status)
+        .await?
+        .into_iter()
+        .filter(|p| p.name.to_lowercase().starts_with(&q))
+        .filter(|p| {
+            page.after.as_ref().is_none_or(|a| {
+                let key = a.key.as_i64().unwrap_or(i64::MIN);
+                (p.priority, p.id.as_str()) > (key, a.id.as_str())
+            })
+        })
+        .collect();
+    let mut next = None;
+    if paged && policies.len() > page.limit as usize {
+        policies.truncate(page.limit as usize);
+        next = policies.last().map(|p| {
+            store::PageKey {
+                key: json!(p.priority),
+                id: p.id.clone(),
+            }
+            .encode()
+        });
+    }
     let body: Vec<Value> = if expands_rules(params.expand.as_deref()) {
         let rules = app.store.rules_of_type(&kind).await?;
         policies
@@ -238,7 +283,26 @@ async fn list(
             .map(|p| dto::render_policy(p, &app.links, None))
             .collect()
     };
-    Ok(Json(Value::Array(body)))
+    let mut echo = vec![("type", kind.clone())];
+    for (k, v) in [
+        ("status", &params.status),
+        ("q", &params.q),
+        ("expand", &params.expand),
+        ("limit", &params.limit),
+    ] {
+        if let Some(v) = v.as_ref().filter(|v| !v.is_empty()) {
+            echo.push((k, v.clone()));
+        }
+    }
+    let mut headers = axum::http::HeaderMap::new();
+    crate::wire::page::link_headers(
+        &mut headers,
+        &app.links.api("policies"),
+        &echo,
+        params.after.as_deref(),
+        next.as_deref(),
+    );
+    Ok((headers, Json(Value::Array(body))).into_response())
 }
 
 #[derive(Debug, Deserialize)]

@@ -670,3 +670,47 @@ async fn apps_mapped_to_a_policy_list_and_unmap() {
         .await
         .assert_error(404, "E0000007");
 }
+
+#[tokio::test]
+async fn policy_lists_page_and_search_by_name() {
+    let app = crate::harness::spawn_app().await;
+    for name in ["Alpha one", "Alpha two", "Beta"] {
+        let r = app
+            .post(
+                "/api/v1/policies",
+                json!({ "type": "OKTA_SIGN_ON", "name": name }),
+            )
+            .await;
+        assert_eq!(r.status, 200, "{}", r.text);
+    }
+    let names = |r: &crate::harness::Reply| -> Vec<String> {
+        r.body
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|p| p["name"].as_str().unwrap().to_owned())
+            .collect()
+    };
+    let all = app.get("/api/v1/policies?type=OKTA_SIGN_ON").await;
+    assert_eq!(names(&all).len(), 4);
+    assert_eq!(
+        names(&app.get("/api/v1/policies?type=OKTA_SIGN_ON&q=alpha").await),
+        ["Alpha one", "Alpha two"]
+    );
+    // Pages of two follow `next` and visit every policy once, in priority order.
+    let mut seen = Vec::new();
+    let mut url = "/api/v1/policies?type=OKTA_SIGN_ON&limit=2".to_owned();
+    loop {
+        let page = app.get(&url).await;
+        assert_eq!(page.status, 200, "{}", page.text);
+        seen.extend(names(&page));
+        match page.next_link() {
+            Some(next) => url = next,
+            None => break,
+        }
+    }
+    assert_eq!(seen, names(&all));
+    app.get("/api/v1/policies?type=OKTA_SIGN_ON&after=garbage")
+        .await
+        .assert_error(400, "E0000029");
+}

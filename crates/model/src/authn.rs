@@ -200,8 +200,6 @@ pub const fn can_skip(state: State, p: Progress) -> bool {
 
 /// Seconds a state token lives after its last use (sliding).
 pub const STATE_TOKEN_LIFETIME_SECS: i64 = 300;
-/// Seconds a recovery token lives (the default password policy's recovery token lifetime).
-pub const RECOVERY_TOKEN_LIFETIME_SECS: i64 = 3600;
 
 #[cfg(test)]
 mod tests {

@@ -129,6 +129,62 @@ struct SettingsIn {
     delegation: Option<Value>,
 }
 
+/// Whether self-service recovery of `recovery_type` (PASSWORD or UNLOCK) may use `factor`
+/// (EMAIL, SMS, CALL, or None for a trusted application's recovery token): the rule's
+/// `selfServicePasswordReset` / `selfServiceUnlock` access must be ALLOW, and the factor's
+/// `recovery.factors.okta_*` status ACTIVE.
+pub fn recovery_allows(
+    settings: &Settings,
+    rule_actions: Option<&Value>,
+    recovery_type: &str,
+    factor: Option<&str>,
+) -> bool {
+    let action = if recovery_type == "UNLOCK" {
+        "selfServiceUnlock"
+    } else {
+        "selfServicePasswordReset"
+    };
+    let allowed = rule_actions
+        .and_then(|a| a.get(action))
+        .and_then(|a| a.get("access"))
+        .and_then(Value::as_str)
+        == Some("ALLOW");
+    let key = match factor {
+        None => return allowed,
+        Some("EMAIL") => "okta_email",
+        Some("SMS") => "okta_sms",
+        Some("CALL") => "okta_call",
+        Some(_) => return false,
+    };
+    allowed && recovery_factor_active(settings, key)
+}
+
+fn recovery_factor_active(settings: &Settings, key: &str) -> bool {
+    settings
+        .recovery
+        .get("factors")
+        .and_then(|f| f.get(key))
+        .and_then(|f| f.get("status"))
+        .and_then(Value::as_str)
+        == Some("ACTIVE")
+}
+
+/// Whether recovery asks the recovery question (its recovery factor is ACTIVE).
+pub fn recovery_question_required(settings: &Settings) -> bool {
+    recovery_factor_active(settings, "recovery_question")
+}
+
+/// Minutes a mailed recovery token lives (`okta_email.properties.recoveryToken`), default
+/// 60.
+pub fn recovery_token_minutes(settings: &Settings) -> i64 {
+    settings
+        .recovery
+        .pointer("/factors/okta_email/properties/recoveryToken/tokenLifetimeMinutes")
+        .and_then(Value::as_i64)
+        .filter(|m| *m > 0)
+        .unwrap_or(60)
+}
+
 fn default_recovery() -> Value {
     json!({
         "factors": {

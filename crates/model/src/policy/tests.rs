@@ -490,3 +490,43 @@ fn defaults_validate_as_their_own_type() {
         assert_eq!(d.rule_name, "Default Rule");
     }
 }
+
+#[test]
+fn recovery_needs_the_rule_action_and_an_active_factor() {
+    use super::password::{
+        recovery_allows, recovery_question_required, recovery_token_minutes, Settings,
+    };
+    let settings = Settings::org_default();
+    let rule = serde_json::json!({
+        "passwordChange": { "access": "ALLOW" },
+        "selfServicePasswordReset": { "access": "ALLOW" },
+        "selfServiceUnlock": { "access": "DENY" }
+    });
+    assert!(recovery_allows(
+        &settings,
+        Some(&rule),
+        "PASSWORD",
+        Some("EMAIL")
+    ));
+    assert!(recovery_allows(&settings, Some(&rule), "PASSWORD", None));
+    assert!(
+        !recovery_allows(&settings, Some(&rule), "PASSWORD", Some("SMS")),
+        "okta_sms is INACTIVE by default"
+    );
+    assert!(
+        !recovery_allows(&settings, Some(&rule), "UNLOCK", Some("EMAIL")),
+        "unlock is DENY by default"
+    );
+    assert!(
+        !recovery_allows(&settings, None, "PASSWORD", Some("EMAIL")),
+        "no rule, no recovery"
+    );
+    assert!(!recovery_allows(
+        &settings,
+        Some(&rule),
+        "PASSWORD",
+        Some("PIGEON")
+    ));
+    assert!(recovery_question_required(&settings));
+    assert_eq!(recovery_token_minutes(&settings), 10080);
+}

@@ -395,6 +395,33 @@ pub(crate) async fn render(app: &AppState, txn: &Txn) -> ApiResult<Value> {
     let cancel = link(app.links.api("authn/cancel"));
     let prev = link(app.links.api("authn/previous"));
     let skip = link(app.links.api("authn/skip"));
+    if txn.status == Status::RecoveryChallenge {
+        // Nothing about the user before the recovery factor is verified, and the same
+        // answer whether or not the user exists.
+        let mut links = json!({ "cancel": cancel });
+        let kind = txn
+            .data
+            .recovery_factor
+            .as_deref()
+            .unwrap_or("SMS")
+            .to_lowercase();
+        put(&mut out, "factorResult", json!("WAITING"));
+        put(
+            &mut out,
+            "factorType",
+            json!(txn.data.recovery_factor.clone().unwrap_or_default()),
+        );
+        let verify = app
+            .links
+            .api(&format!("authn/recovery/factors/{kind}/verify"));
+        let resend = app
+            .links
+            .api(&format!("authn/recovery/factors/{kind}/resend"));
+        put(&mut links, "next", named("verify", verify));
+        put(&mut links, "resend", json!([named(&kind, resend)]));
+        put(&mut out, "_links", links);
+        return Ok(out);
+    }
     let Some(user) = &txn.user else {
         put(&mut out, "_links", json!({ "cancel": cancel }));
         return Ok(out);
@@ -488,31 +515,6 @@ pub(crate) async fn render(app: &AppState, txn: &Txn) -> ApiResult<Value> {
                 put(&mut links, "next", named("answer", answer));
             }
         }
-        Status::RecoveryChallenge => {
-            let kind = txn
-                .data
-                .recovery_factor
-                .as_deref()
-                .unwrap_or("SMS")
-                .to_lowercase();
-            put(&mut out, "factorResult", json!("WAITING"));
-            put(
-                &mut out,
-                "factorType",
-                json!(txn.data.recovery_factor.clone().unwrap_or_default()),
-            );
-            let verify = app
-                .links
-                .api(&format!("authn/recovery/factors/{kind}/verify"));
-            let resend = app
-                .links
-                .api(&format!("authn/recovery/factors/{kind}/resend"));
-            put(&mut links, "next", named("verify", verify));
-            put(&mut links, "resend", json!([named(&kind, resend)]));
-            // Nothing about the user before the recovery factor is verified.
-            put(&mut out, "_links", links);
-            return Ok(out);
-        }
         Status::LockedOut => {
             let unlock = app.links.api("authn/recovery/unlock");
             return Ok(json!({
@@ -520,7 +522,7 @@ pub(crate) async fn render(app: &AppState, txn: &Txn) -> ApiResult<Value> {
                 "_links": { "next": named("unlock", unlock) },
             }));
         }
-        Status::Success | Status::Unauthenticated => {}
+        Status::Success | Status::Unauthenticated | Status::RecoveryChallenge => {}
     }
     put(&mut out, "_embedded", embedded);
     if txn.status != Status::Success {

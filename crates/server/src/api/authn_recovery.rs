@@ -74,8 +74,39 @@ async fn recovery_phone(
         .and_then(|p| model::factors::e164(&p)))
 }
 
-fn recovery_token_lifetime_ms() -> i64 {
-    model::authn::RECOVERY_TOKEN_LIFETIME_SECS * 1000
+/// What the user's PASSWORD policy says of a recovery: whether it may use `factor` (None:
+/// a trusted application's token), how long a mailed token lives, and whether the recovery
+/// question is asked.
+struct RecoveryRules {
+    allowed: bool,
+    token_lifetime_ms: i64,
+}
+
+async fn recovery_rules(
+    app: &AppState,
+    user: &UserRecord,
+    recovery_type: &str,
+    factor: Option<&str>,
+) -> ApiResult<RecoveryRules> {
+    use model::policy::password as rules;
+    let found =
+        crate::policies::policy_for(app, user, model::policy::PolicyType::Password, &[]).await?;
+    let (settings, actions) = match &found {
+        Some((p, r)) => (rules::Settings::from_stored(&p.settings), Some(&r.actions)),
+        None => (rules::Settings::org_default(), None),
+    };
+    Ok(RecoveryRules {
+        allowed: rules::recovery_allows(&settings, actions, recovery_type, factor),
+        token_lifetime_ms: rules::recovery_token_minutes(&settings) * 60_000,
+    })
+}
+
+/// Whether the recovery question is asked of `user` (their policy has it ACTIVE and they
+/// have one).
+async fn asks_question(app: &AppState, user: &UserRecord) -> ApiResult<bool> {
+    let settings = crate::policies::password_settings_for(app, user, &[]).await?;
+    Ok(user.recovery_answer_hash.is_some()
+        && model::policy::password::recovery_question_required(&settings))
 }
 
 async fn forgot_password(
@@ -116,7 +147,17 @@ async fn start(
     }
     let factor = input.factor_type.as_deref().map(str::to_ascii_uppercase);
     let user = find_user(app, &typed).await?;
-    let eligible = user.as_ref().filter(|u| recoverable(u, recovery_type));
+    // A user whose status or PASSWORD policy does not allow this recovery is treated as
+    // unknown: a public application gets the same answer and nothing is sent.
+    let mut eligible = user.as_ref().filter(|u| recoverable(u, recovery_type));
+    let mut token_lifetime_ms = 60 * 60_000;
+    if let Some(u) = eligible {
+        let rules = recovery_rules(app, u, recovery_type, factor.as_deref()).await?;
+        token_lifetime_ms = rules.token_lifetime_ms;
+        if !rules.allowed {
+            eligible = None;
+        }
+    }
     let mut data = TxnData {
         recovery_type: Some(recovery_type.to_owned()),
         relay_state: input.relay_state.clone(),
@@ -124,10 +165,15 @@ async fn start(
     };
     if trusted && factor.is_none() {
         // A trusted application gets the recovery token itself.
-        let user = eligible.ok_or(ApiError::RecoveryUnknownUser)?;
+        let user = match (eligible, &user) {
+            (Some(u), _) => u,
+            (None, Some(_)) if recovery_type == "UNLOCK" => return Err(ApiError::UnlockForbidden),
+            (None, Some(_)) => return Err(ApiError::ForgotPasswordForbidden),
+            (None, None) => return Err(ApiError::RecoveryUnknownUser),
+        };
         let token = crypto::tokens::random_token(20);
         data.recovery_token = Some(token.clone());
-        let expires = now + recovery_token_lifetime_ms();
+        let expires = now + token_lifetime_ms;
         let event = authn_event(
             "user.account.reset_password",
             "Recovery token issued",
@@ -154,7 +200,7 @@ async fn start(
         Some("EMAIL") => {
             data.recovery_factor = Some("EMAIL".into());
             let token = crypto::tokens::random_token(20);
-            let expires = now + recovery_token_lifetime_ms();
+            let expires = now + token_lifetime_ms;
             let email = eligible
                 .and_then(|u| u.profile.get("email").and_then(Value::as_str))
                 .map(str::to_owned);
@@ -172,7 +218,7 @@ async fn start(
                      It expires in {minutes} minutes. If you did not ask for this, ignore this \
                      message.\n",
                     org = app.org.name,
-                    minutes = model::authn::RECOVERY_TOKEN_LIFETIME_SECS / 60,
+                    minutes = token_lifetime_ms / 60_000,
                 );
                 mailer
                     .send(&email, &format!("{} account recovery", app.org.name), body)
@@ -282,7 +328,7 @@ async fn send_phone(
 /// straight to the reset (PASSWORD) or the unlock (UNLOCK).
 async fn after_factor(app: &AppState, mut txn: Txn) -> ApiResult<Json<Value>> {
     let user = txn.user.clone().ok_or(ApiError::InvalidToken)?;
-    if user.recovery_answer_hash.is_some() {
+    if asks_question(app, &user).await? {
         txn.status = Status::Recovery;
         save(app, &mut txn, &[]).await?;
         return Ok(Json(render(app, &txn).await?));

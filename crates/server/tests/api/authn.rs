@@ -71,7 +71,37 @@ async fn require_mfa(app: &TestApp) {
     assert_eq!(rule.status, StatusCode::OK, "{}", rule.text);
 }
 
-/// Merges `password` settings into the default PASSWORD policy.
+/// A PASSWORD policy for Everyone, first in priority, whose recovery allows SMS and call and
+/// whose rule allows self-service reset and unlock.
+async fn allow_phone_recovery(app: &TestApp) {
+    let everyone = app.get("/api/v1/groups?q=Everyone").await.body[0]["id"].clone();
+    let policy = app
+        .post(
+            "/api/v1/policies",
+            json!({ "type": "PASSWORD", "name": "Phone recovery", "priority": 1,
+                    "conditions": { "people": { "groups": { "include": [everyone] } } },
+                    "settings": { "recovery": { "factors": {
+                        "recovery_question": { "status": "ACTIVE" },
+                        "okta_email": { "status": "ACTIVE" },
+                        "okta_sms": { "status": "ACTIVE" },
+                        "okta_call": { "status": "ACTIVE" } } } } }),
+        )
+        .await;
+    assert_eq!(policy.status, StatusCode::OK, "{}", policy.text);
+    let id = policy.body["id"].as_str().unwrap();
+    let rule = app
+        .post(
+            &format!("/api/v1/policies/{id}/rules"),
+            json!({ "type": "PASSWORD", "name": "Self-service",
+                    "actions": { "passwordChange": { "access": "ALLOW" },
+                                 "selfServicePasswordReset": { "access": "ALLOW" },
+                                 "selfServiceUnlock": { "access": "ALLOW" } } }),
+        )
+        .await;
+    assert_eq!(rule.status, StatusCode::OK, "{}", rule.text);
+}
+
+/// Merges `password` settings into the first PASSWORD policy.
 async fn password_settings(app: &TestApp, password: Value) {
     let mut policy = default_policy(app, "PASSWORD").await;
     let id = policy["id"].as_str().unwrap().to_owned();
@@ -758,6 +788,34 @@ async fn unlock_by_sms_through_the_telephony_hook() {
         )
         .await;
     assert_eq!(hook.status, StatusCode::OK, "{}", hook.text);
+    // By default SMS recovery is off and self-service unlock denied: nothing is sent.
+    let u = app
+        .create_user(
+            "?activate=true",
+            json!({ "profile": TestApp::profile("nounlock@example.com"),
+                    "credentials": { "password": { "value": PASSWORD } } }),
+        )
+        .await;
+    let r = app
+        .post(
+            &format!("/api/v1/users/{}/factors?activate=true", u["id"].as_str().unwrap()),
+            json!({ "factorType": "sms", "provider": "OKTA", "profile": { "phoneNumber": "+15554150000" } }),
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::OK, "{}", r.text);
+    let r = authn(
+        &app,
+        "/recovery/password",
+        json!({ "username": "nounlock@example.com", "factorType": "SMS" }),
+    )
+    .await;
+    assert_eq!(r.body["status"], "RECOVERY_CHALLENGE", "{}", r.text);
+    assert!(r.body["stateToken"].is_string());
+    assert!(
+        receiver.received().is_empty(),
+        "okta_sms recovery is INACTIVE by default"
+    );
+    allow_phone_recovery(&app).await;
     password_settings(
         &app,
         json!({ "lockout": { "maxAttempts": 2, "showLockoutFailures": true } }),

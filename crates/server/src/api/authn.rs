@@ -913,7 +913,7 @@ async fn primary(app: &AppState, input: &AuthnIn) -> ApiResult<Json<Value>> {
     );
     let matched = verdict.as_ref().is_some_and(|v| v.matched);
     if !matched || !may_sign_in {
-        let mut events = vec![authn_event(
+        let events = vec![authn_event(
             "user.session.start",
             "User login to Okta",
             Some(&user),
@@ -930,19 +930,19 @@ async fn primary(app: &AppState, input: &AuthnIn) -> ApiResult<Json<Value>> {
             .record_login_failure(&user.id, now, lockout.max_attempts)
             .await?;
         if after.locked_at == Some(now) && user.status != "LOCKED_OUT" {
-            events.push(authn_event(
+            let lock = authn_event(
                 "user.account.lock",
                 "Max sign in attempts exceeded",
                 Some(&user),
                 typed,
                 None,
                 now,
-            ));
+            );
             user.status = "LOCKED_OUT".into();
             user.status_changed = Some(now);
             user.last_updated = now;
-            app.store.update_user(&user, &events[0]).await?;
-            app.store.record_events(&events[1..]).await?;
+            app.store.update_user(&user, &lock).await?;
+            app.store.record_events(&events).await?;
             return locked_out(app, lockout.show_lockout_failures);
         }
         app.store.record_events(&events).await?;

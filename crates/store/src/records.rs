@@ -61,6 +61,9 @@ pub struct UserSecrets {
     pub reset_token_hash: Option<String>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub reset_expires_at: Option<i64>,
+    /// The password is checked by the password import inline hook at the first sign-in.
+    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+    pub password_hook: bool,
     /// Earlier password hashes, newest first, for the password policy's history rule.
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub password_history: Vec<String>,

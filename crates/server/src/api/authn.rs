@@ -888,6 +888,21 @@ async fn primary(app: &AppState, input: &AuthnIn) -> ApiResult<Json<Value>> {
         .and_then(|s| crypto::password::StoredPassword::parse_storage_string(s).ok());
     let verdict = match &stored {
         Some(stored) => Some(app.hasher.verify(stored, &password).await?),
+        None if user.secrets.password_hook && user.status != "LOCKED_OUT" => {
+            // The password import hook decides; a verified password is stored below.
+            use crypto::ExposeSecret;
+            let ok = crate::hooks::password_import::verified(
+                app,
+                &user,
+                typed,
+                password.expose_secret(),
+            )
+            .await;
+            Some(crypto::password::Verification {
+                matched: ok,
+                needs_rehash: ok,
+            })
+        }
         None => {
             app.hasher.verify_dummy(&password).await?;
             None
@@ -955,7 +970,11 @@ async fn primary(app: &AppState, input: &AuthnIn) -> ApiResult<Json<Value>> {
     let rehash = verdict.is_some_and(|v| v.needs_rehash);
     if rehash {
         let fresh = app.hasher.hash(&password).await?;
+        if user.password_hash.is_none() {
+            user.password_changed = Some(now);
+        }
         user.password_hash = Some(fresh.to_storage_string());
+        user.secrets.password_hook = false;
         if user.provider_type == "IMPORT" {
             user.provider_type = "OKTA".into();
             user.provider_name = "OKTA".into();

@@ -311,11 +311,19 @@ async fn apply_credentials(
                 .await
                 .map_err(PasswordRejected::as_validation)?;
             password_set = true;
-        } else if password.hook.is_some() {
-            return Err(ApiError::invalid(
-                "password",
-                "password.hook: Password import inline hooks are not supported by this server",
-            ));
+        } else if let Some(hook) = &password.hook {
+            // Checked by the password import inline hook at the first sign-in.
+            if hook.get("type").and_then(Value::as_str) != Some("default") {
+                return Err(ApiError::invalid(
+                    "password",
+                    "password.hook.type: The only password hook type is 'default'",
+                ));
+            }
+            user.password_hash = None;
+            user.secrets.password_hook = true;
+            user.provider_type = "IMPORT".into();
+            user.provider_name = "IMPORT".into();
+            password_set = true;
         }
     }
     if let Some(rq) = &credentials.recovery_question {

@@ -12,6 +12,7 @@ use crate::state::AppState;
 use model::time::Timestamp;
 
 pub mod channel;
+pub mod password_import;
 
 /// How long a claimed delivery is reserved for its node.
 const LEASE_MS: i64 = 30_000;

@@ -1024,3 +1024,78 @@ async fn webauthn_enrolls_and_verifies_in_a_transaction() {
     assert_eq!(r.body["status"], "SUCCESS", "{}", r.text);
     assert!(r.body["sessionToken"].is_string());
 }
+
+#[tokio::test]
+async fn password_import_hook_verifies_the_first_sign_in() {
+    let receiver = Receiver::start().await;
+    let ca = receiver.ca_path.clone();
+    let app = spawn_app_with_clock(move |c| c.outbound_ca_file = Some(ca), Clock::System).await;
+    let hook = app
+        .post(
+            "/api/v1/inlineHooks",
+            json!({ "name": "Import", "type": "com.okta.user.credential.password.import",
+                    "version": "1.0.0",
+                    "channel": { "type": "HTTP", "version": "1.0.0", "config": {
+                        "uri": receiver.url,
+                        "authScheme": { "type": "HEADER", "key": "Authorization", "value": "import-secret" } } } }),
+        )
+        .await;
+    assert_eq!(hook.status, StatusCode::OK, "{}", hook.text);
+    let u = app
+        .create_user(
+            "?activate=true",
+            json!({ "profile": TestApp::profile("legacy@example.com"),
+                    "credentials": { "password": { "hook": { "type": "default" } } } }),
+        )
+        .await;
+    assert_eq!(u["status"], "ACTIVE");
+    assert_eq!(u["credentials"]["provider"]["type"], "IMPORT");
+    let uid = u["id"].as_str().unwrap().to_owned();
+
+    // The hook says no (its default action, UNVERIFIED): a failed sign-in.
+    receiver.reply_with(json!({ "commands": [{ "type": "com.okta.action.update",
+        "value": { "credential": "UNVERIFIED" } }] }));
+    sign_in(&app, "legacy@example.com", "legacy-Pass-1")
+        .await
+        .assert_error(401, "E0000004");
+    receiver.reply_with(json!({ "commands": [{ "type": "com.okta.action.update",
+        "value": { "credential": "VERIFIED" } }] }));
+    let r = sign_in(&app, "legacy@example.com", "legacy-Pass-1").await;
+    assert_eq!(r.body["status"], "SUCCESS", "{}", r.text);
+    let calls = receiver.received();
+    assert_eq!(calls.len(), 2);
+    let body = &calls[1].body;
+    assert_eq!(
+        body["eventType"],
+        "com.okta.user.credential.password.import"
+    );
+    assert_eq!(
+        body["data"]["context"]["credential"]["username"],
+        "legacy@example.com"
+    );
+    assert_eq!(
+        body["data"]["context"]["credential"]["password"],
+        "legacy-Pass-1"
+    );
+    assert_eq!(body["data"]["action"]["credential"], "UNVERIFIED");
+    assert_eq!(calls[1].headers["authorization"], "import-secret");
+
+    // The password is now stored: the hook is not asked again.
+    let stored = app.state.store.user_by_id(&uid).await.unwrap().unwrap();
+    assert!(stored.password_hash.unwrap().starts_with("$argon2id$"));
+    assert!(!stored.secrets.password_hook);
+    assert_eq!(
+        sign_in(&app, "legacy@example.com", "legacy-Pass-1")
+            .await
+            .body["status"],
+        "SUCCESS"
+    );
+    sign_in(&app, "legacy@example.com", "another")
+        .await
+        .assert_error(401, "E0000004");
+    assert_eq!(receiver.received().len(), 2);
+    assert_eq!(
+        app.get(&format!("/api/v1/users/{uid}")).await.body["credentials"]["provider"]["type"],
+        "OKTA"
+    );
+}

@@ -2,6 +2,10 @@
 //! bucket of its endpoint family for the current one-minute window; over quota it gets 429
 //! E0000047, and every response carries `X-Rate-Limit-Limit`, `-Remaining` and `-Reset`.
 //!
+//! Besides the org-wide buckets, unauthenticated sign-in requests (`/api/v1/authn...` without
+//! an API token) count per client address (`authn-ip`, keyed `authn-ip:<ip>`), so one address
+//! cannot spend the org's whole authn quota or guess passwords across many users.
+//!
 //! Counting stays off the request's critical path: each node counts locally and a background
 //! task adds its counts to the store's shared window every quarter second, reading back the
 //! totals of all nodes. A decision uses the last shared total plus this node's unsent count,
@@ -27,10 +31,13 @@ pub enum Bucket {
     Sessions,
     Logs,
     Default,
+    /// Unauthenticated sign-in requests of one client address.
+    AuthnIp,
 }
 
 impl Bucket {
-    pub const ALL: [Bucket; 7] = [
+    pub const ALL: [Bucket; 8] = [
+        Self::AuthnIp,
         Self::Authn,
         Self::Users,
         Self::Groups,
@@ -50,6 +57,7 @@ impl Bucket {
             Self::Sessions => "sessions",
             Self::Logs => "logs",
             Self::Default => "default",
+            Self::AuthnIp => "authn-ip",
         }
     }
 
@@ -63,6 +71,7 @@ impl Bucket {
             Self::Sessions => 750,
             Self::Logs => 120,
             Self::Default => 1200,
+            Self::AuthnIp => 120,
         }
     }
 
@@ -100,8 +109,12 @@ pub struct Decision {
 #[derive(Debug, Default)]
 struct Window {
     start: i64,
-    shared: HashMap<Bucket, i64>,
-    unsent: HashMap<Bucket, i64>,
+    /// Totals of every node by counter key (a bucket's name, or `authn-ip:<ip>`).
+    shared: HashMap<String, i64>,
+    /// Counts on their way to the store: still counted until the totals that include them
+    /// come back, so a decision never misses them.
+    sending: HashMap<String, i64>,
+    unsent: HashMap<String, i64>,
 }
 
 /// The limiter of one node.
@@ -131,8 +144,17 @@ impl RateLimiter {
     /// Counts a request in `bucket` at `now_ms` and decides. A refused request is not
     /// counted.
     pub fn check(&self, bucket: Bucket, now_ms: i64) -> Decision {
+        self.check_key(bucket.name(), self.quota(bucket), now_ms)
+    }
+
+    /// Counts an unauthenticated sign-in request from `ip` and decides.
+    pub fn check_client(&self, ip: &str, now_ms: i64) -> Decision {
+        let key = format!("{}:{ip}", Bucket::AuthnIp.name());
+        self.check_key(&key, self.quota(Bucket::AuthnIp), now_ms)
+    }
+
+    fn check_key(&self, key: &str, limit: u64, now_ms: i64) -> Decision {
         let start = now_ms - now_ms.rem_euclid(WINDOW_MS);
-        let limit = self.quota(bucket);
         let reset = (start + WINDOW_MS) / 1000;
         let Ok(mut w) = self.window.lock() else {
             return Decision {
@@ -148,8 +170,9 @@ impl RateLimiter {
                 ..Window::default()
             };
         }
-        let used = w.shared.get(&bucket).copied().unwrap_or(0)
-            + w.unsent.get(&bucket).copied().unwrap_or(0);
+        let used = w.shared.get(key).copied().unwrap_or(0)
+            + w.sending.get(key).copied().unwrap_or(0)
+            + w.unsent.get(key).copied().unwrap_or(0);
         let used = u64::try_from(used).unwrap_or(0);
         if self.enabled && used >= limit {
             return Decision {
@@ -159,7 +182,7 @@ impl RateLimiter {
                 reset,
             };
         }
-        *w.unsent.entry(bucket).or_insert(0) += 1;
+        *w.unsent.entry(key.to_owned()).or_insert(0) += 1;
         Decision {
             allowed: true,
             limit,
@@ -174,11 +197,8 @@ impl RateLimiter {
             let Ok(mut w) = self.window.lock() else {
                 return Ok(());
             };
-            let deltas: Vec<(String, i64)> = w
-                .unsent
-                .drain()
-                .map(|(b, n)| (b.name().to_owned(), n))
-                .collect();
+            let deltas: Vec<(String, i64)> = w.unsent.drain().collect();
+            w.sending = deltas.iter().cloned().collect();
             (w.start, deltas)
         };
         if start == 0 {
@@ -190,10 +210,9 @@ impl RateLimiter {
                 // Keep the counts for the next attempt.
                 if let Ok(mut w) = self.window.lock() {
                     if w.start == start {
+                        w.sending.clear();
                         for (name, n) in deltas {
-                            if let Some(b) = Bucket::parse(&name) {
-                                *w.unsent.entry(b).or_insert(0) += n;
-                            }
+                            *w.unsent.entry(name).or_insert(0) += n;
                         }
                     }
                 }
@@ -202,10 +221,8 @@ impl RateLimiter {
         };
         if let Ok(mut w) = self.window.lock() {
             if w.start == start {
-                w.shared = totals
-                    .into_iter()
-                    .filter_map(|(name, n)| Bucket::parse(&name).map(|b| (b, n)))
-                    .collect();
+                w.shared = totals.into_iter().collect();
+                w.sending.clear();
             }
         }
         Ok(())
@@ -271,6 +288,24 @@ mod tests {
         assert!(l.check(Bucket::Groups, t + 3).allowed);
         // The next minute starts fresh.
         assert!(l.check(Bucket::Users, t + 60_000).allowed);
+    }
+
+    #[test]
+    fn client_addresses_count_apart_from_the_bucket() {
+        let mut quotas = BTreeMap::new();
+        quotas.insert(Bucket::AuthnIp, 2);
+        let l = RateLimiter::new(true, quotas);
+        assert!(l.check_client("10.0.0.1", 0).allowed);
+        assert!(l.check_client("10.0.0.1", 1).allowed);
+        let refused = l.check_client("10.0.0.1", 2);
+        assert!(!refused.allowed);
+        assert_eq!(refused.limit, 2);
+        assert!(l.check_client("10.0.0.2", 3).allowed, "another address");
+        assert!(
+            l.check(Bucket::Authn, 4).allowed,
+            "the org bucket is separate"
+        );
+        assert!(l.check_client("10.0.0.1", 60_000).allowed, "a new window");
     }
 
     #[test]

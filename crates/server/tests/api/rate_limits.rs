@@ -101,3 +101,48 @@ async fn two_nodes_share_one_quota_through_the_store() {
         tokio::time::sleep(std::time::Duration::from_millis(50)).await;
     }
 }
+
+/// Unauthenticated sign-ins count per client address: one address over its quota gets 429
+/// while a trusted application (API token) from the same address is not limited by it.
+#[tokio::test]
+async fn public_sign_ins_are_limited_per_client_address() {
+    let clock = Clock::manual(Timestamp(1_800_000_001_000));
+    let app = spawn_app_with_clock(
+        |c| {
+            c.rate_limits = true;
+            c.rate_limit_quotas.insert(Bucket::AuthnIp, 3);
+        },
+        clock.clone(),
+    )
+    .await;
+    let body = serde_json::json!({ "username": "nobody@example.com", "password": "x" });
+    for _ in 0..3 {
+        let r = app
+            .call_as(
+                reqwest::Method::POST,
+                "/api/v1/authn",
+                Some(body.clone()),
+                None,
+            )
+            .await;
+        r.assert_error(401, "E0000004");
+    }
+    let r = app
+        .call_as(
+            reqwest::Method::POST,
+            "/api/v1/authn",
+            Some(body.clone()),
+            None,
+        )
+        .await;
+    r.assert_error(429, "E0000047");
+    assert_eq!(r.header("x-rate-limit-limit").as_deref(), Some("3"));
+    assert_eq!(r.header("x-rate-limit-remaining").as_deref(), Some("0"));
+    // With an API token the request is a trusted application's, not this address's.
+    let trusted = app.post("/api/v1/authn", body.clone()).await;
+    trusted.assert_error(401, "E0000004");
+    clock.advance(60_000);
+    app.call_as(reqwest::Method::POST, "/api/v1/authn", Some(body), None)
+        .await
+        .assert_error(401, "E0000004");
+}

@@ -136,6 +136,21 @@ pub(crate) struct TxnData {
     pub recovery_token: Option<String>,
 }
 
+impl TxnData {
+    /// A transaction's start once the user is known by password (or activation token), with
+    /// the request's options.
+    fn signed_in(input: &AuthnIn, now: i64) -> Self {
+        Self {
+            relay_state: input.relay_state.clone(),
+            multi_optional: input.options.multi_optional_factor_enroll,
+            warn: input.options.warn_before_password_expired,
+            amr: vec!["pwd".into()],
+            password_verified: Some(now),
+            ..Self::default()
+        }
+    }
+}
+
 /// A loaded transaction with its parsed parts.
 pub(crate) struct Txn {
     pub record: AuthnTransactionRecord,
@@ -245,6 +260,17 @@ pub(crate) async fn load(
         user,
         state_token: token.to_owned(),
     })
+}
+
+/// A step's request: its body and the transaction of its state token, checked for `op`.
+pub(crate) async fn begin(
+    app: &AppState,
+    body: &Bytes,
+    op: Operation,
+) -> ApiResult<(AuthnIn, Txn)> {
+    let input = AuthnIn::parse(body)?;
+    let txn = load(app, input.state_token.as_deref(), op).await?;
+    Ok((input, txn))
 }
 
 /// Stores the transaction's new status and data (sliding its expiry) with `events`.
@@ -808,14 +834,7 @@ async fn activation_sign_in(app: &AppState, input: &AuthnIn) -> ApiResult<Json<V
         now,
     );
     let user = super::users::save(app, &user, &event).await?;
-    let data = TxnData {
-        relay_state: input.relay_state.clone(),
-        multi_optional: input.options.multi_optional_factor_enroll,
-        warn: input.options.warn_before_password_expired,
-        amr: vec!["pwd".into()],
-        password_verified: Some(now),
-        ..TxnData::default()
-    };
+    let data = TxnData::signed_in(input, now);
     if has_password {
         return advance(app, unsaved(&user, data), Vec::new()).await;
     }
@@ -990,14 +1009,7 @@ async fn primary(app: &AppState, input: &AuthnIn) -> ApiResult<Json<Value>> {
         now,
     );
     let user = super::users::save(app, &user, &verified).await?;
-    let data = TxnData {
-        relay_state: input.relay_state.clone(),
-        multi_optional: input.options.multi_optional_factor_enroll,
-        warn: input.options.warn_before_password_expired,
-        amr: vec!["pwd".into()],
-        password_verified: Some(now),
-        ..TxnData::default()
-    };
+    let data = TxnData::signed_in(input, now);
     advance(app, unsaved(&user, data), Vec::new()).await
 }
 
@@ -1036,8 +1048,7 @@ pub(crate) async fn set_status(
 }
 
 async fn previous(State(app): State<AppState>, body: Bytes) -> ApiResult<Json<Value>> {
-    let input = AuthnIn::parse(&body)?;
-    let mut txn = load(&app, input.state_token.as_deref(), Operation::Previous).await?;
+    let (_, mut txn) = begin(&app, &body, Operation::Previous).await?;
     txn.status = match txn.status {
         Status::MfaChallenge => Status::MfaRequired,
         _ => Status::MfaEnroll,
@@ -1048,8 +1059,7 @@ async fn previous(State(app): State<AppState>, body: Bytes) -> ApiResult<Json<Va
 }
 
 async fn skip(State(app): State<AppState>, body: Bytes) -> ApiResult<Json<Value>> {
-    let input = AuthnIn::parse(&body)?;
-    let mut txn = load(&app, input.state_token.as_deref(), Operation::Skip).await?;
+    let (_, mut txn) = begin(&app, &body, Operation::Skip).await?;
     if !can_skip(txn.status, txn.data.progress) {
         return Err(ApiError::InvalidAuthnState);
     }
@@ -1061,8 +1071,7 @@ async fn skip(State(app): State<AppState>, body: Bytes) -> ApiResult<Json<Value>
 }
 
 async fn cancel(State(app): State<AppState>, body: Bytes) -> ApiResult<Json<Value>> {
-    let input = AuthnIn::parse(&body)?;
-    let txn = load(&app, input.state_token.as_deref(), Operation::Cancel).await?;
+    let (_, txn) = begin(&app, &body, Operation::Cancel).await?;
     let now = app.clock.now().millis();
     let typed = txn
         .user
@@ -1132,8 +1141,7 @@ fn kind_of(f: &FactorRecord) -> ApiResult<FactorKind> {
 
 /// MFA_ENROLL → enroll a factor: ACTIVE at once (question) or MFA_ENROLL_ACTIVATE.
 async fn enroll(State(app): State<AppState>, body: Bytes) -> ApiResult<Json<Value>> {
-    let input = AuthnIn::parse(&body)?;
-    let mut txn = load(&app, input.state_token.as_deref(), Operation::EnrollFactor).await?;
+    let (input, mut txn) = begin(&app, &body, Operation::EnrollFactor).await?;
     let user = the_user(&txn)?;
     let request = json!({
         "factorType": input.factor_type,
@@ -1201,13 +1209,7 @@ async fn activate(
     Path(fid): Path<String>,
     body: Bytes,
 ) -> ApiResult<Json<Value>> {
-    let input = AuthnIn::parse(&body)?;
-    let txn = load(
-        &app,
-        input.state_token.as_deref(),
-        Operation::ActivateFactor,
-    )
-    .await?;
+    let (input, txn) = begin(&app, &body, Operation::ActivateFactor).await?;
     same_factor(&txn, &fid)?;
     let user = the_user(&txn)?;
     let f =
@@ -1220,13 +1222,7 @@ async fn resend_activation(
     Path(fid): Path<String>,
     body: Bytes,
 ) -> ApiResult<Json<Value>> {
-    let input = AuthnIn::parse(&body)?;
-    let mut txn = load(
-        &app,
-        input.state_token.as_deref(),
-        Operation::ResendActivation,
-    )
-    .await?;
+    let (_, mut txn) = begin(&app, &body, Operation::ResendActivation).await?;
     same_factor(&txn, &fid)?;
     let user = the_user(&txn)?;
     factor_verify::resend_activation(
@@ -1247,8 +1243,7 @@ async fn verify(
     Path(fid): Path<String>,
     body: Bytes,
 ) -> ApiResult<Json<Value>> {
-    let input = AuthnIn::parse(&body)?;
-    let txn = load(&app, input.state_token.as_deref(), Operation::VerifyFactor).await?;
+    let (input, txn) = begin(&app, &body, Operation::VerifyFactor).await?;
     verify_step(&app, txn, &fid, &input.proof()).await
 }
 
@@ -1257,8 +1252,7 @@ async fn resend_verify(
     Path(fid): Path<String>,
     body: Bytes,
 ) -> ApiResult<Json<Value>> {
-    let input = AuthnIn::parse(&body)?;
-    let txn = load(&app, input.state_token.as_deref(), Operation::ResendVerify).await?;
+    let (_, txn) = begin(&app, &body, Operation::ResendVerify).await?;
     same_factor(&txn, &fid)?;
     verify_step(&app, txn, &fid, &Proof::default()).await
 }

@@ -15,7 +15,7 @@ use serde_json::{json, Value};
 use store::UserRecord;
 
 use super::authn::{
-    advance, authn_event, create, find_user, finish, load, render, save, set_status, AuthnIn, Txn,
+    advance, authn_event, begin, create, find_user, finish, render, save, set_status, AuthnIn, Txn,
     TxnData,
 };
 use crate::auth::OptionalAdmin;
@@ -388,13 +388,7 @@ async fn verify_factor(
     Path(kind): Path<String>,
     body: Bytes,
 ) -> ApiResult<Json<Value>> {
-    let input = AuthnIn::parse(&body)?;
-    let txn = load(
-        &app,
-        input.state_token.as_deref(),
-        Operation::VerifyRecoveryFactor,
-    )
-    .await?;
+    let (input, txn) = begin(&app, &body, Operation::VerifyRecoveryFactor).await?;
     if txn.data.recovery_factor.as_deref() != Some(kind.to_ascii_uppercase().as_str()) {
         return Err(ApiError::InvalidAuthnState);
     }
@@ -419,13 +413,7 @@ async fn resend_factor(
     Path(kind): Path<String>,
     body: Bytes,
 ) -> ApiResult<Json<Value>> {
-    let input = AuthnIn::parse(&body)?;
-    let mut txn = load(
-        &app,
-        input.state_token.as_deref(),
-        Operation::ResendRecovery,
-    )
-    .await?;
+    let (_, mut txn) = begin(&app, &body, Operation::ResendRecovery).await?;
     let kind = kind.to_ascii_uppercase();
     if txn.data.recovery_factor.as_deref() != Some(kind.as_str()) {
         return Err(ApiError::InvalidAuthnState);
@@ -492,13 +480,7 @@ async fn verify_token(State(app): State<AppState>, body: Bytes) -> ApiResult<Jso
 }
 
 async fn answer(State(app): State<AppState>, body: Bytes) -> ApiResult<Json<Value>> {
-    let input = AuthnIn::parse(&body)?;
-    let txn = load(
-        &app,
-        input.state_token.as_deref(),
-        Operation::AnswerRecovery,
-    )
-    .await?;
+    let (input, txn) = begin(&app, &body, Operation::AnswerRecovery).await?;
     let user = txn.user.clone().ok_or(ApiError::InvalidToken)?;
     let normal = model::factors::normalize_answer(input.answer.as_deref().unwrap_or_default());
     let secret = crypto::SecretString::from(normal);
@@ -521,8 +503,7 @@ async fn answer(State(app): State<AppState>, body: Bytes) -> ApiResult<Json<Valu
 
 /// PASSWORD_RESET → a new password (the password policy applies, with history).
 async fn reset_password(State(app): State<AppState>, body: Bytes) -> ApiResult<Json<Value>> {
-    let input = AuthnIn::parse(&body)?;
-    let mut txn = load(&app, input.state_token.as_deref(), Operation::ResetPassword).await?;
+    let (input, mut txn) = begin(&app, &body, Operation::ResetPassword).await?;
     let mut user = txn.user.clone().ok_or(ApiError::InvalidToken)?;
     let now = app.clock.now().millis();
     let new = input.new_password.as_deref().unwrap_or_default();
@@ -559,13 +540,7 @@ async fn reset_password(State(app): State<AppState>, body: Bytes) -> ApiResult<J
 
 /// PASSWORD_EXPIRED / PASSWORD_WARN → change the password with the old one.
 async fn change_password(State(app): State<AppState>, body: Bytes) -> ApiResult<Json<Value>> {
-    let input = AuthnIn::parse(&body)?;
-    let mut txn = load(
-        &app,
-        input.state_token.as_deref(),
-        Operation::ChangePassword,
-    )
-    .await?;
+    let (input, mut txn) = begin(&app, &body, Operation::ChangePassword).await?;
     let mut user = txn.user.clone().ok_or(ApiError::InvalidToken)?;
     let now = app.clock.now().millis();
     let old = crypto::SecretString::from(input.old_password.clone().unwrap_or_default());

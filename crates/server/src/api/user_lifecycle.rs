@@ -255,15 +255,21 @@ async fn unlock(
     admin: AdminToken,
     Path(id): Path<String>,
 ) -> ApiResult<Json<Value>> {
-    simple(
+    let store = std::sync::Arc::clone(&app.store);
+    let answer = simple(
         app,
         admin,
-        id,
+        id.clone(),
         Operation::Unlock,
         "user.account.unlock_by_admin",
         "Unlock user account by admin",
     )
-    .await
+    .await?;
+    // The failed-sign-in count goes with the lock, on every node at once.
+    if let Some(user) = store.user_by_id(&id).await? {
+        store.clear_login_failures(&user.id).await?;
+    }
+    Ok(answer)
 }
 
 async fn reset_factors(

@@ -1099,3 +1099,198 @@ async fn password_import_hook_verifies_the_first_sign_in() {
         "OKTA"
     );
 }
+
+#[tokio::test]
+async fn a_sign_on_rule_that_denies_answers_like_a_wrong_password() {
+    let app = crate::harness::spawn_app().await;
+    let everyone = app.get("/api/v1/groups?q=Everyone").await.body[0]["id"].clone();
+    let policy = app
+        .post(
+            "/api/v1/policies",
+            json!({ "type": "OKTA_SIGN_ON", "name": "Closed", "priority": 1,
+                    "conditions": { "people": { "groups": { "include": [everyone] } } } }),
+        )
+        .await;
+    let id = policy.body["id"].as_str().unwrap();
+    let rule = app
+        .post(
+            &format!("/api/v1/policies/{id}/rules"),
+            json!({ "type": "SIGN_ON", "name": "Deny", "actions": { "signon": { "access": "DENY" } } }),
+        )
+        .await;
+    assert_eq!(rule.status, StatusCode::OK, "{}", rule.text);
+    active_user(&app, "denied@example.com").await;
+    sign_in(&app, "denied@example.com", PASSWORD)
+        .await
+        .assert_error(401, "E0000004");
+    app.post_empty(&format!("/api/v1/policies/{id}/lifecycle/deactivate"))
+        .await;
+    assert_eq!(
+        sign_in(&app, "denied@example.com", PASSWORD).await.body["status"],
+        "SUCCESS"
+    );
+}
+
+#[tokio::test]
+async fn unlock_by_email_and_forgot_password_by_call() {
+    let sink = SmtpSink::start().await;
+    let url = sink.url.clone();
+    let receiver = Receiver::start().await;
+    receiver.reply_with(json!({ "commands": [{ "type": "com.okta.telephony.action",
+        "value": [{ "status": "SUCCESSFUL" }] }] }));
+    let ca = receiver.ca_path.clone();
+    let app = spawn_app_with_clock(
+        move |c| {
+            c.smtp_url = Some(url);
+            c.outbound_ca_file = Some(ca);
+        },
+        Clock::System,
+    )
+    .await;
+    app.post(
+        "/api/v1/inlineHooks",
+        json!({ "name": "Phone", "type": "com.okta.telephony.provider", "version": "1.0.0",
+                "channel": { "type": "HTTP", "version": "1.0.0", "config": { "uri": receiver.url } } }),
+    )
+    .await;
+    allow_phone_recovery(&app).await;
+    password_settings(&app, json!({ "lockout": { "maxAttempts": 1 } })).await;
+    let uid = active_user(&app, "locked@example.com").await;
+    sign_in(&app, "locked@example.com", "wrong").await;
+    assert_eq!(
+        app.get(&format!("/api/v1/users/{uid}")).await.body["status"],
+        "LOCKED_OUT"
+    );
+    let r = authn(
+        &app,
+        "/recovery/unlock",
+        json!({ "username": "locked@example.com", "factorType": "EMAIL" }),
+    )
+    .await;
+    assert_eq!(r.body["recoveryType"], "UNLOCK", "{}", r.text);
+    let mail = sink.mail_number("locked@example.com", 1).await.data;
+    assert!(mail.contains("unlock your account"), "{mail}");
+    let token = mail
+        .split("recovery token is ")
+        .nth(1)
+        .unwrap()
+        .split_whitespace()
+        .next()
+        .unwrap()
+        .to_owned();
+    let r = authn(&app, "/recovery/token", json!({ "recoveryToken": token })).await;
+    assert_eq!(r.body["status"], "RECOVERY", "{}", r.text);
+    let state = r.body["stateToken"].as_str().unwrap().to_owned();
+    let r = authn(
+        &app,
+        "/recovery/answer",
+        json!({ "stateToken": state, "answer": "ultramarine" }),
+    )
+    .await;
+    assert_eq!(r.body["status"], "SUCCESS", "{}", r.text);
+    assert_eq!(r.body["recoveryType"], "UNLOCK");
+    assert_eq!(
+        app.get(&format!("/api/v1/users/{uid}")).await.body["status"],
+        "ACTIVE"
+    );
+
+    // Forgot password by voice call: the code through the hook, then question and reset.
+    let mut enroll = default_policy(&app, "MFA_ENROLL").await;
+    let enroll_id = enroll["id"].as_str().unwrap().to_owned();
+    enroll["settings"]["factors"]["okta_call"] = json!({ "enroll": { "self": "OPTIONAL" } });
+    let r = app
+        .put(&format!("/api/v1/policies/{enroll_id}"), enroll)
+        .await;
+    assert_eq!(r.status, StatusCode::OK, "{}", r.text);
+    let phone = app
+        .post(
+            &format!("/api/v1/users/{uid}/factors?activate=true"),
+            json!({ "factorType": "call", "provider": "OKTA", "profile": { "phoneNumber": "+15554151337" } }),
+        )
+        .await;
+    assert_eq!(phone.body["status"], "ACTIVE", "{}", phone.text);
+    let r = authn(
+        &app,
+        "/recovery/password",
+        json!({ "username": "locked@example.com", "factorType": "CALL" }),
+    )
+    .await;
+    assert_eq!(r.body["factorType"], "CALL", "{}", r.text);
+    assert_eq!(
+        r.body["_links"]["next"]["href"],
+        app.url("/api/v1/authn/recovery/factors/call/verify")
+    );
+    let state = r.body["stateToken"].as_str().unwrap().to_owned();
+    let call = receiver.received().last().unwrap().body.clone();
+    assert_eq!(call["data"]["messageProfile"]["deliveryChannel"], "VOICE");
+    let code = call["data"]["messageProfile"]["otpCode"]
+        .as_str()
+        .unwrap()
+        .to_owned();
+    let r = authn(
+        &app,
+        "/recovery/factors/call/verify",
+        json!({ "stateToken": state, "passCode": code }),
+    )
+    .await;
+    assert_eq!(r.body["status"], "RECOVERY", "{}", r.text);
+    let r = authn(
+        &app,
+        "/recovery/answer",
+        json!({ "stateToken": state, "answer": "ultramarine" }),
+    )
+    .await;
+    assert_eq!(r.body["status"], "PASSWORD_RESET", "{}", r.text);
+    let r = authn(
+        &app,
+        "/credentials/reset_password",
+        json!({ "stateToken": state, "newPassword": "Called-back-9" }),
+    )
+    .await;
+    assert_eq!(r.body["status"], "SUCCESS", "{}", r.text);
+}
+
+/// Two nodes on one PostgreSQL are one org: failures counted on either lock the user out on
+/// both, and a transaction started on one continues on the other.
+#[tokio::test]
+async fn lockout_and_transactions_span_nodes() {
+    if std::env::var("LATCHKEY_TEST_BACKEND").as_deref() != Ok("postgres") {
+        return;
+    }
+    let clock = Clock::manual(Timestamp(START));
+    let one = spawn_app_with_clock(|_| {}, clock.clone()).await;
+    let two = crate::harness::second_node(&one, clock.clone()).await;
+    password_settings(
+        &one,
+        json!({ "lockout": { "maxAttempts": 2, "showLockoutFailures": true } }),
+    )
+    .await;
+    require_mfa(&one).await;
+    let uid = active_user(&one, "nodes@example.com").await;
+    let (_, secret) = totp_factor(&one, &uid, &clock).await;
+    sign_in(&one, "nodes@example.com", "wrong")
+        .await
+        .assert_error(401, "E0000004");
+    let r = sign_in(&two, "nodes@example.com", "wrong").await;
+    assert_eq!(r.body["status"], "LOCKED_OUT", "{}", r.text);
+    assert_eq!(
+        sign_in(&one, "nodes@example.com", PASSWORD).await.body["status"],
+        "LOCKED_OUT"
+    );
+    one.post_empty(&format!("/api/v1/users/{uid}/lifecycle/unlock"))
+        .await;
+    let r = sign_in(&one, "nodes@example.com", PASSWORD).await;
+    assert_eq!(r.body["status"], "MFA_REQUIRED", "{}", r.text);
+    let state = r.body["stateToken"].as_str().unwrap().to_owned();
+    let fid = r.body["_embedded"]["factors"][0]["id"]
+        .as_str()
+        .unwrap()
+        .to_owned();
+    let r = authn(
+        &two,
+        &format!("/factors/{fid}/verify"),
+        json!({ "stateToken": state, "passCode": totp(&secret, &clock, 0) }),
+    )
+    .await;
+    assert_eq!(r.body["status"], "SUCCESS", "{}", r.text);
+}

@@ -318,3 +318,60 @@ impl TestApp {
         }
     }
 }
+
+/// A second server node on the first's PostgreSQL database (its own data folder, CA and
+/// port), answering with the first's API token: two nodes behind one load balancer.
+pub async fn second_node(first: &TestApp, clock: model::time::Clock) -> TestApp {
+    let url = first
+        .database_url
+        .clone()
+        .expect("a second node needs the PostgreSQL backend");
+    let data_dir = tempfile::tempdir().unwrap();
+    let args = ServeArgs {
+        store: StoreArgs {
+            data_dir: Some(data_dir.path().to_path_buf()),
+            database_url: Some(url.clone()),
+        },
+        listen: Some("127.0.0.1:0".parse().unwrap()),
+        argon2_memory_kib: Some(1024),
+        argon2_iterations: Some(1),
+        no_rate_limits: true,
+        ..Default::default()
+    };
+    let mut config = Config::resolve(args, FileConfig::default()).unwrap();
+    config.public_url = Some(first.base.clone());
+    config.smtp_url = first.state.config.smtp_url.clone();
+    config.outbound_ca_file = first.state.config.outbound_ca_file.clone();
+    // Every node of one org seals secrets with the same key.
+    config.secret_key_file = first.state.config.secret_key_file.clone();
+    let app = Application::build_with_clock(config, clock)
+        .await
+        .expect("second node builds");
+    let addr = app.local_addr();
+    let mut builder = reqwest::Client::builder().tls_built_in_root_certs(false);
+    if let Some(ca_path) = &app.ca_path {
+        let ca = std::fs::read(ca_path).unwrap();
+        builder = builder.add_root_certificate(reqwest::Certificate::from_pem(&ca).unwrap());
+    }
+    let client = builder
+        .resolve("localhost", addr)
+        .no_proxy()
+        .build()
+        .unwrap();
+    let handle = app.handle();
+    let state = app.state.clone();
+    let server = Some(tokio::spawn(app.run_until_stopped()));
+    TestApp {
+        addr,
+        // Requests go to this node's port; its links name the shared public URL.
+        base: format!("https://localhost:{}", addr.port()),
+        token: first.token.clone(),
+        client,
+        data_dir,
+        handle,
+        state,
+        server,
+        database_url: Some(url),
+        pg_database: None,
+    }
+}

@@ -104,6 +104,9 @@ pub struct Decision {
     pub remaining: u64,
     /// Epoch seconds when the window resets.
     pub reset: i64,
+    /// The first refusal of this counter in this window on this node (a violation event
+    /// is written once per window, not per refused request).
+    pub first_refusal: bool,
 }
 
 #[derive(Debug, Default)]
@@ -115,6 +118,8 @@ struct Window {
     /// come back, so a decision never misses them.
     sending: HashMap<String, i64>,
     unsent: HashMap<String, i64>,
+    /// Counters already refused in this window.
+    refused: std::collections::HashSet<String>,
 }
 
 /// The limiter of one node.
@@ -162,6 +167,7 @@ impl RateLimiter {
                 limit,
                 remaining: limit,
                 reset,
+                first_refusal: false,
             };
         };
         if w.start != start {
@@ -175,11 +181,13 @@ impl RateLimiter {
             + w.unsent.get(key).copied().unwrap_or(0);
         let used = u64::try_from(used).unwrap_or(0);
         if self.enabled && used >= limit {
+            let first_refusal = w.refused.insert(key.to_owned());
             return Decision {
                 allowed: false,
                 limit,
                 remaining: 0,
                 reset,
+                first_refusal,
             };
         }
         *w.unsent.entry(key.to_owned()).or_insert(0) += 1;
@@ -188,6 +196,7 @@ impl RateLimiter {
             limit,
             remaining: limit.saturating_sub(used + 1),
             reset,
+            first_refusal: false,
         }
     }
 
@@ -279,11 +288,18 @@ mod tests {
                 allowed: true,
                 limit: 2,
                 remaining: 1,
-                reset: 180
+                reset: 180,
+                first_refusal: false,
             }
         );
         assert_eq!(l.check(Bucket::Users, t + 1).remaining, 0);
-        assert!(!l.check(Bucket::Users, t + 2).allowed);
+        let refused = l.check(Bucket::Users, t + 2);
+        assert!(!refused.allowed);
+        assert!(refused.first_refusal);
+        assert!(
+            !l.check(Bucket::Users, t + 2).first_refusal,
+            "once per window"
+        );
         // Other buckets are independent.
         assert!(l.check(Bucket::Groups, t + 3).allowed);
         // The next minute starts fresh.

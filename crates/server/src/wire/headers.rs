@@ -60,6 +60,9 @@ pub async fn standard_headers(State(app): State<AppState>, req: Request, next: N
             .instrument(span.clone())
             .await
     } else {
+        if decision.first_refusal {
+            report_violation(&app, &path, &context, decision.limit, now.millis());
+        }
         ApiError::TooManyRequests.into_response()
     };
     let Decision {
@@ -119,6 +122,40 @@ async fn client_ip(
         }
     };
     Some(model::zones::client_ip(peer, Some(&forwarded), &trusted).to_string())
+}
+
+/// Writes `system.org.rate_limit.violation` for the first refused request of a counter in a
+/// window, off the request's path (a refused request must stay cheap).
+fn report_violation(app: &AppState, path: &str, context: &RequestContext, limit: u64, now: i64) {
+    let mut event = crate::events::event(
+        "system.org.rate_limit.violation",
+        "Rate limit violation",
+        &crate::events::Actor::system(),
+        Vec::new(),
+        now,
+    );
+    crate::wire::json::put(
+        &mut event.body,
+        "debugContext",
+        serde_json::json!({ "debugData": {
+            "requestId": context.request_id,
+            "requestUri": path,
+            "threshold": limit,
+            "timeSpan": 1,
+            "timeSpanUnit": "MINUTES",
+        }}),
+    );
+    crate::wire::json::put(
+        &mut event.body,
+        "client",
+        serde_json::json!({ "ipAddress": context.ip_address }),
+    );
+    let store = std::sync::Arc::clone(&app.store);
+    tokio::spawn(async move {
+        if let Err(err) = store.record_events(&[event]).await {
+            tracing::warn!(error = %err, "rate-limit violation event not written");
+        }
+    });
 }
 
 fn peer_of(req: &Request) -> Option<std::net::IpAddr> {

@@ -138,6 +138,26 @@ async fn public_sign_ins_are_limited_per_client_address() {
     r.assert_error(429, "E0000047");
     assert_eq!(r.header("x-rate-limit-limit").as_deref(), Some("3"));
     assert_eq!(r.header("x-rate-limit-remaining").as_deref(), Some("0"));
+    // The first refusal of the window is a System Log event; a second is not.
+    app.call_as(
+        reqwest::Method::POST,
+        "/api/v1/authn",
+        Some(body.clone()),
+        None,
+    )
+    .await
+    .assert_error(429, "E0000047");
+    let path = "/api/v1/logs?since=2000-01-01T00:00:00.000Z&filter=eventType%20eq%20%22system.org.rate_limit.violation%22";
+    let logged = app
+        .get_until(path, |r| r.body.as_array().is_some_and(|a| !a.is_empty()))
+        .await;
+    let events = logged.body.as_array().unwrap();
+    assert_eq!(events.len(), 1, "{}", logged.text);
+    assert_eq!(
+        events[0]["debugContext"]["debugData"]["requestUri"],
+        "/api/v1/authn"
+    );
+    assert_eq!(events[0]["debugContext"]["debugData"]["threshold"], 3);
     // With an API token the request is a trusted application's, not this address's.
     let trusted = app.post("/api/v1/authn", body.clone()).await;
     trusted.assert_error(401, "E0000004");

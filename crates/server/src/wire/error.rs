@@ -299,9 +299,9 @@ impl ApiError {
             Self::InvalidSearch(cause)
             | Self::InvalidPaging(cause)
             | Self::InvalidScimFilter(cause) => vec![cause.clone()],
-            Self::InvalidAuthnState => vec![
-                "This operation is not allowed in the current authentication state.".into(),
-            ],
+            Self::InvalidAuthnState => {
+                vec!["This operation is not allowed in the current authentication state.".into()]
+            }
             Self::CredentialsScheme => {
                 vec!["User level credentials should not be provided for this scheme.".into()]
             }

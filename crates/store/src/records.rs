@@ -67,6 +67,18 @@ pub struct UserSecrets {
     /// Earlier password hashes, newest first, for the password policy's history rule.
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub password_history: Vec<String>,
+    /// Devices remembered after a factor (sign-on `factorPromptMode: DEVICE`): SHA-256 of
+    /// the client's `deviceToken` and until when, newest first, at most a few.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub remembered_devices: Vec<RememberedDevice>,
+}
+
+/// One remembered device of a user.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct RememberedDevice {
+    pub token_hash: String,
+    pub until: i64,
 }
 
 /// One group row.

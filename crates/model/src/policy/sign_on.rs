@@ -161,3 +161,67 @@ pub fn signon_of(actions: &Value) -> Option<Signon> {
         .get("signon")
         .and_then(|v| serde_json::from_value(v.clone()).ok())
 }
+
+/// Whether a factor the rule requires is already satisfied for this sign-in
+/// (`factorPromptMode`): ALWAYS never; SESSION when the caller's session verified a factor
+/// within `factorLifetime` minutes; DEVICE when the device was remembered after a factor
+/// within that lifetime (the caller passes what it found).
+pub fn factor_satisfied(
+    signon: &Signon,
+    now: i64,
+    session_factor_at: Option<i64>,
+    device_remembered_until: Option<i64>,
+) -> bool {
+    let lifetime_ms = signon.factor_lifetime.unwrap_or(0).saturating_mul(60_000);
+    match signon.factor_prompt_mode.as_deref() {
+        Some("SESSION") => session_factor_at.is_some_and(|at| now - at < lifetime_ms),
+        Some("DEVICE") => device_remembered_until.is_some_and(|until| now < until),
+        _ => false,
+    }
+}
+
+#[cfg(test)]
+mod prompt_tests {
+    use super::*;
+
+    fn signon(mode: &str, lifetime: i64) -> Signon {
+        Signon {
+            access: "ALLOW".into(),
+            require_factor: true,
+            primary_factor: None,
+            factor_prompt_mode: Some(mode.into()),
+            remember_device_by_default: false,
+            factor_lifetime: Some(lifetime),
+            session: Session {
+                use_persistent_cookie: false,
+                max_session_idle_minutes: 120,
+                max_session_lifetime_minutes: 0,
+            },
+        }
+    }
+
+    #[test]
+    fn prompt_modes() {
+        let now = 10_000_000;
+        let always = signon("ALWAYS", 15);
+        assert!(!factor_satisfied(&always, now, Some(now), Some(now + 1)));
+        let session = signon("SESSION", 15);
+        assert!(factor_satisfied(
+            &session,
+            now,
+            Some(now - 14 * 60_000),
+            None
+        ));
+        assert!(!factor_satisfied(
+            &session,
+            now,
+            Some(now - 15 * 60_000),
+            None
+        ));
+        assert!(!factor_satisfied(&session, now, None, Some(now + 1)));
+        let device = signon("DEVICE", 15);
+        assert!(factor_satisfied(&device, now, None, Some(now + 1)));
+        assert!(!factor_satisfied(&device, now, None, Some(now)));
+        assert!(!factor_satisfied(&device, now, Some(now), None));
+    }
+}

@@ -13,7 +13,7 @@
 //! node); a success clears the count.
 
 use axum::body::Bytes;
-use axum::extract::{Path, State};
+use axum::extract::{Path, Query, State};
 use axum::routing::post;
 use axum::Router;
 use serde::{Deserialize, Serialize};
@@ -59,6 +59,8 @@ pub(crate) struct AuthnIn {
     pub relay_state: Option<String>,
     #[serde(default)]
     pub options: OptionsIn,
+    #[serde(default)]
+    pub context: ContextIn,
     pub factor_type: Option<String>,
     pub provider: Option<String>,
     pub profile: Option<Value>,
@@ -71,6 +73,13 @@ pub(crate) struct AuthnIn {
     pub client_data: Option<String>,
     pub authenticator_data: Option<String>,
     pub signature_data: Option<String>,
+}
+
+#[derive(Debug, Default, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub(crate) struct ContextIn {
+    /// The client device's id, for sign-on rules that remember a device after a factor.
+    pub device_token: Option<String>,
 }
 
 #[derive(Debug, Default, Deserialize)]
@@ -131,6 +140,13 @@ pub(crate) struct TxnData {
     pub code_digest: Option<String>,
     pub code_expires: i64,
     pub last_sent: i64,
+    /// SHA-256 of the client's `context.deviceToken`, if it sent one.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub device_hash: Option<String>,
+    /// When the session the browser already holds (its `sid` cookie) last verified a
+    /// factor, for `factorPromptMode: SESSION`.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub session_factor_at: Option<i64>,
     /// The recovery token was handed to a trusted application (shown in RECOVERY).
     #[serde(skip_serializing_if = "Option::is_none")]
     pub recovery_token: Option<String>,
@@ -146,6 +162,13 @@ impl TxnData {
             warn: input.options.warn_before_password_expired,
             amr: vec!["pwd".into()],
             password_verified: Some(now),
+            device_hash: input
+                .context
+                .device_token
+                .as_deref()
+                .map(str::trim)
+                .filter(|t| !t.is_empty() && t.len() <= 64)
+                .map(crypto::tokens::sha256_hex),
             ..Self::default()
         }
     }
@@ -624,7 +647,20 @@ pub(crate) async fn progress(
             if signon.access == "DENY" {
                 return Err(ApiError::AuthenticationFailed);
             }
-            mfa_required = signon.require_factor;
+            let remembered = data.device_hash.as_deref().and_then(|h| {
+                user.secrets
+                    .remembered_devices
+                    .iter()
+                    .find(|d| d.token_hash == h)
+                    .map(|d| d.until)
+            });
+            mfa_required = signon.require_factor
+                && !model::policy::sign_on::factor_satisfied(
+                    &signon,
+                    now,
+                    data.session_factor_at,
+                    remembered,
+                );
         }
     }
     let settings = crate::policies::password_settings_for(app, user, &[]).await?;
@@ -788,6 +824,7 @@ pub(crate) async fn find_user(app: &AppState, username: &str) -> ApiResult<Optio
 async fn authenticate(
     State(app): State<AppState>,
     OptionalAdmin(_admin): OptionalAdmin,
+    headers: axum::http::HeaderMap,
     body: Bytes,
 ) -> ApiResult<Json<Value>> {
     let input = AuthnIn::parse(&body)?;
@@ -800,7 +837,8 @@ async fn authenticate(
     if input.token.is_some() && input.username.is_none() {
         return activation_sign_in(&app, &input).await;
     }
-    primary(&app, &input).await
+    let cookie = crate::sessions::sid_cookie(&headers);
+    primary(&app, &input, cookie.as_deref()).await
 }
 
 /// An activation token (from the Users API's activate) signs the user in once: a user with a
@@ -853,7 +891,7 @@ async fn activation_sign_in(app: &AppState, input: &AuthnIn) -> ApiResult<Json<V
 
 /// Username and password: the user's lockout, status and password decide; then the
 /// policies choose the next step.
-async fn primary(app: &AppState, input: &AuthnIn) -> ApiResult<Json<Value>> {
+async fn primary(app: &AppState, input: &AuthnIn, cookie: Option<&str>) -> ApiResult<Json<Value>> {
     let now = app.clock.now().millis();
     let typed = input.username.as_deref().unwrap_or_default();
     let password = crypto::SecretString::from(input.password.clone().unwrap_or_default());
@@ -1009,7 +1047,18 @@ async fn primary(app: &AppState, input: &AuthnIn) -> ApiResult<Json<Value>> {
         now,
     );
     let user = super::users::save(app, &user, &verified).await?;
-    let data = TxnData::signed_in(input, now);
+    let mut data = TxnData::signed_in(input, now);
+    // A browser that holds a live session of this user brings its last factor verification.
+    if let Some(cookie) = cookie {
+        if let Some(session) = app
+            .store
+            .session_by_cookie(&crypto::tokens::sha256_hex(cookie), now)
+            .await?
+            .filter(|s| s.user_id == user.id)
+        {
+            data.session_factor_at = session.last_factor_verification;
+        }
+    }
     advance(app, unsaved(&user, data), Vec::new()).await
 }
 
@@ -1139,6 +1188,62 @@ fn kind_of(f: &FactorRecord) -> ApiResult<FactorKind> {
     }
 }
 
+/// After a factor verified in a transaction whose client sent a `deviceToken`: when the
+/// sign-on rule prompts per DEVICE and the user asked to be remembered (`rememberDevice`,
+/// default `rememberDeviceByDefault`), the device is remembered for `factorLifetime`
+/// minutes. Returns the user as stored when it changed.
+async fn remember_device(
+    app: &AppState,
+    user: &UserRecord,
+    data: &TxnData,
+    asked: Option<bool>,
+) -> ApiResult<Option<UserRecord>> {
+    let Some(hash) = &data.device_hash else {
+        return Ok(None);
+    };
+    let rule =
+        crate::policies::policy_for(app, user, model::policy::PolicyType::OktaSignOn, &[]).await?;
+    let Some(signon) = rule.and_then(|(_, r)| model::policy::sign_on::signon_of(&r.actions)) else {
+        return Ok(None);
+    };
+    if signon.factor_prompt_mode.as_deref() != Some("DEVICE")
+        || !asked.unwrap_or(signon.remember_device_by_default)
+    {
+        return Ok(None);
+    }
+    let now = app.clock.now().millis();
+    let until = now + signon.factor_lifetime.unwrap_or(0).saturating_mul(60_000);
+    let mut user = app
+        .store
+        .user_by_id(&user.id)
+        .await?
+        .ok_or(ApiError::InvalidToken)?;
+    let devices = &mut user.secrets.remembered_devices;
+    devices.retain(|d| &d.token_hash != hash && d.until > now);
+    devices.insert(
+        0,
+        store::RememberedDevice {
+            token_hash: hash.clone(),
+            until,
+        },
+    );
+    devices.truncate(MAX_REMEMBERED_DEVICES);
+    user.last_updated = now;
+    let login = text(&user, "login").unwrap_or_default().to_owned();
+    let event = authn_event(
+        "device.user.add",
+        "Remember device",
+        Some(&user),
+        &login,
+        None,
+        now,
+    );
+    Ok(Some(super::users::save(app, &user, &event).await?))
+}
+
+/// Devices remembered per user; the oldest is forgotten first.
+const MAX_REMEMBERED_DEVICES: usize = 5;
+
 /// MFA_ENROLL → enroll a factor: ACTIVE at once (question) or MFA_ENROLL_ACTIVATE.
 async fn enroll(State(app): State<AppState>, body: Bytes) -> ApiResult<Json<Value>> {
     let (input, mut txn) = begin(&app, &body, Operation::EnrollFactor).await?;
@@ -1238,13 +1343,24 @@ async fn resend_activation(
 }
 
 /// MFA_REQUIRED / MFA_CHALLENGE → verify an enrolled factor (or issue its challenge).
+#[derive(Debug, Default, Deserialize)]
+#[serde(rename_all = "camelCase")]
+struct VerifyQuery {
+    remember_device: Option<String>,
+}
+
 async fn verify(
     State(app): State<AppState>,
     Path(fid): Path<String>,
+    Query(query): Query<VerifyQuery>,
     body: Bytes,
 ) -> ApiResult<Json<Value>> {
     let (input, txn) = begin(&app, &body, Operation::VerifyFactor).await?;
-    verify_step(&app, txn, &fid, &input.proof()).await
+    let remember = query
+        .remember_device
+        .as_deref()
+        .map(|v| super::users::flag(Some(v), false));
+    verify_step(&app, txn, &fid, &input.proof(), remember).await
 }
 
 async fn resend_verify(
@@ -1254,7 +1370,7 @@ async fn resend_verify(
 ) -> ApiResult<Json<Value>> {
     let (_, txn) = begin(&app, &body, Operation::ResendVerify).await?;
     same_factor(&txn, &fid)?;
-    verify_step(&app, txn, &fid, &Proof::default()).await
+    verify_step(&app, txn, &fid, &Proof::default(), None).await
 }
 
 async fn verify_step(
@@ -1262,6 +1378,7 @@ async fn verify_step(
     mut txn: Txn,
     fid: &str,
     proof: &Proof,
+    remember: Option<bool>,
 ) -> ApiResult<Json<Value>> {
     let user = the_user(&txn)?;
     let f = app
@@ -1291,6 +1408,9 @@ async fn verify_step(
         }
         Verified::Success(_) => {
             record_mfa(&mut txn.data, kind, app.clock.now().millis());
+            if let Some(user) = remember_device(app, &user, &txn.data, remember).await? {
+                txn.user = Some(user);
+            }
             txn.data.factor_id = None;
             advance(app, txn, Vec::new()).await
         }

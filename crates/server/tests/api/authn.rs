@@ -1294,3 +1294,122 @@ async fn lockout_and_transactions_span_nodes() {
     .await;
     assert_eq!(r.body["status"], "SUCCESS", "{}", r.text);
 }
+
+/// `factorPromptMode`: DEVICE skips the factor for a remembered `deviceToken` within
+/// `factorLifetime`; SESSION skips it for a browser whose session verified one.
+#[tokio::test]
+async fn factor_prompt_per_device_and_per_session() {
+    let clock = Clock::manual(Timestamp(START));
+    let app = spawn_app_with_clock(|_| {}, clock.clone()).await;
+    let everyone = app.get("/api/v1/groups?q=Everyone").await.body[0]["id"].clone();
+    let policy = app
+        .post(
+            "/api/v1/policies",
+            json!({ "type": "OKTA_SIGN_ON", "name": "Per device", "priority": 1,
+                    "conditions": { "people": { "groups": { "include": [everyone] } } } }),
+        )
+        .await;
+    let pid = policy.body["id"].as_str().unwrap().to_owned();
+    let rule = |mode: &str| {
+        json!({ "type": "SIGN_ON", "name": "Factor", "actions": { "signon": {
+            "access": "ALLOW", "requireFactor": true, "factorPromptMode": mode,
+            "factorLifetime": 15, "rememberDeviceByDefault": false,
+            "session": { "maxSessionIdleMinutes": 120, "maxSessionLifetimeMinutes": 0,
+                         "usePersistentCookie": false } } } })
+    };
+    let r = app
+        .post(&format!("/api/v1/policies/{pid}/rules"), rule("DEVICE"))
+        .await;
+    assert_eq!(r.status, StatusCode::OK, "{}", r.text);
+    let rid = r.body["id"].as_str().unwrap().to_owned();
+    let uid = active_user(&app, "device@example.com").await;
+    let (fid, secret) = totp_factor(&app, &uid, &clock).await;
+    let with_device = json!({ "username": "device@example.com", "password": PASSWORD,
+                              "context": { "deviceToken": "26q43Ak9Eh04p7H6Nnx0m69JqYOrfVBY" } });
+    let r = authn(&app, "", with_device.clone()).await;
+    assert_eq!(r.body["status"], "MFA_REQUIRED", "{}", r.text);
+    let state = r.body["stateToken"].as_str().unwrap().to_owned();
+    let r = authn(
+        &app,
+        &format!("/factors/{fid}/verify?rememberDevice=true"),
+        json!({ "stateToken": state, "passCode": totp(&secret, &clock, 0) }),
+    )
+    .await;
+    assert_eq!(r.body["status"], "SUCCESS", "{}", r.text);
+    // The remembered device signs in with the password alone, other devices do not.
+    clock.advance(60_000);
+    assert_eq!(
+        authn(&app, "", with_device.clone()).await.body["status"],
+        "SUCCESS"
+    );
+    let other = json!({ "username": "device@example.com", "password": PASSWORD,
+                        "context": { "deviceToken": "another-device" } });
+    assert_eq!(authn(&app, "", other).await.body["status"], "MFA_REQUIRED");
+    clock.advance(15 * 60_000);
+    assert_eq!(
+        authn(&app, "", with_device).await.body["status"],
+        "MFA_REQUIRED",
+        "past factorLifetime"
+    );
+
+    // SESSION: a browser whose session verified a factor recently skips it.
+    let r = app
+        .put(
+            &format!("/api/v1/policies/{pid}/rules/{rid}"),
+            rule("SESSION"),
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::OK, "{}", r.text);
+    let r = sign_in(&app, "device@example.com", PASSWORD).await;
+    let state = r.body["stateToken"].as_str().unwrap().to_owned();
+    clock.advance(30_000);
+    let r = authn(
+        &app,
+        &format!("/factors/{fid}/verify"),
+        json!({ "stateToken": state, "passCode": totp(&secret, &clock, 0) }),
+    )
+    .await;
+    let token = r.body["sessionToken"].as_str().unwrap().to_owned();
+    let ca = std::fs::read(app.data_dir.path().join("ca.pem")).unwrap();
+    let browser = reqwest::Client::builder()
+        .tls_built_in_root_certs(false)
+        .add_root_certificate(reqwest::Certificate::from_pem(&ca).unwrap())
+        .resolve("localhost", app.addr)
+        .redirect(reqwest::redirect::Policy::none())
+        .no_proxy()
+        .build()
+        .unwrap();
+    let redirect = browser
+        .get(app.url(&format!(
+            "/login/sessionCookieRedirect?token={token}&redirectUrl={}",
+            urlencoding::encode(&app.base)
+        )))
+        .send()
+        .await
+        .unwrap();
+    let cookie = redirect
+        .headers()
+        .get_all("set-cookie")
+        .iter()
+        .filter_map(|v| v.to_str().ok())
+        .find(|c| c.starts_with("sid="))
+        .map(|c| c.split(';').next().unwrap().to_owned())
+        .expect("a sid cookie");
+    let with_cookie = app
+        .client
+        .post(app.url("/api/v1/authn"))
+        .header("Cookie", cookie)
+        .json(&json!({ "username": "device@example.com", "password": PASSWORD }))
+        .send()
+        .await
+        .unwrap()
+        .json::<Value>()
+        .await
+        .unwrap();
+    assert_eq!(with_cookie["status"], "SUCCESS", "{with_cookie}");
+    assert_eq!(
+        sign_in(&app, "device@example.com", PASSWORD).await.body["status"],
+        "MFA_REQUIRED",
+        "without the session's cookie"
+    );
+}

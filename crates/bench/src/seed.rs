@@ -1,0 +1,364 @@
+//! The org every workload runs against, seeded through the API as an Okta client would:
+//!
+//! - `bench-team-0..9`: every user is in two of them (`groupIds` on create);
+//! - `bench-spare-0..9`: empty, for `add-group-member` to fill;
+//! - N ACTIVE users `user<i>@bench.example` with the password [`PASSWORD`] and a custom
+//!   profile attribute `costCenter` (`CC00`..`CC99`, so each value names 1% of the users);
+//! - for `signin-mfa`, users `mfa<i>@bench.example` in `bench-mfa` with an ACTIVE
+//!   `token:software:totp` factor, and an OKTA_SIGN_ON policy for that group only whose rule
+//!   requires a factor: everyone else signs in under the default policy.
+//!
+//! TOTP codes cannot be replayed (a factor accepts only steps after the last one used, within
+//! one step of now), so each MFA user signs in at most twice per 30-second step; [`MfaPool`]
+//! hands out users and steps so that no code is ever refused.
+
+use crate::api::Api;
+use anyhow::Context;
+use reqwest::Method;
+use serde_json::{json, Value};
+use std::collections::VecDeque;
+use std::future::Future;
+use std::sync::atomic::{AtomicU64, AtomicUsize, Ordering};
+use std::sync::{Arc, Mutex};
+use std::time::{Duration, Instant};
+use tokio::task::JoinSet;
+
+/// Every seeded user's password (the default policy: 8+ characters, upper, lower, digit,
+/// nothing from the login).
+pub const PASSWORD: &str = "Quartz-Lantern-42";
+/// Groups each user may be in two of.
+pub const TEAMS: usize = 10;
+/// Empty groups filled by `add-group-member`.
+pub const SPARE_GROUPS: usize = 10;
+
+pub struct SeedUser {
+    pub id: String,
+    pub login: String,
+}
+
+pub struct Seed {
+    pub users: Vec<SeedUser>,
+    pub teams: Vec<String>,
+    pub spare_groups: Vec<String>,
+    pub mfa: MfaPool,
+    pub seconds: f64,
+}
+
+impl Seed {
+    /// The seeded user number `i`, wrapping around.
+    pub fn user(&self, i: u64) -> anyhow::Result<&SeedUser> {
+        pick(&self.users, i)
+    }
+
+    pub fn team(&self, i: u64) -> anyhow::Result<&str> {
+        pick(&self.teams, i).map(String::as_str)
+    }
+
+    pub fn spare_group(&self, i: u64) -> anyhow::Result<&str> {
+        pick(&self.spare_groups, i).map(String::as_str)
+    }
+}
+
+fn pick<T>(items: &[T], i: u64) -> anyhow::Result<&T> {
+    let len = u64::try_from(items.len())?;
+    anyhow::ensure!(len > 0, "nothing seeded to pick from");
+    items
+        .get(usize::try_from(i % len)?)
+        .context("index out of range")
+}
+
+pub fn login(i: usize) -> String {
+    format!("user{i}@bench.example")
+}
+
+pub fn cost_center(i: u64) -> String {
+    format!("CC{:02}", i % 100)
+}
+
+/// Seeds `users` users and `mfa_users` TOTP users, `concurrency` requests at a time.
+pub async fn org(
+    api: &Api,
+    users: usize,
+    mfa_users: usize,
+    concurrency: usize,
+) -> anyhow::Result<Seed> {
+    let started = Instant::now();
+    let mut teams = Vec::new();
+    for i in 0..TEAMS {
+        teams.push(group(api, &format!("bench-team-{i}")).await?);
+    }
+    let mut spare_groups = Vec::new();
+    for i in 0..SPARE_GROUPS {
+        spare_groups.push(group(api, &format!("bench-spare-{i}")).await?);
+    }
+    let teams_for = teams.clone();
+    let seeded = each(users, concurrency, api, move |api, i| {
+        let groups = [
+            teams_for.get(i % TEAMS).cloned(),
+            teams_for.get((i + TEAMS / 2) % TEAMS).cloned(),
+        ];
+        async move {
+            let login = login(i);
+            let body = json!({
+                "profile": profile(&login, &format!("User{i}"), &cost_center(i as u64)),
+                "credentials": { "password": { "value": PASSWORD } },
+                "groupIds": groups.iter().flatten().collect::<Vec<_>>(),
+            });
+            let reply = api
+                .admin(Method::POST, "/api/v1/users?activate=true", Some(&body))
+                .await?
+                .expect(200, "seeding a user")?;
+            Ok(SeedUser {
+                id: reply.field("/id")?,
+                login,
+            })
+        }
+    })
+    .await?;
+    let mfa = if mfa_users > 0 {
+        mfa_org(api, mfa_users, concurrency).await?
+    } else {
+        MfaPool::default()
+    };
+    Ok(Seed {
+        users: seeded,
+        teams,
+        spare_groups,
+        mfa,
+        seconds: started.elapsed().as_secs_f64(),
+    })
+}
+
+/// A user profile with Okta's four required attributes and the custom `costCenter`.
+pub fn profile(login: &str, last_name: &str, cost_center: &str) -> Value {
+    json!({
+        "firstName": "Bench",
+        "lastName": last_name,
+        "email": login,
+        "login": login,
+        "costCenter": cost_center,
+    })
+}
+
+async fn group(api: &Api, name: &str) -> anyhow::Result<String> {
+    let body = json!({ "profile": { "name": name } });
+    api.admin(Method::POST, "/api/v1/groups", Some(&body))
+        .await?
+        .expect(200, "creating a group")?
+        .field("/id")
+}
+
+/// The `bench-mfa` group, its sign-on policy, and its TOTP users.
+async fn mfa_org(api: &Api, count: usize, concurrency: usize) -> anyhow::Result<MfaPool> {
+    let group_id = group(api, "bench-mfa").await?;
+    let policy = json!({
+        "type": "OKTA_SIGN_ON", "name": "Bench MFA", "priority": 1,
+        "conditions": { "people": { "groups": { "include": [group_id] } } },
+    });
+    let policy_id = api
+        .admin(Method::POST, "/api/v1/policies", Some(&policy))
+        .await?
+        .expect(200, "creating the MFA sign-on policy")?
+        .field("/id")?;
+    let rule = json!({
+        "type": "SIGN_ON", "name": "Require a factor",
+        "actions": { "signon": { "access": "ALLOW", "requireFactor": true,
+            "factorPromptMode": "ALWAYS", "factorLifetime": 15,
+            "session": { "maxSessionIdleMinutes": 120, "maxSessionLifetimeMinutes": 0,
+                         "usePersistentCookie": false } } },
+    });
+    api.admin(
+        Method::POST,
+        &format!("/api/v1/policies/{policy_id}/rules"),
+        Some(&rule),
+    )
+    .await?
+    .expect(200, "creating the MFA sign-on rule")?;
+    let users = each(count, concurrency, api, move |api, i| {
+        let group_id = group_id.clone();
+        async move { mfa_user(&api, i, &group_id).await }
+    })
+    .await?;
+    Ok(MfaPool {
+        users: Mutex::new(users.into()),
+        waits: AtomicU64::new(0),
+    })
+}
+
+/// Creates `mfa<i>@bench.example` and enrolls and activates its TOTP factor.
+async fn mfa_user(api: &Api, i: usize, group_id: &str) -> anyhow::Result<MfaUser> {
+    let login = format!("mfa{i}@bench.example");
+    let body = json!({
+        "profile": profile(&login, &format!("Mfa{i}"), "MFA"),
+        "credentials": { "password": { "value": PASSWORD } },
+        "groupIds": [group_id],
+    });
+    let user_id = api
+        .admin(Method::POST, "/api/v1/users?activate=true", Some(&body))
+        .await?
+        .expect(200, "seeding an MFA user")?
+        .field("/id")?;
+    let enroll = json!({ "factorType": "token:software:totp", "provider": "OKTA" });
+    let factor = api
+        .admin(
+            Method::POST,
+            &format!("/api/v1/users/{user_id}/factors"),
+            Some(&enroll),
+        )
+        .await?
+        .expect(200, "enrolling TOTP")?;
+    let factor_id = factor.field("/id")?;
+    let secret = factor.field("/_embedded/activation/sharedSecret")?;
+    let seed = crypto::otp::seed_from_base32(&secret).context("sharedSecret is not base32")?;
+    // Activate with the previous step's code: the current and the next stay usable.
+    let step = current_step()?.saturating_sub(1);
+    let activate =
+        json!({ "passCode": crypto::otp::totp_code(&seed, step * crypto::otp::TIME_STEP) });
+    api.admin(
+        Method::POST,
+        &format!("/api/v1/users/{user_id}/factors/{factor_id}/lifecycle/activate"),
+        Some(&activate),
+    )
+    .await?
+    .expect(200, "activating TOTP")?;
+    Ok(MfaUser {
+        login,
+        factor_id,
+        seed,
+        last_step: step,
+    })
+}
+
+/// Runs `job(api, 0..count)` with at most `concurrency` running; results in index order.
+async fn each<T, F, Fut>(
+    count: usize,
+    concurrency: usize,
+    api: &Api,
+    job: F,
+) -> anyhow::Result<Vec<T>>
+where
+    T: Send + 'static,
+    F: Fn(Api, usize) -> Fut + Send + Sync + 'static,
+    Fut: Future<Output = anyhow::Result<T>> + Send + 'static,
+{
+    let job = Arc::new(job);
+    let next = Arc::new(AtomicUsize::new(0));
+    let mut tasks = JoinSet::new();
+    for _ in 0..concurrency.clamp(1, count.max(1)) {
+        let (job, next, api) = (job.clone(), next.clone(), api.clone());
+        tasks.spawn(async move {
+            let mut done = Vec::new();
+            loop {
+                let i = next.fetch_add(1, Ordering::Relaxed);
+                if i >= count {
+                    return Ok::<_, anyhow::Error>(done);
+                }
+                done.push((i, job(api.clone(), i).await?));
+            }
+        });
+    }
+    let mut all = Vec::with_capacity(count);
+    while let Some(part) = tasks.join_next().await {
+        all.extend(part??);
+    }
+    all.sort_by_key(|(i, _)| *i);
+    Ok(all.into_iter().map(|(_, t)| t).collect())
+}
+
+/// The current TOTP step by the wall clock (the server reads the same clock).
+fn current_step() -> anyhow::Result<u64> {
+    let seconds = u64::try_from(model::time::Clock::System.now().millis() / 1000)?;
+    Ok(seconds / crypto::otp::TIME_STEP)
+}
+
+pub struct MfaUser {
+    pub login: String,
+    pub factor_id: String,
+    seed: Vec<u8>,
+    last_step: u64,
+}
+
+impl MfaUser {
+    /// The code of `step`, which [`MfaPool::take`] chose unused.
+    pub fn code(&self, step: u64) -> String {
+        crypto::otp::totp_code(&self.seed, step * crypto::otp::TIME_STEP)
+    }
+}
+
+/// MFA users waiting for their next sign-in, least recently used first.
+#[derive(Default)]
+pub struct MfaPool {
+    users: Mutex<VecDeque<MfaUser>>,
+    /// Times a sign-in had to wait for a step to pass because every user had used theirs.
+    pub waits: AtomicU64,
+}
+
+impl MfaPool {
+    pub fn len(&self) -> usize {
+        self.users.lock().map_or(0, |u| u.len())
+    }
+
+    /// A user and a TOTP step it has not used, within the server's drift window; waits for
+    /// the next step when every user has used theirs.
+    pub async fn take(&self) -> anyhow::Result<(MfaUser, u64)> {
+        loop {
+            if let Some(found) = self.try_take(current_step()?)? {
+                return Ok(found);
+            }
+            self.waits.fetch_add(1, Ordering::Relaxed);
+            tokio::time::sleep(Duration::from_millis(100)).await;
+        }
+    }
+
+    fn try_take(&self, now: u64) -> anyhow::Result<Option<(MfaUser, u64)>> {
+        let mut users = self
+            .users
+            .lock()
+            .map_err(|_| anyhow::anyhow!("MFA pool poisoned"))?;
+        for _ in 0..users.len() {
+            let Some(user) = users.pop_front() else { break };
+            let step = now.max(user.last_step + 1);
+            if step <= now + crypto::otp::DRIFT_STEPS {
+                return Ok(Some((user, step)));
+            }
+            users.push_back(user);
+        }
+        Ok(None)
+    }
+
+    /// Returns a user after a sign-in that used `step`.
+    pub fn give_back(&self, mut user: MfaUser, step: u64) {
+        user.last_step = step;
+        if let Ok(mut users) = self.users.lock() {
+            users.push_back(user);
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn user(last_step: u64) -> MfaUser {
+        MfaUser {
+            login: "mfa0@bench.example".into(),
+            factor_id: "uft0".into(),
+            seed: vec![1; 20],
+            last_step,
+        }
+    }
+
+    #[test]
+    fn a_user_gets_each_step_of_the_window_once() {
+        let pool = MfaPool::default();
+        pool.give_back(user(99), 99);
+        let (u, step) = pool.try_take(100).unwrap().unwrap();
+        assert_eq!(step, 100);
+        pool.give_back(u, step);
+        let (u, step) = pool.try_take(100).unwrap().unwrap();
+        assert_eq!(step, 101);
+        pool.give_back(u, step);
+        assert!(pool.try_take(100).unwrap().is_none());
+        assert_eq!(pool.try_take(101).unwrap().unwrap().1, 102);
+    }
+}

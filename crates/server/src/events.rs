@@ -154,6 +154,22 @@ pub fn event(
             },
             "transaction": { "type": "WEB", "id": transaction_id, "detail": {} },
             "debugContext": { "debugData": { "requestId": request.request_id } },
+            "authenticationContext": {
+                "authenticationProvider": Value::Null,
+                "credentialProvider": Value::Null,
+                "credentialType": Value::Null,
+                "issuer": Value::Null,
+                "interface": Value::Null,
+                "authenticationStep": 0,
+                "externalSessionId": Value::Null,
+            },
+            "securityContext": {
+                "asNumber": Value::Null,
+                "asOrg": Value::Null,
+                "isp": Value::Null,
+                "domain": Value::Null,
+                "isProxy": Value::Null,
+            },
         }),
     }
 }

@@ -393,11 +393,9 @@ pub fn session_event(
     now: i64,
 ) -> EventRecord {
     let mut event = events::event(kind, display, actor, vec![events::user_target(user)], now);
-    put(
-        &mut event.body,
-        "authenticationContext",
-        json!({ "authenticationStep": 0, "externalSessionId": session.id }),
-    );
+    if let Some(context) = event.body.get_mut("authenticationContext") {
+        put(context, "externalSessionId", json!(session.id));
+    }
     event
 }
 

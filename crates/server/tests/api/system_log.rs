@@ -61,6 +61,8 @@ async fn changes_write_events_with_actor_target_and_request() {
     assert!(e["uuid"].is_string() && e["published"].as_str().unwrap().ends_with('Z'));
     assert_eq!(e["severity"], "INFO");
     assert_eq!(e["version"], "0");
+    assert_eq!(e["authenticationContext"]["authenticationStep"], 0);
+    assert!(e["securityContext"].is_object());
     // PROVISIONED on create: the activation is an event of its own.
     assert_eq!(
         events_of(&r.body, "user.lifecycle.activate").len(),

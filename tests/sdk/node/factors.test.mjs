@@ -11,51 +11,19 @@
 // `sharedSecret`; email codes are read from the SMTP sink. Each test makes its own user.
 
 import assert from 'node:assert/strict';
-import { createHmac } from 'node:crypto';
 import https from 'node:https';
 import { test } from 'node:test';
 import okta from '@okta/okta-sdk-nodejs';
 import {
-  PASSWORD, assertDate, collect, createUser, expectOktaError, inbox, newClient, orgUrl,
+  PASSWORD, TOTP_TIME_STEP, assertDate, base32Decode, collect, createUser, currentStep,
+  expectOktaError, inbox, newClient, orgUrl, totp,
 } from './helpers.mjs';
 
 const QUESTION = 'disliked_food';
 const QUESTION_TEXT = 'What is the food you least liked as a child?';
 const ANSWER = 'mayonnaise';
-const TIME_STEP = 30;
 const PNG_SIGNATURE = Buffer.from([0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a]);
 
-// ------------------------------------------------------------------ TOTP (RFC 6238)
-
-function base32Decode(text) {
-  const alphabet = 'ABCDEFGHIJKLMNOPQRSTUVWXYZ234567';
-  const bytes = [];
-  let bits = 0;
-  let value = 0;
-  for (const char of text.toUpperCase().replace(/=+$/, '')) {
-    const index = alphabet.indexOf(char);
-    assert.ok(index >= 0, `not base32: ${text}`);
-    value = ((value << 5) | index) & 0xffff;
-    bits += 5;
-    if (bits >= 8) {
-      bytes.push((value >>> (bits - 8)) & 0xff);
-      bits -= 8;
-    }
-  }
-  return Buffer.from(bytes);
-}
-
-// The 6-digit code of time step `step` for a base32 secret (HMAC-SHA1, RFC 4226 truncation).
-function totp(secret, step) {
-  const counter = Buffer.alloc(8);
-  counter.writeBigUInt64BE(BigInt(step));
-  const digest = createHmac('sha1', base32Decode(secret)).update(counter).digest();
-  const offset = digest[digest.length - 1] & 0x0f;
-  const number = digest.readUInt32BE(offset) & 0x7fffffff;
-  return String(number % 1_000_000).padStart(6, '0');
-}
-
-const currentStep = () => Math.floor(Date.now() / 1000 / TIME_STEP);
 
 test('the TOTP helper matches the RFC 6238 test vectors', () => {
   // Appendix B, SHA-1 seed "12345678901234567890": the 8-digit codes end in these 6 digits.
@@ -240,7 +208,7 @@ test('a TOTP factor enrolls, activates and verifies with computed codes', async 
   assert.ok(activation, `no _embedded.activation: ${JSON.stringify(factor._embedded)}`);
   assert.equal(activation.encoding, 'base32');
   assert.equal(activation.keyLength, 6);
-  assert.equal(activation.timeStep, TIME_STEP);
+  assert.equal(activation.timeStep, TOTP_TIME_STEP);
   const secret = activation.sharedSecret;
   assert.ok(base32Decode(secret).length >= 10, `sharedSecret ${secret}`);
 

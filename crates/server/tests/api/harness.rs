@@ -165,16 +165,7 @@ pub async fn spawn_app_with_clock(
         .new_admin_token
         .clone()
         .expect("first start prints a token");
-    let mut builder = reqwest::Client::builder().tls_built_in_root_certs(false);
-    if let Some(ca_path) = &app.ca_path {
-        let ca = std::fs::read(ca_path).unwrap();
-        builder = builder.add_root_certificate(reqwest::Certificate::from_pem(&ca).unwrap());
-    }
-    let client = builder
-        .resolve("localhost", addr)
-        .no_proxy()
-        .build()
-        .unwrap();
+    let client = client_for(&app, addr);
     let handle = app.handle();
     let state = app.state.clone();
     let server = Some(tokio::spawn(app.run_until_stopped()));
@@ -319,6 +310,20 @@ impl TestApp {
     }
 }
 
+/// An HTTPS client that trusts the server's generated CA and sends `localhost` to `addr`.
+fn client_for(app: &Application, addr: SocketAddr) -> reqwest::Client {
+    let mut builder = reqwest::Client::builder().tls_built_in_root_certs(false);
+    if let Some(ca_path) = &app.ca_path {
+        let ca = std::fs::read(ca_path).unwrap();
+        builder = builder.add_root_certificate(reqwest::Certificate::from_pem(&ca).unwrap());
+    }
+    builder
+        .resolve("localhost", addr)
+        .no_proxy()
+        .build()
+        .unwrap()
+}
+
 /// A second server node on the first's PostgreSQL database (its own data folder, CA and
 /// port), answering with the first's API token: two nodes behind one load balancer.
 pub async fn second_node(first: &TestApp, clock: model::time::Clock) -> TestApp {
@@ -348,16 +353,7 @@ pub async fn second_node(first: &TestApp, clock: model::time::Clock) -> TestApp 
         .await
         .expect("second node builds");
     let addr = app.local_addr();
-    let mut builder = reqwest::Client::builder().tls_built_in_root_certs(false);
-    if let Some(ca_path) = &app.ca_path {
-        let ca = std::fs::read(ca_path).unwrap();
-        builder = builder.add_root_certificate(reqwest::Certificate::from_pem(&ca).unwrap());
-    }
-    let client = builder
-        .resolve("localhost", addr)
-        .no_proxy()
-        .build()
-        .unwrap();
+    let client = client_for(&app, addr);
     let handle = app.handle();
     let state = app.state.clone();
     let server = Some(tokio::spawn(app.run_until_stopped()));

@@ -427,14 +427,23 @@ async fn replace_keeps_what_is_left_out_and_refuses_a_new_mode() {
 #[tokio::test]
 async fn lists_page_filter_and_search() {
     let app = spawn_app().await;
+    // Lists order by (created, id): apps made in the same millisecond sort by id.
+    let mut order: Vec<(String, String)> = Vec::new();
     let mut ids = Vec::new();
     for i in 0..5 {
-        ids.push(id(
-            &create_app(&app, "", bookmark(&format!("Paged {i}"))).await
-        ));
+        let made = create_app(&app, "", bookmark(&format!("Paged {i}"))).await;
+        order.push((made["created"].as_str().unwrap().to_owned(), id(&made)));
+        ids.push(id(&made));
     }
-    let inactive = id(&create_app(&app, "?activate=false", bookmark("Dormant")).await);
+    let dormant = create_app(&app, "?activate=false", bookmark("Dormant")).await;
+    order.push((
+        dormant["created"].as_str().unwrap().to_owned(),
+        id(&dormant),
+    ));
+    let inactive = id(&dormant);
     let saml = create_app(&app, "", custom_saml("Searchable SAML")).await;
+    order.push((saml["created"].as_str().unwrap().to_owned(), id(&saml)));
+    order.sort();
     let kid = saml["credentials"]["signing"]["kid"]
         .as_str()
         .unwrap()
@@ -456,8 +465,8 @@ async fn lists_page_filter_and_search() {
             );
         }
     }
-    assert_eq!(seen.len(), 7);
-    assert_eq!(&seen[..5], ids.as_slice(), "apps list in creation order");
+    let expected: Vec<String> = order.into_iter().map(|(_, id)| id).collect();
+    assert_eq!(seen, expected, "apps list in (created, id) order");
 
     let get_ids = |r: Reply| -> Vec<String> { r.body.as_array().unwrap().iter().map(id).collect() };
     let r = app

@@ -269,19 +269,19 @@ async fn bad_bodies_and_unknown_rules_get_okta_errors() {
 async fn list_pages_search_and_expand() {
     let app = spawn_app().await;
     let g = create_group(&app, "Target").await;
-    let mut ids = Vec::new();
+    // Lists order by (created, id): rules made in the same millisecond sort by id.
+    let mut order: Vec<(String, String)> = Vec::new();
     for i in 0..5 {
         let name = if i % 2 == 0 {
             format!("Sales {i}")
         } else {
             format!("Eng {i}")
         };
-        ids.push(id(&create_rule(
-            &app,
-            rule_body(&name, "user.a==\"b\"", &[&g], &[]),
-        )
-        .await));
+        let made = create_rule(&app, rule_body(&name, "user.a==\"b\"", &[&g], &[])).await;
+        order.push((made["created"].as_str().unwrap().to_owned(), id(&made)));
     }
+    order.sort();
+    let ids: Vec<String> = order.into_iter().map(|(_, id)| id).collect();
     let all = app.get(RULES).await;
     assert_eq!(all.status, StatusCode::OK);
     let listed: Vec<String> = all.body.as_array().unwrap().iter().map(id).collect();
@@ -308,13 +308,15 @@ async fn list_pages_search_and_expand() {
     assert_eq!(seen, ids);
 
     let sales = app.get(&format!("{RULES}?search=sales")).await;
-    let names: Vec<&str> = sales
+    let mut names: Vec<&str> = sales
         .body
         .as_array()
         .unwrap()
         .iter()
         .map(|r| r["name"].as_str().unwrap())
         .collect();
+    // The order was checked above; here, which rules match.
+    names.sort_unstable();
     assert_eq!(names, ["Sales 0", "Sales 2", "Sales 4"]);
 
     let expanded = app

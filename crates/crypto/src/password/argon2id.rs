@@ -141,8 +141,16 @@ pub(crate) fn verify(phc: &str, password: &SecretString) -> Result<bool, HashErr
     let expected = parsed.hash.ok_or_else(damaged)?;
     let mut output = vec![0u8; expected.len()];
     let argon = Argon2::new(algorithm, version, params);
-    compute(&argon, password.expose_secret().as_bytes(), salt, &mut output)?;
-    Ok(crate::tokens::constant_time_eq(&output, expected.as_bytes()))
+    compute(
+        &argon,
+        password.expose_secret().as_bytes(),
+        salt,
+        &mut output,
+    )?;
+    Ok(crate::tokens::constant_time_eq(
+        &output,
+        expected.as_bytes(),
+    ))
 }
 
 pub fn needs_rehash(phc: &str, params: &Argon2Params) -> Result<bool, HashError> {

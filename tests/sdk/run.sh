@@ -29,7 +29,7 @@ say() { printf '\n==> %s\n' "$*"; }
 if [[ -z "${LATCHKEY_BIN:-}" ]]; then
   say "cargo build -p latchkey"
   (cd "$REPO_DIR" && cargo build -q -p latchkey)
-  LATCHKEY_BIN="$REPO_DIR/target/debug/latchkey"
+  LATCHKEY_BIN="${CARGO_TARGET_DIR:-$REPO_DIR/target}/debug/latchkey"
 fi
 LATCHKEY_BIN="$(cd "$(dirname "$LATCHKEY_BIN")" && pwd)/$(basename "$LATCHKEY_BIN")"
 export LATCHKEY_BIN

@@ -140,6 +140,9 @@ pub(crate) struct TxnData {
     pub code_digest: Option<String>,
     pub code_expires: i64,
     pub last_sent: i64,
+    /// Wrong recovery codes or answers so far; at five the code is void (a new one must be
+    /// sent) or, for answers, the transaction ends.
+    pub failed_attempts: i64,
     /// SHA-256 of the client's `context.deviceToken`, if it sent one.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub device_hash: Option<String>,

@@ -388,7 +388,7 @@ async fn verify_factor(
     Path(kind): Path<String>,
     body: Bytes,
 ) -> ApiResult<Json<Value>> {
-    let (input, txn) = begin(&app, &body, Operation::VerifyRecoveryFactor).await?;
+    let (input, mut txn) = begin(&app, &body, Operation::VerifyRecoveryFactor).await?;
     if txn.data.recovery_factor.as_deref() != Some(kind.to_ascii_uppercase().as_str()) {
         return Err(ApiError::InvalidAuthnState);
     }
@@ -401,10 +401,16 @@ async fn verify_factor(
         _ => false,
     };
     if !matched {
+        // A code cannot be guessed: after five wrong ones it is void until a new one is sent.
+        txn.data.failed_attempts += 1;
+        if txn.data.failed_attempts >= model::factors::MAX_ATTEMPTS {
+            txn.data.code_digest = None;
+        }
+        save(&app, &mut txn, &[]).await?;
         return Err(wrong_code());
     }
-    let mut txn = txn;
     txn.data.code_digest = None;
+    txn.data.failed_attempts = 0;
     after_factor(&app, txn).await
 }
 
@@ -436,6 +442,7 @@ async fn resend_factor(
         }
     }
     txn.data.last_sent = now;
+    txn.data.failed_attempts = 0;
     save(&app, &mut txn, &[]).await?;
     Ok(Json(render(&app, &txn).await?))
 }
@@ -496,6 +503,16 @@ async fn answer(State(app): State<AppState>, body: Bytes) -> ApiResult<Json<Valu
         }
     };
     if !matched {
+        // An answer cannot be guessed: the fifth wrong one ends the transaction.
+        let mut txn = txn;
+        txn.data.failed_attempts += 1;
+        if txn.data.failed_attempts >= model::factors::MAX_ATTEMPTS {
+            app.store
+                .delete_authn(&txn.record.id, txn.record.version, &[])
+                .await?;
+        } else {
+            save(&app, &mut txn, &[]).await?;
+        }
         return Err(ApiError::RecoveryAnswer);
     }
     after_question(&app, txn, user).await

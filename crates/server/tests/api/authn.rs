@@ -1413,3 +1413,96 @@ async fn factor_prompt_per_device_and_per_session() {
         "without the session's cookie"
     );
 }
+
+/// Recovery codes and answers cannot be guessed: five wrong codes void the code until a new
+/// one is sent; five wrong answers end the transaction.
+#[tokio::test]
+async fn recovery_codes_and_answers_allow_five_guesses() {
+    let receiver = Receiver::start().await;
+    receiver.reply_with(json!({ "commands": [{ "type": "com.okta.telephony.action",
+        "value": [{ "status": "SUCCESSFUL" }] }] }));
+    let ca = receiver.ca_path.clone();
+    let clock = Clock::manual(Timestamp(START));
+    let app = spawn_app_with_clock(move |c| c.outbound_ca_file = Some(ca), clock.clone()).await;
+    app.post(
+        "/api/v1/inlineHooks",
+        json!({ "name": "Phone", "type": "com.okta.telephony.provider", "version": "1.0.0",
+                "channel": { "type": "HTTP", "version": "1.0.0", "config": { "uri": receiver.url } } }),
+    )
+    .await;
+    allow_phone_recovery(&app).await;
+    let uid = active_user(&app, "guess@example.com").await;
+    let sms = app
+        .post(
+            &format!("/api/v1/users/{uid}/factors?activate=true"),
+            json!({ "factorType": "sms", "provider": "OKTA", "profile": { "phoneNumber": "+15554151337" } }),
+        )
+        .await;
+    assert_eq!(sms.body["status"], "ACTIVE", "{}", sms.text);
+    let r = authn(
+        &app,
+        "/recovery/password",
+        json!({ "username": "guess@example.com", "factorType": "SMS" }),
+    )
+    .await;
+    let state = r.body["stateToken"].as_str().unwrap().to_owned();
+    let code = |n: usize| {
+        receiver.received()[n].body["data"]["messageProfile"]["otpCode"]
+            .as_str()
+            .unwrap()
+            .to_owned()
+    };
+    let first = code(0);
+    let wrong = if first == "000000" {
+        "111111"
+    } else {
+        "000000"
+    };
+    for _ in 0..5 {
+        authn(
+            &app,
+            "/recovery/factors/sms/verify",
+            json!({ "stateToken": state, "passCode": wrong }),
+        )
+        .await
+        .assert_error(403, "E0000068");
+    }
+    authn(
+        &app,
+        "/recovery/factors/sms/verify",
+        json!({ "stateToken": state, "passCode": first }),
+    )
+    .await
+    .assert_error(403, "E0000068");
+    clock.advance(30_000);
+    let r = authn(
+        &app,
+        "/recovery/factors/sms/resend",
+        json!({ "stateToken": state }),
+    )
+    .await;
+    assert_eq!(r.status, StatusCode::OK, "{}", r.text);
+    let r = authn(
+        &app,
+        "/recovery/factors/sms/verify",
+        json!({ "stateToken": state, "passCode": code(1) }),
+    )
+    .await;
+    assert_eq!(r.body["status"], "RECOVERY", "{}", r.text);
+    for _ in 0..5 {
+        authn(
+            &app,
+            "/recovery/answer",
+            json!({ "stateToken": state, "answer": "wrong colour" }),
+        )
+        .await
+        .assert_error(403, "E0000087");
+    }
+    authn(
+        &app,
+        "/recovery/answer",
+        json!({ "stateToken": state, "answer": "ultramarine" }),
+    )
+    .await
+    .assert_error(401, "E0000011");
+}

@@ -426,10 +426,11 @@ async fn resend_factor(
     }
     let now = app.clock.now().millis();
     if txn.data.last_sent > 0 && now - txn.data.last_sent < 30_000 {
+        let retry_at = txn.data.last_sent + 30_000;
         return Err(if kind == "CALL" {
-            ApiError::CallRecentlyMade
+            ApiError::CallRecentlyMade { retry_at }
         } else {
-            ApiError::SmsRecentlySent
+            ApiError::SmsRecentlySent { retry_at }
         });
     }
     if let Some(user) = txn.user.clone() {

@@ -287,10 +287,11 @@ pub(crate) async fn send_code(
     now: i64,
 ) -> ApiResult<(Challenge, i64)> {
     if f.last_sent > 0 && now - f.last_sent < rules::resend_interval_ms(kind) {
+        let retry_at = f.last_sent + rules::resend_interval_ms(kind);
         return Err(match kind {
-            FactorKind::Email => ApiError::EmailRecentlySent,
-            FactorKind::Call => ApiError::CallRecentlyMade,
-            _ => ApiError::SmsRecentlySent,
+            FactorKind::Email => ApiError::EmailRecentlySent { retry_at },
+            FactorKind::Call => ApiError::CallRecentlyMade { retry_at },
+            _ => ApiError::SmsRecentlySent { retry_at },
         });
     }
     let code = crypto::otp::new_numeric_code();

@@ -74,12 +74,13 @@ pub enum ApiError {
     InvalidPasscode { cause: String },
     /// E0000082: a TOTP code already used in its time window.
     PasscodeReplayed,
-    /// E0000109: an SMS was sent to this factor less than 30 seconds ago.
-    SmsRecentlySent,
+    /// E0000109: an SMS was sent to this factor less than 30 seconds ago; another may go at
+    /// `retry_at` (epoch ms), which `X-Rate-Limit-Reset` tells the SDKs.
+    SmsRecentlySent { retry_at: i64 },
     /// E0000118: an email was sent to this factor less than 5 seconds ago.
-    EmailRecentlySent,
+    EmailRecentlySent { retry_at: i64 },
     /// E0000133: a call was made to this factor less than 30 seconds ago.
-    CallRecentlyMade,
+    CallRecentlyMade { retry_at: i64 },
     /// E0000074: a code could not be delivered (SMTP server or telephony hook failure).
     FactorService { cause: String },
     /// E0000180: the factor is not ACTIVE, so it cannot be verified.
@@ -232,18 +233,18 @@ impl ApiError {
                 S::FORBIDDEN,
                 "Each code can only be used once. Please wait for a new code and try again.".into(),
             ),
-            Self::SmsRecentlySent => (
+            Self::SmsRecentlySent { .. } => (
                 "E0000109",
                 S::TOO_MANY_REQUESTS,
                 "An SMS message was recently sent. Please wait 30 seconds before trying again."
                     .into(),
             ),
-            Self::EmailRecentlySent => (
+            Self::EmailRecentlySent { .. } => (
                 "E0000118",
                 S::TOO_MANY_REQUESTS,
                 "An email was recently sent. Please wait 5 seconds before trying again.".into(),
             ),
-            Self::CallRecentlyMade => (
+            Self::CallRecentlyMade { .. } => (
                 "E0000133",
                 S::TOO_MANY_REQUESTS,
                 "A phone call was recently made. Please wait 30 seconds before trying again."
@@ -346,6 +347,11 @@ struct Cause {
     error_summary: String,
 }
 
+/// When a refused request may be retried (epoch ms): the standard-headers middleware sends
+/// it as `X-Rate-Limit-Reset`, so the SDKs' retry waits exactly that long.
+#[derive(Debug, Clone, Copy)]
+pub struct RetryAt(pub i64);
+
 /// Marks a response as an error so the logging middleware reports it once.
 #[derive(Debug, Clone)]
 pub struct ErrorLogged {
@@ -368,7 +374,16 @@ impl IntoResponse for ApiError {
                 .map(|error_summary| Cause { error_summary })
                 .collect(),
         };
+        let retry_at = match &self {
+            Self::SmsRecentlySent { retry_at }
+            | Self::EmailRecentlySent { retry_at }
+            | Self::CallRecentlyMade { retry_at } => Some(*retry_at),
+            _ => None,
+        };
         let mut response = (status, axum::Json(body)).into_response();
+        if let Some(at) = retry_at {
+            response.extensions_mut().insert(RetryAt(at));
+        }
         response
             .extensions_mut()
             .insert(ErrorLogged { code, error_id });
@@ -482,9 +497,9 @@ mod tests {
             ApiError::AssignInactiveUser,
             ApiError::InvalidPasscode { cause: "x".into() },
             ApiError::PasscodeReplayed,
-            ApiError::SmsRecentlySent,
-            ApiError::EmailRecentlySent,
-            ApiError::CallRecentlyMade,
+            ApiError::SmsRecentlySent { retry_at: 0 },
+            ApiError::EmailRecentlySent { retry_at: 0 },
+            ApiError::CallRecentlyMade { retry_at: 0 },
             ApiError::FactorService { cause: "x".into() },
             ApiError::FactorNotActive,
             ApiError::NoTelephonyHook,

@@ -12,7 +12,7 @@ use axum::middleware::Next;
 use axum::response::Response;
 use tracing::Instrument;
 
-use super::error::{ApiError, ErrorLogged};
+use super::error::{ApiError, ErrorLogged, RetryAt};
 use crate::events::{RequestContext, REQUEST};
 use crate::rate_limit::{Bucket, Decision};
 use crate::state::AppState;
@@ -82,6 +82,13 @@ pub async fn standard_headers(State(app): State<AppState>, req: Request, next: N
     if let Ok(v) = HeaderValue::from_str(&date) {
         headers.insert(axum::http::header::DATE, v);
     }
+    // A refusal that knows when it ends (a code resent too soon) says so instead of the
+    // bucket's window.
+    let (remaining, reset) = match response.extensions().get::<RetryAt>() {
+        Some(RetryAt(at)) => (0, (at + 999) / 1000),
+        None => (remaining, reset),
+    };
+    let headers = response.headers_mut();
     headers.insert(LIMIT, HeaderValue::from(limit));
     headers.insert(REMAINING, HeaderValue::from(remaining));
     headers.insert(RESET, HeaderValue::from(reset));

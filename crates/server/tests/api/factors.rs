@@ -455,9 +455,14 @@ async fn email_factor_codes_go_through_smtp() {
     // A resend within five seconds is refused; after, a new code replaces the first.
     let resend = format!("{base}/resend");
     let body = json!({ "factorType": "email", "provider": "OKTA", "profile": { "email": login } });
-    app.post(&resend, body.clone())
-        .await
-        .assert_error(429, "E0000118");
+    let early = app.post(&resend, body.clone()).await;
+    early.assert_error(429, "E0000118");
+    // The SDKs retry a 429 at X-Rate-Limit-Reset: the moment another email may go.
+    assert_eq!(
+        early.header("x-rate-limit-reset"),
+        Some(((START + 5_000) / 1000).to_string())
+    );
+    assert_eq!(early.header("x-rate-limit-remaining").as_deref(), Some("0"));
     clock.advance(5_000);
     let r = app.post(&resend, body).await;
     assert_eq!(r.status, StatusCode::OK, "{}", r.text);

@@ -796,6 +796,10 @@ pub trait SessionStore: Send + Sync {
     /// Deletes every session of the user (and its unredeemed tokens); the event is written
     /// whether or not there were any. Returns how many sessions went, live or expired.
     async fn delete_user_sessions(&self, user_id: &str, event: &EventRecord) -> StoreResult<u64>;
+
+    /// Deletes sessions and session tokens expired at `now` (the hourly sweep); returns
+    /// how many rows went.
+    async fn purge_sessions(&self, now: i64) -> StoreResult<u64>;
 }
 
 /// Everything the server needs from storage.

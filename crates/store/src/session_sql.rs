@@ -223,6 +223,20 @@ macro_rules! impl_session_store {
                 tx.commit().await?;
                 Ok(done.rows_affected())
             }
+
+            async fn purge_sessions(&self, now: i64) -> $crate::StoreResult<u64> {
+                let mut tx = self.$write.begin().await?;
+                let sessions = sqlx::query("DELETE FROM sessions WHERE idle_expires_at <= $1")
+                    .bind(now)
+                    .execute(&mut *tx)
+                    .await?;
+                let tokens = sqlx::query("DELETE FROM session_tokens WHERE expires_at <= $1")
+                    .bind(now)
+                    .execute(&mut *tx)
+                    .await?;
+                tx.commit().await?;
+                Ok(sessions.rows_affected() + tokens.rows_affected())
+            }
         }
     };
 }

@@ -181,6 +181,12 @@ pub fn spawn_retention(app: AppState) -> tokio::task::JoinHandle<()> {
                 Ok(n) => tracing::info!(purged = n, "System Log retention"),
                 Err(err) => tracing::warn!(error = %err, "System Log retention"),
             }
+            // Expired sessions and session tokens.
+            match app.store.purge_sessions(app.clock.now().millis()).await {
+                Ok(0) => {}
+                Ok(n) => tracing::info!(purged = n, "expired sessions"),
+                Err(err) => tracing::warn!(error = %err, "expired sessions"),
+            }
             // Authn transactions whose state and recovery tokens have both expired.
             match app.store.purge_authn(app.clock.now().millis()).await {
                 Ok(0) => {}

@@ -74,6 +74,7 @@ pub async fn run_all(store: &dyn Store) {
     sessions::tokens_are_taken_once(store).await;
     sessions::live_sessions_refresh_within_bounds(store).await;
     sessions::deleting_a_users_sessions_touches_only_that_user(store).await;
+    sessions::purge_takes_only_expired_sessions_and_tokens(store).await;
     authn::steps_are_versioned_and_tokens_unique(store).await;
 }
 

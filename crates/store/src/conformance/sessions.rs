@@ -308,3 +308,49 @@ pub async fn deleting_a_users_sessions_touches_only_that_user(store: &dyn Store)
         "sessions: deleted with their user"
     );
 }
+
+/// The hourly sweep deletes expired sessions and tokens and keeps live ones.
+pub async fn purge_takes_only_expired_sessions_and_tokens(store: &dyn Store) {
+    let u = stored_user(store, "purge.sessions@example.com").await;
+    let old = session("102purgeOld000000000", &u, 1_000, 1_000, 0);
+    let live = session("102purgeLive00000000", &u, 1_000, 1_000_000, 0);
+    for s in [&old, &live] {
+        store
+            .insert_session(s, &event("user.session.start", 1_000))
+            .await
+            .unwrap();
+    }
+    store
+        .insert_session_token(&token("purge-dead", &u.id, 1_000, 2_000))
+        .await
+        .unwrap();
+    store
+        .insert_session_token(&token("purge-live", &u.id, 1_000, 1_000_000))
+        .await
+        .unwrap();
+    assert!(store.purge_sessions(5_000).await.unwrap() >= 2);
+    assert!(
+        store
+            .session_by_id("102purgeOld000000000", 0)
+            .await
+            .unwrap()
+            .is_none(),
+        "sessions: an expired session is purged"
+    );
+    assert!(
+        store
+            .session_by_id("102purgeLive00000000", 5_000)
+            .await
+            .unwrap()
+            .is_some(),
+        "sessions: a live session stays"
+    );
+    assert!(
+        store
+            .take_session_token("purge-live", 5_000)
+            .await
+            .unwrap()
+            .is_some(),
+        "sessions: a live token stays"
+    );
+}

@@ -78,6 +78,11 @@ pub trait UserStore: Send + Sync {
 
     /// The groups the user is a member of, ordered by group id.
     async fn user_groups(&self, user_id: &str) -> StoreResult<Vec<GroupRecord>>;
+
+    /// Bulk import: inserts a batch of new users in one transaction. A user whose login (or
+    /// id) is taken, by a stored user or an earlier one of the batch, is skipped with its
+    /// memberships and events. Answers, per user in order, whether it was inserted.
+    async fn import_users(&self, batch: &[NewUser]) -> StoreResult<Vec<bool>>;
 }
 
 /// Groups, their members and owners (the Groups API; Everyone exists from bootstrap).

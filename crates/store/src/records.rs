@@ -47,6 +47,14 @@ impl UserRecord {
     }
 }
 
+/// A user to insert with its memberships and events (bulk import).
+#[derive(Debug, Clone, PartialEq)]
+pub struct NewUser {
+    pub user: UserRecord,
+    pub group_ids: Vec<String>,
+    pub events: Vec<EventRecord>,
+}
+
 /// One-time tokens and other secret state of a user, stored as hashes only.
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase")]

@@ -42,6 +42,7 @@ pub async fn run_all(store: &dyn Store) {
     users::keyset_pages_visit_every_row_once_under_inserts(store).await;
     users::prefix_and_expressions_select_the_right_rows(store).await;
     users::memberships_follow_users(store).await;
+    users::import_skips_taken_logins(store).await;
     tokens::token_lifecycle(store).await;
     events::polling_sees_each_event_once_under_concurrent_writes(store).await;
     events::bounded_pages_filters_and_keywords(store).await;

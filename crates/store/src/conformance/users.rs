@@ -324,3 +324,72 @@ pub async fn memberships_follow_users(store: &dyn Store) {
         "memberships: go with the user"
     );
 }
+
+/// Bulk import: a batch commits its new users with their memberships and events; a login that
+/// is taken (stored or earlier in the batch) is skipped, with nothing of it written.
+pub async fn import_skips_taken_logins(store: &dyn Store) {
+    use crate::NewUser;
+    let g = group("Imported", "OKTA_GROUP", 40_000);
+    store
+        .insert_group(&g, &event("group.lifecycle.create", 40_000))
+        .await
+        .expect("group");
+    let existing = user("import.taken@example.com", 40_001);
+    store
+        .insert_user(&existing, &[], &event("user.lifecycle.create", 40_001))
+        .await
+        .expect("existing");
+    let new = |login: &str, at: i64, kind: &str| NewUser {
+        user: user(login, at),
+        group_ids: vec![g.id.clone()],
+        events: vec![event(kind, at)],
+    };
+    let batch = vec![
+        new("import.one@example.com", 40_002, "import.test.one"),
+        new("IMPORT.TAKEN@example.com", 40_003, "import.test.taken"),
+        new("import.two@example.com", 40_004, "import.test.two"),
+        new("Import.One@Example.com", 40_005, "import.test.again"),
+    ];
+    let inserted = store.import_users(&batch).await.expect("import");
+    assert_eq!(
+        inserted,
+        vec![true, false, true, false],
+        "import: taken logins (stored or earlier in the batch) are skipped"
+    );
+    for (new, expected) in batch.iter().zip(&inserted) {
+        let stored = store.user_by_id(&new.user.id).await.expect("get");
+        assert_eq!(
+            stored.is_some(),
+            *expected,
+            "import: only inserted users exist"
+        );
+        let groups = store.user_groups(&new.user.id).await.expect("groups");
+        assert_eq!(
+            groups.len(),
+            usize::from(*expected),
+            "import: memberships follow"
+        );
+    }
+    for (kind, count) in [
+        ("import.test.one", 1),
+        ("import.test.two", 1),
+        ("import.test.taken", 0),
+        ("import.test.again", 0),
+    ] {
+        assert_eq!(
+            events_of(store, kind).await.len(),
+            count,
+            "import: events only for inserted users ({kind})"
+        );
+    }
+    let g_after = GroupStore::group_by_id(store, &g.id)
+        .await
+        .expect("group")
+        .expect("present");
+    assert_eq!(
+        g_after.last_membership_updated, 40_004,
+        "import: lastMembershipUpdated moves to the newest membership"
+    );
+    let again = store.import_users(&batch[..1]).await.expect("re-run");
+    assert_eq!(again, vec![false], "import: a re-run skips what exists");
+}

@@ -205,6 +205,47 @@ fn outbound_client(ca: Option<&std::path::Path>) -> anyhow::Result<reqwest::Clie
     Ok(builder.build()?)
 }
 
+/// The state of a command that works on the store without serving (`latchkey import` and
+/// `export`): the same store, org, password hasher and secret key as `serve` with this
+/// configuration, but no listener, background work, rate limits or mail.
+pub async fn offline_state(config: Config) -> anyhow::Result<AppState> {
+    let _ = rustls::crypto::ring::default_provider().install_default();
+    let clock = Clock::System;
+    std::fs::create_dir_all(&config.data_dir)?;
+    let store = store::connect(&config.database_url).await?;
+    let boot = bootstrap::ensure_org(
+        store.as_ref(),
+        &config.org_name,
+        &config.admin_login,
+        clock.now().millis(),
+    )
+    .await?;
+    if let Some(token) = &boot.new_admin_token {
+        let path = bootstrap::write_admin_token(&config.data_dir, token)?;
+        eprintln!(
+            "created a new org; its super-admin API token is in {}",
+            path.display()
+        );
+    }
+    let public_url = config.public_url(config.listen);
+    Ok(AppState {
+        store,
+        hasher: crypto::password::PasswordHasher::new(
+            config.argon2,
+            config.hash_workers,
+            config.hash_queue,
+        )?,
+        clock,
+        links: Links::new(&public_url),
+        rate: RateLimiter::new(false, config.rate_limit_quotas.clone()),
+        sealer: load_sealer(&config.secret_key_file)?,
+        outbound: outbound_client(config.outbound_ca_file.as_deref())?,
+        config: Arc::new(config),
+        org: Arc::new(boot.org),
+        mailer: None,
+    })
+}
+
 /// Waits for SIGINT or SIGTERM, then asks the server to finish in-flight requests and stop.
 pub async fn shutdown_on_signal(handle: Handle) {
     let ctrl_c = async {

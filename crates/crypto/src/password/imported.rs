@@ -456,6 +456,13 @@ impl ImportedHash {
 
     /// Reads [`ImportedHash::to_storage_string`]'s output, re-validating it.
     pub(crate) fn parse_storage_string(stored: &str) -> Result<Self, HashError> {
+        Self::parse(Self::storage_input(stored)?)
+            .map_err(|_| HashError::MalformedStored("imported hash storage string"))
+    }
+
+    /// The Okta Hashed Password object a storage string was made from (what an export
+    /// writes, so the hash can be imported again).
+    pub fn storage_input(stored: &str) -> Result<HashInput, HashError> {
         const MALFORMED: HashError = HashError::MalformedStored("imported hash storage string");
         let rest = stored.strip_prefix(STORAGE_PREFIX).ok_or(MALFORMED)?;
         let fields: Vec<&str> = rest.split('$').collect();
@@ -483,7 +490,7 @@ impl ImportedHash {
                 _ => return Err(MALFORMED),
             }
         }
-        Self::parse(input).map_err(|_| MALFORMED)
+        Ok(input)
     }
 }
 

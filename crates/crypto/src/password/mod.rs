@@ -164,6 +164,14 @@ mod tests {
         let text = stored.to_storage_string();
         assert!(text.starts_with("$latchkey-import$v=1$SHA-1$"), "{text}");
         assert_eq!(StoredPassword::parse_storage_string(&text).unwrap(), stored);
+        let exported = ImportedHash::storage_input(&text).unwrap();
+        assert_eq!(exported.algorithm, "SHA-1");
+        assert_eq!(exported.salt_order.as_deref(), Some("POSTFIX"));
+        assert_eq!(
+            StoredPassword::Imported(ImportedHash::parse(exported).unwrap()),
+            stored,
+            "the Okta object of a stored hash imports as the same hash"
+        );
     }
 
     #[test]

@@ -349,7 +349,71 @@ async fn create(
     Json(body): Json<UserRequest>,
 ) -> ApiResult<Json<Value>> {
     let now = app.clock.now().millis();
-    let activate = flag(params.activate.as_deref(), true);
+    let options = NewUserOptions {
+        activate: flag(params.activate.as_deref(), true),
+        next_login: params.next_login.as_deref(),
+        stored_password: None,
+    };
+    let _ = flag(params.provider.as_deref(), false);
+    let user = build_new_user(&app, &body, &options, now).await?;
+
+    let mut group_ids = Vec::new();
+    for gid in body.group_ids.iter().flatten() {
+        let group = app.store.group_by_id(gid).await?.ok_or_else(|| {
+            ApiError::invalid("groupIds", format!("groupIds: Group {gid} not found"))
+        })?;
+        check_member_group(&group)?;
+        if !group_ids.contains(gid) {
+            group_ids.push(gid.clone());
+        }
+    }
+    if let Some(everyone) = app.store.everyone_group().await? {
+        group_ids.push(everyone.id);
+    }
+
+    let records = new_user_events(&user, &options, &Actor::token(&admin), now);
+    app.store
+        .insert_user_with_events(&user, &group_ids, &records)
+        .await?;
+    crate::api::group_rules::apply_rules_to_user(&app, &user.id, None).await?;
+    Ok(Json(dto::render(&user, &app, true)))
+}
+
+/// The create call's options (`activate`, `nextLogin`).
+#[derive(Debug, Clone, Copy)]
+pub struct NewUserOptions<'a> {
+    pub activate: bool,
+    pub next_login: Option<&'a str>,
+    /// An argon2id PHC string to keep as the password (a bulk import of an export); the
+    /// request then carries no password.
+    pub stored_password: Option<&'a str>,
+}
+
+/// Refuses a group whose members cannot be managed directly (anything but OKTA_GROUP).
+pub fn check_member_group(group: &store::GroupRecord) -> ApiResult<()> {
+    if group.group_type != "OKTA_GROUP" {
+        return Err(ApiError::invalid(
+            "groupIds",
+            format!(
+                "groupIds: Members of group {} cannot be managed directly",
+                group.id
+            ),
+        ));
+    }
+    Ok(())
+}
+
+/// Makes the user a create request describes, as `POST /api/v1/users` does, without storing
+/// it: profile and type validation, the provider, credentials (a plain password hashed under
+/// the password policy of the user and its `groupIds`, an imported hash, a hook, a recovery
+/// question) and the status `activate`/`nextLogin` give. The bulk import uses it as well, so
+/// both accept and refuse the same users.
+pub async fn build_new_user(
+    app: &AppState,
+    body: &UserRequest,
+    options: &NewUserOptions<'_>,
+    now: i64,
+) -> ApiResult<UserRecord> {
     let profile = body.profile.clone().unwrap_or_default();
     model::users::profile::validate(&profile)?;
 
@@ -412,7 +476,7 @@ async fn create(
     } else {
         let requested_groups = body.group_ids.clone().unwrap_or_default();
         apply_credentials(
-            &app,
+            app,
             &mut user,
             body.credentials.as_ref(),
             &requested_groups,
@@ -420,31 +484,16 @@ async fn create(
         )
         .await?
     };
-    let _ = flag(params.provider.as_deref(), false);
-
-    let mut group_ids = Vec::new();
-    for gid in body.group_ids.iter().flatten() {
-        let group = app.store.group_by_id(gid).await?.ok_or_else(|| {
-            ApiError::invalid("groupIds", format!("groupIds: Group {gid} not found"))
-        })?;
-        if group.group_type != "OKTA_GROUP" {
-            return Err(ApiError::invalid(
-                "groupIds",
-                format!("groupIds: Members of group {gid} cannot be managed directly"),
-            ));
+    let has_password = match options.stored_password {
+        Some(phc) if !federated && user.password_hash.is_none() => {
+            user.password_hash = Some(phc.to_owned());
+            user.password_changed = Some(now);
+            true
         }
-        if !group_ids.contains(gid) {
-            group_ids.push(gid.clone());
-        }
-    }
-    if let Some(everyone) = app.store.everyone_group().await? {
-        group_ids.push(everyone.id);
-    }
+        _ => has_password,
+    };
 
-    let actor = Actor::token(&admin);
-    let mut evs = vec![("user.lifecycle.create", "Create okta user")];
-    let mut activation = None;
-    if activate {
+    if options.activate {
         let next = if federated || has_password {
             UserStatus::Active
         } else {
@@ -452,7 +501,7 @@ async fn create(
         };
         let next = if next == UserStatus::Active
             && has_password
-            && params.next_login.as_deref() == Some("changePassword")
+            && options.next_login == Some("changePassword")
         {
             UserStatus::PasswordExpired
         } else {
@@ -463,22 +512,26 @@ async fn create(
         if next != UserStatus::Provisioned {
             user.activated = Some(now);
         } else {
-            activation = Some(crate::api::user_lifecycle::issue_activation_token(
-                &mut user, now,
-            ));
+            crate::api::user_lifecycle::issue_activation_token(&mut user, now);
         }
+    }
+    Ok(user)
+}
+
+/// The System Log events of a new user: create, and activate when it was activated.
+pub fn new_user_events(
+    user: &UserRecord,
+    options: &NewUserOptions<'_>,
+    actor: &Actor,
+    now: i64,
+) -> Vec<store::EventRecord> {
+    let mut evs = vec![("user.lifecycle.create", "Create okta user")];
+    if options.activate {
         evs.push(("user.lifecycle.activate", "Activate Okta user"));
     }
-    let _ = activation;
-    let records: Vec<_> = evs
-        .iter()
-        .map(|(t, d)| events::event(t, d, &actor, vec![events::user_target(&user)], now))
-        .collect();
-    app.store
-        .insert_user_with_events(&user, &group_ids, &records)
-        .await?;
-    crate::api::group_rules::apply_rules_to_user(&app, &user.id, None).await?;
-    Ok(Json(dto::render(&user, &app, true)))
+    evs.iter()
+        .map(|(t, d)| events::event(t, d, actor, vec![events::user_target(user)], now))
+        .collect()
 }
 
 async fn get_one(

@@ -1,7 +1,9 @@
-//! Command-line interface: `latchkey serve`, `latchkey token create`.
+//! Command-line interface: `latchkey serve`, `latchkey token create`, `latchkey import users`,
+//! `latchkey export users`.
 
 pub mod serve;
 pub mod token;
+pub mod users;
 
 use clap::{Parser, Subcommand};
 use std::path::PathBuf;
@@ -29,6 +31,12 @@ pub enum Command {
     /// Manage API tokens.
     #[command(subcommand)]
     Token(token::TokenCommand),
+    /// Bulk import (users from CSV or JSON Lines).
+    #[command(subcommand)]
+    Import(users::ImportCommand),
+    /// Bulk export (users to CSV or JSON Lines).
+    #[command(subcommand)]
+    Export(users::ExportCommand),
 }
 
 pub async fn run(cli: Cli) -> anyhow::Result<()> {
@@ -36,5 +44,7 @@ pub async fn run(cli: Cli) -> anyhow::Result<()> {
     match cli.command {
         Command::Serve(args) => serve::run(*args, file).await,
         Command::Token(cmd) => token::run(cmd, file).await,
+        Command::Import(cmd) => users::import(cmd, file).await,
+        Command::Export(cmd) => users::export(cmd, file).await,
     }
 }

@@ -15,6 +15,7 @@ mod app_assignments;
 mod app_credentials;
 mod apps;
 mod authn;
+mod bulk;
 mod cors;
 mod event_hooks;
 mod factors;

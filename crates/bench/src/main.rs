@@ -2,7 +2,8 @@
 //! on (issue 8, "Benchmark harness").
 //!
 //! It starts the release server as an operator would (SQLite in a temp folder, or N nodes on
-//! a fresh PostgreSQL database), seeds an org through the Okta API, then drives each workload
+//! a fresh PostgreSQL database), seeds an org (users through `latchkey import users`, the
+//! rest through the Okta API), then drives each workload
 //! with one keep-alive HTTPS client at a fixed concurrency for a fixed time, and reports
 //! throughput, latency percentiles, errors, server CPU and peak RSS. Every workload is judged
 //! against a reference measured in the same run: the HTTP ceiling (`GET /health` on the same
@@ -235,13 +236,18 @@ async fn serve_and_measure(
             "SQLite"
         },
     );
-    let outcome = measure(plan, hash, &cluster).await;
+    let outcome = measure(plan, hash, &cluster, url).await;
     let outcome = outcome.map_err(|err| err.context(cluster.log_tails()));
     cluster.stop().await;
     outcome
 }
 
-async fn measure(plan: &Plan, hash: Option<&HashBound>, cluster: &Cluster) -> anyhow::Result<bool> {
+async fn measure(
+    plan: &Plan,
+    hash: Option<&HashBound>,
+    cluster: &Cluster,
+    database_url: Option<&str>,
+) -> anyhow::Result<bool> {
     let api = api::Api::new(
         &cluster.ca_pem,
         cluster.bases(),
@@ -260,13 +266,21 @@ async fn measure(plan: &Plan, hash: Option<&HashBound>, cluster: &Cluster) -> an
         plan.users, plan.concurrency
     );
     cluster.reset_peak_rss();
-    let seed = Arc::new(seed::org(&api, plan.users, mfa_users, plan.concurrency).await?);
+    let target = seed::Target {
+        server_bin: &plan.server_bin,
+        data_dir: cluster.data_dir(),
+        database_url,
+    };
+    let seed = Arc::new(seed::org(&api, &target, plan.users, mfa_users, plan.concurrency).await?);
     let seed_rss = cluster.peak_rss_kib()?;
     let seeded = plan.users + mfa_users;
     println!(
-        "Seeded in {:.1} s ({:.0} users/s)",
+        "Imported {} users in {:.1} s ({:.0} users/s, import process peak RSS {:.0} MiB); seeded in {:.1} s",
+        seed.import.users,
+        seed.import.seconds,
+        seed.import.users as f64 / seed.import.seconds,
+        seed.import.peak_rss_kib as f64 / 1024.0,
         seed.seconds,
-        seeded as f64 / seed.seconds
     );
 
     let mut rows = Vec::new();
@@ -353,6 +367,12 @@ async fn measure(plan: &Plan, hash: Option<&HashBound>, cluster: &Cluster) -> an
             },
             "seed": {
                 "users": plan.users,
+                "import": {
+                    "users": seed.import.users,
+                    "seconds": seed.import.seconds,
+                    "users_per_second": seed.import.users as f64 / seed.import.seconds,
+                    "peak_rss_kib": seed.import.peak_rss_kib,
+                },
                 "mfa_users": seed.mfa.len(),
                 "seconds": seed.seconds,
                 "users_per_second": seeded as f64 / seed.seconds,

@@ -1,12 +1,15 @@
-//! The org every workload runs against, seeded through the API as an Okta client would:
+//! The org every workload runs against:
 //!
-//! - `bench-team-0..9`: every user is in two of them (`groupIds` on create);
-//! - `bench-spare-0..9`: empty, for `add-group-member` to fill;
+//! - `bench-team-0..9` (through the API): every user is in two of them;
+//! - `bench-spare-0..9` (through the API): empty, for `add-group-member` to fill;
 //! - N ACTIVE users `user<i>@bench.example` with the password [`PASSWORD`] and a custom
-//!   profile attribute `costCenter` (`CC00`..`CC99`, so each value names 1% of the users);
+//!   profile attribute `costCenter` (`CC00`..`CC99`, so each value names 1% of the users),
+//!   written by `latchkey import users` (the bulk import path, while the server runs) from a
+//!   JSON Lines file whose rows carry one argon2id hash of the password at the server's
+//!   parameters, then read back with `latchkey export users` for their ids;
 //! - for `signin-mfa`, users `mfa<i>@bench.example` in `bench-mfa` with an ACTIVE
-//!   `token:software:totp` factor, and an OKTA_SIGN_ON policy for that group only whose rule
-//!   requires a factor: everyone else signs in under the default policy.
+//!   `token:software:totp` factor (through the API), and an OKTA_SIGN_ON policy for that group
+//!   only whose rule requires a factor: everyone else signs in under the default policy.
 //!
 //! TOTP codes cannot be replayed (a factor accepts only steps after the last one used, within
 //! one step of now), so each MFA user signs in at most twice per 30-second step; [`MfaPool`]
@@ -18,9 +21,13 @@ use reqwest::Method;
 use serde_json::{json, Value};
 use std::collections::VecDeque;
 use std::future::Future;
+use std::io::Write as _;
+use std::path::Path;
+use std::process::Stdio;
 use std::sync::atomic::{AtomicU64, AtomicUsize, Ordering};
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
+use tokio::io::{AsyncBufReadExt, BufReader};
 use tokio::task::JoinSet;
 
 /// Every seeded user's password (the default policy: 8+ characters, upper, lower, digit,
@@ -37,10 +44,12 @@ pub struct SeedUser {
 }
 
 pub struct Seed {
+    /// The imported users, or a spread sample of them.
     pub users: Vec<SeedUser>,
     pub teams: Vec<String>,
     pub spare_groups: Vec<String>,
     pub mfa: MfaPool,
+    pub import: ImportStats,
     pub seconds: f64,
 }
 
@@ -75,9 +84,31 @@ pub fn cost_center(i: u64) -> String {
     format!("CC{:02}", i % 100)
 }
 
-/// Seeds `users` users and `mfa_users` TOTP users, `concurrency` requests at a time.
+/// Where the users go: the server binary (for its `import`/`export` commands) and the store
+/// its nodes share.
+pub struct Target<'a> {
+    pub server_bin: &'a Path,
+    pub data_dir: &'a Path,
+    pub database_url: Option<&'a str>,
+}
+
+/// How the bulk import went.
+#[derive(Debug, Clone, Copy, Default)]
+pub struct ImportStats {
+    pub users: usize,
+    pub seconds: f64,
+    /// Peak resident memory of the import process.
+    pub peak_rss_kib: u64,
+}
+
+/// Seeded users kept for the workloads (a spread sample when there are more).
+const KEPT_USERS: usize = 100_000;
+
+/// Seeds the groups, `users` users (bulk import) and `mfa_users` TOTP users (API,
+/// `concurrency` requests at a time).
 pub async fn org(
     api: &Api,
+    target: &Target<'_>,
     users: usize,
     mfa_users: usize,
     concurrency: usize,
@@ -91,30 +122,12 @@ pub async fn org(
     for i in 0..SPARE_GROUPS {
         spare_groups.push(group(api, &format!("bench-spare-{i}")).await?);
     }
-    let teams_for = teams.clone();
-    let seeded = each(users, concurrency, api, move |api, i| {
-        let groups = [
-            teams_for.get(i % TEAMS).cloned(),
-            teams_for.get((i + TEAMS / 2) % TEAMS).cloned(),
-        ];
-        async move {
-            let login = login(i);
-            let body = json!({
-                "profile": profile(&login, &format!("User{i}"), &cost_center(i as u64)),
-                "credentials": { "password": { "value": PASSWORD } },
-                "groupIds": groups.iter().flatten().collect::<Vec<_>>(),
-            });
-            let reply = api
-                .admin(Method::POST, "/api/v1/users?activate=true", Some(&body))
-                .await?
-                .expect(200, "seeding a user")?;
-            Ok(SeedUser {
-                id: reply.field("/id")?,
-                login,
-            })
-        }
-    })
-    .await?;
+    let import = import_users(target, users).await?;
+    let seeded = exported_users(target, users).await?;
+    anyhow::ensure!(
+        !seeded.is_empty(),
+        "the export after the import listed no bench users"
+    );
     let mfa = if mfa_users > 0 {
         mfa_org(api, mfa_users, concurrency).await?
     } else {
@@ -125,8 +138,125 @@ pub async fn org(
         teams,
         spare_groups,
         mfa,
+        import,
         seconds: started.elapsed().as_secs_f64(),
     })
+}
+
+/// Writes the users' JSON Lines file and runs `latchkey import users` on it.
+async fn import_users(target: &Target<'_>, users: usize) -> anyhow::Result<ImportStats> {
+    let hasher =
+        crypto::password::PasswordHasher::with_defaults(crypto::password::Argon2Params::default())?;
+    let phc = hasher
+        .hash(&crypto::SecretString::from(PASSWORD.to_owned()))
+        .await?
+        .to_storage_string();
+    let path = target.data_dir.join("bench-users.jsonl");
+    {
+        let mut out = std::io::BufWriter::new(std::fs::File::create(&path)?);
+        for i in 0..users {
+            let login = login(i);
+            let row = json!({
+                "profile": profile(&login, &format!("User{i}"), &cost_center(i as u64)),
+                "groups": [format!("bench-team-{}", i % TEAMS), format!("bench-team-{}", (i + TEAMS / 2) % TEAMS)],
+                "credentials": { "password": { "hash": { "algorithm": "ARGON2ID", "value": phc } } },
+            });
+            serde_json::to_writer(&mut out, &row)?;
+            out.write_all(b"\n")?;
+        }
+        out.flush()?;
+    }
+    println!("Importing {users} users with latchkey import users ...");
+    let started = Instant::now();
+    let mut command = latchkey(target);
+    command.arg("import").arg("users").arg(&path);
+    let child = command
+        .stdout(Stdio::inherit())
+        .stderr(Stdio::inherit())
+        .spawn()
+        .context("starting latchkey import users")?;
+    let (status, peak_rss_kib) = wait_with_peak_rss(child).await?;
+    anyhow::ensure!(status.success(), "latchkey import users failed ({status})");
+    let _ = std::fs::remove_file(&path);
+    Ok(ImportStats {
+        users,
+        seconds: started.elapsed().as_secs_f64(),
+        peak_rss_kib,
+    })
+}
+
+/// The imported users' ids, from `latchkey export users` (a spread sample of at most
+/// [`KEPT_USERS`]).
+async fn exported_users(target: &Target<'_>, users: usize) -> anyhow::Result<Vec<SeedUser>> {
+    let every = users.div_ceil(KEPT_USERS).max(1);
+    let mut command = latchkey(target);
+    command.arg("export").arg("users").arg("--quiet");
+    let mut child = command
+        .stdout(Stdio::piped())
+        .stderr(Stdio::inherit())
+        .spawn()
+        .context("starting latchkey export users")?;
+    let stdout = child.stdout.take().context("no export output")?;
+    let mut lines = BufReader::new(stdout).lines();
+    let mut kept = Vec::new();
+    let mut seen = 0usize;
+    while let Some(line) = lines.next_line().await? {
+        let row: Value = serde_json::from_str(&line).context("an exported row")?;
+        let Some(login) = row.pointer("/profile/login").and_then(Value::as_str) else {
+            continue;
+        };
+        if !(login.starts_with("user") && login.ends_with("@bench.example")) {
+            continue;
+        }
+        if seen % every == 0 {
+            let id = row
+                .get("id")
+                .and_then(Value::as_str)
+                .context("an exported row without id")?;
+            kept.push(SeedUser {
+                id: id.to_owned(),
+                login: login.to_owned(),
+            });
+        }
+        seen += 1;
+    }
+    let status = child.wait().await?;
+    anyhow::ensure!(status.success(), "latchkey export users failed ({status})");
+    anyhow::ensure!(
+        seen == users,
+        "the export lists {seen} bench users, {users} were imported"
+    );
+    Ok(kept)
+}
+
+/// `latchkey` on the target's store.
+fn latchkey(target: &Target<'_>) -> tokio::process::Command {
+    let mut command = tokio::process::Command::new(target.server_bin);
+    command
+        .env("LATCHKEY_DATA_DIR", target.data_dir)
+        .stdin(Stdio::null())
+        .kill_on_drop(true);
+    if let Some(url) = target.database_url {
+        command.env("LATCHKEY_DATABASE_URL", url);
+    }
+    command
+}
+
+/// Waits for `child`, reading its peak resident memory (VmHWM) while it runs.
+async fn wait_with_peak_rss(
+    mut child: tokio::process::Child,
+) -> anyhow::Result<(std::process::ExitStatus, u64)> {
+    let pid = child.id().context("the import exited at once")?;
+    let mut peak = 0;
+    loop {
+        if let Some(status) = child.try_wait()? {
+            return Ok((status, peak));
+        }
+        if let Ok(kib) = crate::server::peak_rss_kib(pid) {
+            peak = peak.max(kib);
+        }
+        tokio::time::sleep(Duration::from_millis(200)).await;
+    }
 }
 
 /// A user profile with Okta's four required attributes and the custom `costCenter`.

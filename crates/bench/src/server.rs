@@ -72,6 +72,11 @@ impl Cluster {
         })
     }
 
+    /// The nodes' shared data folder.
+    pub fn data_dir(&self) -> &Path {
+        self._data_dir.path()
+    }
+
     pub fn bases(&self) -> Vec<String> {
         self.nodes.iter().map(|n| n.base.clone()).collect()
     }
@@ -235,7 +240,7 @@ pub fn cpu_seconds(pid: &str) -> anyhow::Result<f64> {
 }
 
 /// `VmHWM` of `/proc/<pid>/status`, in KiB.
-fn peak_rss_kib(pid: u32) -> anyhow::Result<u64> {
+pub fn peak_rss_kib(pid: u32) -> anyhow::Result<u64> {
     let status = std::fs::read_to_string(format!("/proc/{pid}/status"))?;
     let line = status
         .lines()

@@ -15,6 +15,7 @@ pub mod event_index;
 mod event_sql;
 mod factor_sql;
 pub mod filter_sql;
+mod import_sql;
 mod page_sql;
 mod session_sql;
 pub use page_sql::{group_page_key_for, page_key_for};

@@ -55,7 +55,7 @@ impl Store for PgStore {
 }
 
 /// The advisory lock that orders event commits (an arbitrary constant, per database).
-const EVENT_ORDER_LOCK: i64 = 0x4c4b_4556_4e54;
+pub(crate) const EVENT_ORDER_LOCK: i64 = 0x4c4b_4556_4e54;
 
 /// Appends an event inside the caller's transaction; callers write events last, just before
 /// commit. The transaction-scoped advisory lock makes event transactions take their `seq`

@@ -16,100 +16,42 @@ pub(crate) async fn insert_user_row(
     conn: &mut sqlx::PgConnection,
     user: &UserRecord,
 ) -> StoreResult<()> {
-    insert_user_row_unless_taken(conn, user, false)
-        .await
-        .map(|_| ())
-}
-
-/// Inserts the user; with `skip_taken`, a taken login or id inserts nothing and answers false
-/// instead of failing.
-async fn insert_user_row_unless_taken(
-    conn: &mut sqlx::PgConnection,
-    user: &UserRecord,
-    skip_taken: bool,
-) -> StoreResult<bool> {
-    let on_conflict = if skip_taken {
-        " ON CONFLICT DO NOTHING"
-    } else {
-        ""
-    };
-    let sql = format!(
+    sqlx::query(
         "INSERT INTO users (id, status, transitioning_to_status, created, activated, status_changed, \
          last_login, last_updated, password_changed, type_id, login_lower, profile, password_hash, \
          recovery_question, recovery_answer_hash, provider_type, provider_name, secrets, version) \
-         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17, $18, 0){on_conflict}"
-    );
-    let done = sqlx::query(&sql)
-        .bind(&user.id)
-        .bind(&user.status)
-        .bind(&user.transitioning_to_status)
-        .bind(user.created)
-        .bind(user.activated)
-        .bind(user.status_changed)
-        .bind(user.last_login)
-        .bind(user.last_updated)
-        .bind(user.password_changed)
-        .bind(&user.type_id)
-        .bind(user.login_lower())
-        .bind(Json(&user.profile))
-        .bind(&user.password_hash)
-        .bind(&user.recovery_question)
-        .bind(&user.recovery_answer_hash)
-        .bind(&user.provider_type)
-        .bind(&user.provider_name)
-        .bind(Json(&user.secrets))
-        .execute(conn)
-        .await
-        .map_err(StoreError::from_write)?;
-    Ok(done.rows_affected() == 1)
+         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17, $18, 0)",
+    )
+    .bind(&user.id)
+    .bind(&user.status)
+    .bind(&user.transitioning_to_status)
+    .bind(user.created)
+    .bind(user.activated)
+    .bind(user.status_changed)
+    .bind(user.last_login)
+    .bind(user.last_updated)
+    .bind(user.password_changed)
+    .bind(&user.type_id)
+    .bind(user.login_lower())
+    .bind(Json(&user.profile))
+    .bind(&user.password_hash)
+    .bind(&user.recovery_question)
+    .bind(&user.recovery_answer_hash)
+    .bind(&user.provider_type)
+    .bind(&user.provider_name)
+    .bind(Json(&user.secrets))
+    .execute(conn)
+    .await
+    .map_err(StoreError::from_write)?;
+    Ok(())
 }
+
+crate::import_sql::import_users_fn!(sqlx::Postgres, true);
 
 #[async_trait]
 impl UserStore for PgStore {
     async fn import_users(&self, batch: &[crate::NewUser]) -> StoreResult<Vec<bool>> {
-        let mut tx = self.pool.begin().await?;
-        let mut inserted = Vec::with_capacity(batch.len());
-        let mut touched: std::collections::BTreeMap<&str, i64> = Default::default();
-        for new in batch {
-            let done = insert_user_row_unless_taken(&mut tx, &new.user, true).await?;
-            if done {
-                for group_id in &new.group_ids {
-                    sqlx::query(
-                        "INSERT INTO group_members (group_id, user_id, created) VALUES ($1, $2, $3) \
-                         ON CONFLICT DO NOTHING",
-                    )
-                    .bind(group_id)
-                    .bind(&new.user.id)
-                    .bind(new.user.created)
-                    .execute(&mut *tx)
-                    .await
-                    .map_err(StoreError::from_write)?;
-                    let at = touched.entry(group_id).or_default();
-                    *at = (*at).max(new.user.created);
-                }
-            }
-            inserted.push(done);
-        }
-        // Group rows last and in id order, as single creates lock them.
-        for (group_id, at) in touched {
-            sqlx::query(
-                "UPDATE groups SET last_membership_updated = $1 \
-                 WHERE id = $2 AND last_membership_updated < $1",
-            )
-            .bind(at)
-            .bind(group_id)
-            .execute(&mut *tx)
-            .await?;
-        }
-        for (new, done) in batch.iter().zip(&inserted) {
-            if *done {
-                for event in &new.events {
-                    insert_event(&mut tx, event).await?;
-                }
-            }
-        }
-        tx.commit().await?;
-        Ok(inserted)
+        import_users(&self.pool, batch).await
     }
 
     async fn insert_user_with_events(

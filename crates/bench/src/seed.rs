@@ -208,7 +208,7 @@ async fn exported_users(target: &Target<'_>, users: usize) -> anyhow::Result<Vec
         if !(login.starts_with("user") && login.ends_with("@bench.example")) {
             continue;
         }
-        if seen % every == 0 {
+        if seen.is_multiple_of(every) {
             let id = row
                 .get("id")
                 .and_then(Value::as_str)

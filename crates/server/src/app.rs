@@ -103,7 +103,7 @@ impl Application {
             }
             None => None,
         };
-        let state = AppState {
+        let state = AppState::new(crate::state::AppParts {
             store,
             hasher,
             clock,
@@ -114,7 +114,8 @@ impl Application {
             sealer,
             outbound,
             mailer,
-        };
+            tokens: Default::default(),
+        });
         let background = vec![
             state.rate.spawn_sync(Arc::clone(&state.store)),
             crate::hooks::spawn_worker(state.clone()),
@@ -228,7 +229,7 @@ pub async fn offline_state(config: Config) -> anyhow::Result<AppState> {
         );
     }
     let public_url = config.public_url(config.listen);
-    Ok(AppState {
+    Ok(AppState::new(crate::state::AppParts {
         store,
         hasher: crypto::password::PasswordHasher::new(
             config.argon2,
@@ -243,7 +244,8 @@ pub async fn offline_state(config: Config) -> anyhow::Result<AppState> {
         config: Arc::new(config),
         org: Arc::new(boot.org),
         mailer: None,
-    })
+        tokens: Default::default(),
+    }))
 }
 
 /// Waits for SIGINT or SIGTERM, then asks the server to finish in-flight requests and stop.

@@ -10,9 +10,27 @@ use crate::config::Config;
 use crate::rate_limit::RateLimiter;
 use crate::wire::links::Links;
 
-/// Shared application state; cheap to clone.
+/// Shared application state: one allocation shared by every request, so a clone (axum makes
+/// several per request) is a reference count.
 #[derive(Clone)]
-pub struct AppState {
+pub struct AppState(Arc<AppParts>);
+
+impl AppState {
+    pub fn new(parts: AppParts) -> Self {
+        Self(Arc::new(parts))
+    }
+}
+
+impl std::ops::Deref for AppState {
+    type Target = AppParts;
+
+    fn deref(&self) -> &AppParts {
+        &self.0
+    }
+}
+
+/// What every handler can reach.
+pub struct AppParts {
     pub store: Arc<dyn Store>,
     pub hasher: PasswordHasher,
     pub clock: Clock,
@@ -26,9 +44,11 @@ pub struct AppState {
     pub outbound: reqwest::Client,
     /// Sends email factor codes; `None` when no SMTP server is configured.
     pub mailer: Option<crate::delivery::Mailer>,
+    /// API tokens this node read in the last seconds.
+    pub tokens: crate::auth::ssws::TokenCache,
 }
 
-impl AppState {
+impl AppParts {
     /// The id of the org's default user type (`oty` + the org id's random part).
     pub fn default_user_type_id(&self) -> String {
         format!("oty{}", self.org.id.get(3..).unwrap_or_default())

@@ -137,7 +137,9 @@ async fn upsert(
         ],
         token.last_updated,
     );
-    if !app.store.update_token(&token, &event).await? {
+    let updated = app.store.update_token(&token, &event).await?;
+    app.tokens.forget(&token.id);
+    if !updated {
         return Err(ApiError::not_found(format!(
             "Resource not found: {id} (ApiToken)"
         )));
@@ -173,7 +175,9 @@ async fn revoke_by_id(app: &AppState, admin: &AdminToken, id: &str) -> ApiResult
         ],
         app.clock.now().millis(),
     );
-    if !app.store.revoke_token(id, &event).await? {
+    let revoked = app.store.revoke_token(id, &event).await?;
+    app.tokens.forget(id);
+    if !revoked {
         return Err(ApiError::not_found(format!(
             "Resource not found: {id} (ApiToken)"
         )));

@@ -28,7 +28,9 @@ pub async fn standard_headers(State(app): State<AppState>, req: Request, next: N
     let request_id = model::ids::random_base62(27);
     let method = req.method().clone();
     let path = req.uri().path().to_owned();
-    let span = tracing::info_span!("request", request_id = %request_id, %method, %path);
+    // A debug span: at the default level no span is made per request (its fields would be
+    // formatted for every request); failures carry the request id in their own event.
+    let span = tracing::debug_span!("request", request_id = %request_id, %method, %path);
     let started = std::time::Instant::now();
     let context = RequestContext {
         request_id: request_id.clone(),
@@ -97,7 +99,7 @@ pub async fn standard_headers(State(app): State<AppState>, req: Request, next: N
     let _enter = span.enter();
     match response.extensions().get::<ErrorLogged>() {
         Some(err) => {
-            tracing::info!(status, elapsed_ms, error_code = err.code, error_id = %err.error_id, "request failed")
+            tracing::info!(%request_id, %method, %path, status, elapsed_ms, error_code = err.code, error_id = %err.error_id, "request failed")
         }
         None => tracing::debug!(status, elapsed_ms, "request"),
     }

@@ -128,3 +128,23 @@ async fn tokens_expire_after_thirty_idle_days_and_use_extends_them() {
     clock.advance(31 * day);
     app.get("/api/v1/users").await.assert_error(401, "E0000011");
 }
+
+#[tokio::test]
+async fn a_token_revoked_on_one_node_stops_on_the_other_within_the_cache_time() {
+    if std::env::var("LATCHKEY_TEST_BACKEND").as_deref() != Ok("postgres") {
+        return;
+    }
+    use model::time::{Clock, Timestamp};
+    let clock = Clock::manual(Timestamp(1_900_000_000_000));
+    let one = crate::harness::spawn_app_with_clock(|_| {}, clock.clone()).await;
+    let two = crate::harness::second_node(&one, clock.clone()).await;
+    assert_eq!(two.get("/api/v1/users").await.status, StatusCode::OK);
+    let r = one
+        .call(Method::DELETE, "/api/v1/api-tokens/current", None)
+        .await;
+    assert_eq!(r.status, StatusCode::NO_CONTENT);
+    one.get("/api/v1/users").await.assert_error(401, "E0000011");
+    // The other node read the token a moment ago and may trust it for up to 2 seconds.
+    clock.advance(latchkey::auth::ssws::CACHE_MS);
+    two.get("/api/v1/users").await.assert_error(401, "E0000011");
+}

@@ -51,7 +51,15 @@ crate::import_sql::import_users_fn!(sqlx::Sqlite, false);
 #[async_trait]
 impl UserStore for SqliteStore {
     async fn import_users(&self, batch: &[crate::NewUser]) -> StoreResult<Vec<bool>> {
-        import_users(&self.write, batch).await
+        let inserted = import_users(&self.write, batch).await?;
+        // A long import beside a busy server may never meet the quiet instant the automatic
+        // (passive) checkpoint needs to start the WAL over, and the WAL would grow by the
+        // whole import. After each batch, checkpoint and wait (busy timeout) for the readers of
+        // older frames to finish, so the WAL restarts; a refusal (busy) is tried next batch.
+        sqlx::query("PRAGMA wal_checkpoint(RESTART)")
+            .execute(&self.write)
+            .await?;
+        Ok(inserted)
     }
 
     async fn insert_user_with_events(

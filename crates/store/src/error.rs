@@ -25,6 +25,9 @@ pub enum StoreError {
     SchemaTooNew { found: i64 },
     #[error("database error: {0}")]
     Database(#[from] sqlx::Error),
+    /// An error of the direct SQLite read path (`sqlite::direct`).
+    #[error("database error: {0}")]
+    Direct(#[from] rusqlite::Error),
     #[error("migration error: {0}")]
     Migrate(#[from] sqlx::migrate::MigrateError),
 }

@@ -3,6 +3,7 @@
 //! a pool of readers.
 
 mod apps;
+mod direct;
 mod event_hooks;
 mod events;
 pub mod filter;
@@ -29,6 +30,8 @@ use crate::{Store, StoreError, StoreResult};
 pub struct SqliteStore {
     pub(crate) write: SqlitePool,
     pub(crate) read: SqlitePool,
+    /// User reads without sqlx's connection threads (None for an in-memory database).
+    pub(crate) direct: Option<direct::DirectReader>,
 }
 
 impl SqliteStore {
@@ -58,7 +61,11 @@ impl SqliteStore {
             .connect_with(options.read_only(true))
             .await?;
         sqlx::migrate!("migrations/sqlite").run(&write).await?;
-        Ok(Self { write, read })
+        Ok(Self {
+            write,
+            read,
+            direct: direct::DirectReader::for_url(&url),
+        })
     }
 }
 

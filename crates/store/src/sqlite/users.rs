@@ -100,6 +100,10 @@ impl UserStore for SqliteStore {
 
     async fn user_by_id(&self, id: &str) -> StoreResult<Option<UserRecord>> {
         let sql = format!("SELECT {USER_COLUMNS} FROM users WHERE id = $1");
+        if let Some(direct) = &self.direct {
+            let found = direct.users_here(&sql, &[SqlValue::Text(id.to_owned())])?;
+            return Ok(found.into_iter().next());
+        }
         Ok(sqlx::query_as(&sql)
             .bind(id)
             .fetch_optional(&self.read)
@@ -108,6 +112,10 @@ impl UserStore for SqliteStore {
 
     async fn user_by_login(&self, login_lower: &str) -> StoreResult<Option<UserRecord>> {
         let sql = format!("SELECT {USER_COLUMNS} FROM users WHERE login_lower = $1");
+        if let Some(direct) = &self.direct {
+            let found = direct.users_here(&sql, &[SqlValue::Text(login_lower.to_owned())])?;
+            return Ok(found.into_iter().next());
+        }
         Ok(sqlx::query_as(&sql)
             .bind(login_lower)
             .fetch_optional(&self.read)
@@ -190,6 +198,9 @@ impl UserStore for SqliteStore {
 
     async fn list_users(&self, query: &UserQuery) -> StoreResult<Vec<UserRecord>> {
         let (sql, params) = page_sql::user_page_sql(&SqliteDialect, USER_COLUMNS, query)?;
+        if let Some(direct) = &self.direct {
+            return direct.users(sql, params).await;
+        }
         let mut q = sqlx::query_as::<_, UserRecord>(&sql);
         for p in params {
             q = match p {

@@ -74,32 +74,39 @@ impl Argon2Params {
     }
 }
 
-thread_local! {
-    /// This thread's argon2 working memory, reused by every hash and verify the thread runs:
-    /// a hashing thread holds one set of blocks for its life instead of asking the allocator
-    /// for `memory_kib` KiB per password, which glibc's per-thread arenas keep afterwards
-    /// (hundreds of MiB of resident memory under sign-in load).
-    static BLOCKS: std::cell::RefCell<Vec<argon2::Block>> =
-        const { std::cell::RefCell::new(Vec::new()) };
-}
+/// Argon2 working memory, reused by every hash and verify: a job takes a set of blocks, uses
+/// it and puts it back, so the process holds one set per job running at once (the hashing
+/// workers) whichever threads run them, instead of asking the allocator for `memory_kib` KiB
+/// per password (which allocators keep afterwards: hundreds of MiB under sign-in load) or
+/// keeping one set per thread that ever hashed.
+static BLOCKS: std::sync::Mutex<Vec<Vec<argon2::Block>>> = std::sync::Mutex::new(Vec::new());
 
-/// Computes the raw argon2 output into `out` on this thread's reused memory.
+/// Sets kept for reuse at most (more only exist while more jobs run at once).
+const KEPT_BLOCK_SETS: usize = 16;
+
+/// Computes the raw argon2 output into `out` on reused memory.
 fn compute(argon: &Argon2<'_>, pwd: &[u8], salt: &[u8], out: &mut [u8]) -> Result<(), HashError> {
     let needed = argon.params().block_count();
-    BLOCKS.with(|cell| {
-        let mut blocks = cell
-            .try_borrow_mut()
-            .map_err(|_| HashError::Internal("argon2 memory is in use".into()))?;
-        if blocks.len() < needed {
-            blocks.resize(needed, argon2::Block::default());
-        }
-        let memory = blocks
-            .get_mut(..needed)
-            .ok_or_else(|| HashError::Internal("argon2 memory".into()))?;
-        argon
+    let mut blocks = BLOCKS
+        .lock()
+        .map_err(|_| HashError::Internal("argon2 memory pool poisoned".into()))?
+        .pop()
+        .unwrap_or_default();
+    if blocks.len() < needed {
+        blocks.resize(needed, argon2::Block::default());
+    }
+    let result = match blocks.get_mut(..needed) {
+        Some(memory) => argon
             .hash_password_into_with_memory(pwd, salt, out, memory)
-            .map_err(|e| HashError::Internal(e.to_string()))
-    })
+            .map_err(|e| HashError::Internal(e.to_string())),
+        None => Err(HashError::Internal("argon2 memory".into())),
+    };
+    if let Ok(mut pool) = BLOCKS.lock() {
+        if pool.len() < KEPT_BLOCK_SETS {
+            pool.push(blocks);
+        }
+    }
+    result
 }
 
 /// Hashes `password` with argon2id and `params`, returning the PHC string.

@@ -21,12 +21,16 @@ use crate::{StoreError, StoreResult, UserRecord};
 
 /// Idle connections kept for reuse.
 const KEPT: usize = 8;
+/// Pages read at once on blocking threads (more wait): bounds the threads and connections a
+/// burst of list calls holds.
+const PAGE_READERS: usize = 4;
 
 /// Read-only connections on the store's file, taken one per read and given back.
 #[derive(Debug, Clone)]
 pub(crate) struct DirectReader {
     path: PathBuf,
     idle: Arc<Mutex<Vec<Connection>>>,
+    page_readers: Arc<tokio::sync::Semaphore>,
 }
 
 impl DirectReader {
@@ -43,6 +47,7 @@ impl DirectReader {
         Some(Self {
             path: PathBuf::from(path),
             idle: Arc::default(),
+            page_readers: Arc::new(tokio::sync::Semaphore::new(PAGE_READERS)),
         })
     }
 
@@ -105,9 +110,17 @@ impl DirectReader {
         params: Vec<SqlValue>,
     ) -> StoreResult<Vec<UserRecord>> {
         let reader = self.clone();
-        tokio::task::spawn_blocking(move || reader.users_here(&sql, &params))
+        let permit = Arc::clone(&self.page_readers)
+            .acquire_owned()
             .await
-            .map_err(|e| StoreError::Corrupt(format!("a read thread failed: {e}")))?
+            .map_err(|_| StoreError::Corrupt("the page readers are closed".into()))?;
+        tokio::task::spawn_blocking(move || {
+            let users = reader.users_here(&sql, &params);
+            drop(permit);
+            users
+        })
+        .await
+        .map_err(|e| StoreError::Corrupt(format!("a read thread failed: {e}")))?
     }
 }
 

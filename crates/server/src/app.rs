@@ -50,18 +50,7 @@ impl Application {
         let bound = listener.local_addr()?;
         let public_url = config.public_url(bound);
 
-        let store = store::connect(&config.database_url).await?;
-        let boot = bootstrap::ensure_org(
-            store.as_ref(),
-            &config.org_name,
-            &config.admin_login,
-            clock.now().millis(),
-        )
-        .await?;
-        let admin_token_path = match &boot.new_admin_token {
-            Some(token) => Some(bootstrap::write_admin_token(&config.data_dir, token)?),
-            None => None,
-        };
+        let (store, boot, admin_token_path) = open_store(&config, &clock).await?;
 
         let (tls, ca_path) = match &config.tls {
             TlsMode::Insecure => (None, None),
@@ -206,13 +195,16 @@ fn outbound_client(ca: Option<&std::path::Path>) -> anyhow::Result<reqwest::Clie
     Ok(builder.build()?)
 }
 
-/// The state of a command that works on the store without serving (`latchkey import` and
-/// `export`): the same store, org, password hasher and secret key as `serve` with this
-/// configuration, but no listener, background work, rate limits or mail.
-pub async fn offline_state(config: Config) -> anyhow::Result<AppState> {
-    let _ = rustls::crypto::ring::default_provider().install_default();
-    let clock = Clock::System;
-    std::fs::create_dir_all(&config.data_dir)?;
+/// Opens the store (running migrations) and bootstraps the org; on the first start, writes the
+/// new super-admin token and answers where.
+async fn open_store(
+    config: &Config,
+    clock: &Clock,
+) -> anyhow::Result<(
+    Arc<dyn store::Store>,
+    bootstrap::Bootstrapped,
+    Option<PathBuf>,
+)> {
     let store = store::connect(&config.database_url).await?;
     let boot = bootstrap::ensure_org(
         store.as_ref(),
@@ -221,8 +213,22 @@ pub async fn offline_state(config: Config) -> anyhow::Result<AppState> {
         clock.now().millis(),
     )
     .await?;
-    if let Some(token) = &boot.new_admin_token {
-        let path = bootstrap::write_admin_token(&config.data_dir, token)?;
+    let admin_token_path = match &boot.new_admin_token {
+        Some(token) => Some(bootstrap::write_admin_token(&config.data_dir, token)?),
+        None => None,
+    };
+    Ok((store, boot, admin_token_path))
+}
+
+/// The state of a command that works on the store without serving (`latchkey import` and
+/// `export`): the same store, org, password hasher and secret key as `serve` with this
+/// configuration, but no listener, background work, rate limits or mail.
+pub async fn offline_state(config: Config) -> anyhow::Result<AppState> {
+    let _ = rustls::crypto::ring::default_provider().install_default();
+    let clock = Clock::System;
+    std::fs::create_dir_all(&config.data_dir)?;
+    let (store, boot, admin_token_path) = open_store(&config, &clock).await?;
+    if let Some(path) = admin_token_path {
         eprintln!(
             "created a new org; its super-admin API token is in {}",
             path.display()

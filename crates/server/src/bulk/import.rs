@@ -220,21 +220,21 @@ fn read_rows(
     match format {
         Format::Jsonl => {
             let mut input = input;
-            let mut line = String::new();
+            let mut line = Vec::new();
             let mut number = 0u64;
             loop {
                 line.clear();
-                let read = input.read_line(&mut line)?;
+                // Bytes, not a String: a line that is not UTF-8 fails its row, not the file.
+                let read = input.read_until(b'\n', &mut line)?;
                 if read == 0 {
                     return Ok(());
                 }
                 number += 1;
                 Counts::add(&counts.bytes, read as u64);
-                let text = line.trim();
-                if text.is_empty() {
+                if line.iter().all(u8::is_ascii_whitespace) {
                     continue;
                 }
-                let parsed = serde_json::from_str::<Value>(text)
+                let parsed = serde_json::from_slice::<Value>(&line)
                     .map_err(|e| format!("invalid JSON: {e}"))
                     .and_then(|v| {
                         if v.is_object() {

@@ -122,14 +122,10 @@ async fn json_lines_import_follows_the_api_rules_and_resumes() {
                "credentials": {"password": {"hash": {"algorithm": "ARGON2ID", "value": "$2a$10$x"}}}}),
     ];
     write_lines(&file, &rows);
-    std::fs::write(
-        &file,
-        format!(
-            "{}\nthis is not json\n",
-            std::fs::read_to_string(&file).unwrap().trim_end()
-        ),
-    )
-    .unwrap();
+    // 12: not JSON; 13: not even UTF-8 (each fails its own row, not the file)
+    let mut bytes = std::fs::read(&file).unwrap();
+    bytes.extend_from_slice(b"this is not json\n\xff\xfe{\n");
+    std::fs::write(&file, bytes).unwrap();
     let errors = app.data_dir.path().join("errors.jsonl");
     let (code, stdout, stderr) = latchkey(
         &app,
@@ -147,11 +143,11 @@ async fn json_lines_import_follows_the_api_rules_and_resumes() {
         "failed rows make a failing exit: {stdout}\n{stderr}"
     );
     assert!(
-        stdout.contains("12 rows")
-            && stdout.contains("5 created, 1 skipped (login exists), 6 failed"),
+        stdout.contains("13 rows")
+            && stdout.contains("5 created, 1 skipped (login exists), 7 failed"),
         "{stdout}"
     );
-    assert!(stderr.contains("6 rows were not imported"), "{stderr}");
+    assert!(stderr.contains("7 rows were not imported"), "{stderr}");
 
     let failed: Vec<Value> = std::fs::read_to_string(&errors)
         .unwrap()
@@ -159,7 +155,7 @@ async fn json_lines_import_follows_the_api_rules_and_resumes() {
         .map(|l| serde_json::from_str(l).unwrap())
         .collect();
     let lines: Vec<i64> = failed.iter().map(|f| f["line"].as_i64().unwrap()).collect();
-    assert_eq!(lines, [6, 7, 8, 10, 11, 12], "{failed:?}");
+    assert_eq!(lines, [6, 7, 8, 10, 11, 12, 13], "{failed:?}");
     assert_eq!(failed[0]["errorSummary"], "Api validation failed: login");
     assert!(failed[0]["errorCauses"][0]
         .as_str()
@@ -179,6 +175,7 @@ async fn json_lines_import_follows_the_api_rules_and_resumes() {
         .unwrap()
         .contains("ARGON2ID"));
     assert!(failed[5]["errorSummary"].as_str().unwrap().contains("JSON"));
+    assert!(failed[6]["errorSummary"].as_str().unwrap().contains("JSON"));
 
     // What the API serves.
     let hashed = user(&app, "hashed@example.com").await;
@@ -252,7 +249,7 @@ async fn json_lines_import_follows_the_api_rules_and_resumes() {
     let (code, stdout, _) = latchkey(&app, &["import", "users", file.to_str().unwrap()]).await;
     assert_eq!(code, 1);
     assert!(
-        stdout.contains("0 created, 6 skipped (login exists), 6 failed"),
+        stdout.contains("0 created, 6 skipped (login exists), 7 failed"),
         "{stdout}"
     );
 }

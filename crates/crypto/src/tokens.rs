@@ -4,7 +4,7 @@
 //! Invariants:
 //! - tokens come from the operating system's CSPRNG and are base62 (`0-9A-Za-z`), so they
 //!   survive URLs, headers and JSON unescaped;
-//! - the store keeps only [`sha256_hex`] of a token (DESIGN.md "Secrets at rest"); a
+//! - the store keeps only [`sha256_hex`] of a token (nothing secret is kept in the clear); a
 //!   presented token is hashed and compared with [`constant_time_eq`].
 
 use rand::distributions::{Alphanumeric, DistString as _};

@@ -1,5 +1,5 @@
 //! The domain's error: each variant is one Okta case, and names the Okta error code the
-//! server renders it as (see `shared/reference/okta-docs/error-codes.json`).
+//! server renders it as (see `crates/server/tests/data/error-codes.json`).
 
 use std::fmt;
 

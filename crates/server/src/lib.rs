@@ -1,7 +1,7 @@
 //! Latchkey's server: the Okta Core API over HTTPS on axum.
 //!
 //! `app` builds and runs the server; `api` holds one module per Okta resource; `wire` is the
-//! shared wire format; `auth` the SSWS extractor. See `shared/DESIGN.md` for the whole shape.
+//! shared wire format; `auth` the SSWS extractor. README.md "Layout" has the whole shape.
 
 pub mod api;
 pub mod app;

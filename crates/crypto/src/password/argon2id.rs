@@ -1,6 +1,6 @@
 //! Argon2id, the only hash Latchkey writes for a password set through Okta's Users API
 //! (create with `credentials.password.value`, change/reset password, recovery answers) and
-//! the target of the upgrade after an imported hash verifies (DESIGN.md "Passwords").
+//! the target of the upgrade after an imported hash verifies (README.md "Passwords").
 //!
 //! Invariants:
 //! - hashes are PHC strings, `$argon2id$v=19$m=<KiB>,t=<iterations>,p=<lanes>$<salt>$<hash>`,

@@ -1,6 +1,6 @@
 //! The password hashing pool: the one way the server hashes or verifies a password (create
 //! user with a password, change/reset/forgot password, primary authentication, recovery
-//! answers), per DESIGN.md "Passwords" and STYLE.md §6.
+//! answers), so that password work never stalls the async runtime.
 //!
 //! Invariants:
 //! - all argon2/bcrypt/PBKDF2 work runs on `tokio::task::spawn_blocking`, never on an async

@@ -1,18 +1,18 @@
 //! The user lifecycle table: which lifecycle or credential operation is allowed from which
 //! status, the status it leads to, and the exact Okta error of every refused cell.
 //!
-//! Sources, all in `shared/reference/`:
-//! - `okta-docs/users.md`, "Lifecycle operations" (Activate, Reactivate, Deactivate, Suspend,
+//! Sources, Okta's public API reference (page names as listed in `docs/okta-reference.md`):
+//! - `users.md`, "Lifecycle operations" (Activate, Reactivate, Deactivate, Suspend,
 //!   Unsuspend, Delete, Unlock, Reset password, Expire password, Reset Factors) and
 //!   "Credential operations" (Forgot password, Change password, Change recovery question);
 //!   "Provider object" for what FEDERATION and SOCIAL users lack; "Links object" for the
 //!   link relations.
-//! - `okta-management-openapi.yaml`, the operations `activateUser`, `reactivateUser`,
+//! - the Okta Management API OpenAPI spec, the operations `activateUser`, `reactivateUser`,
 //!   `deactivateUser`, `suspendUser`, `unsuspendUser`, `unlockUser`, `resetPassword`,
 //!   `expirePassword`, `expirePasswordWithTempPassword`, `resetFactors`, `deleteUser`,
 //!   `changePassword`, `changeRecoveryQuestion`, `forgotPassword`,
 //!   `forgotPasswordSetNewPassword`, and their documented responses.
-//! - `okta-docs/error-codes.json` for the operation-specific "forbidden" codes.
+//! - Okta's error codes (`crates/server/tests/data/error-codes.json`) for the operation-specific "forbidden" codes.
 //!
 //! How errors were chosen, per operation:
 //! - Suspend and Unsuspend name their error: 400 E0000001 (users.md, "Suspend User" and

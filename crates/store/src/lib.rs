@@ -16,6 +16,7 @@ mod event_sql;
 mod factor_sql;
 pub mod filter_sql;
 mod import_sql;
+mod lockout_sql;
 mod page_sql;
 mod session_sql;
 pub use page_sql::{group_page_key_for, page_key_for};
@@ -23,6 +24,7 @@ pub mod postgres;
 pub mod records;
 pub mod sqlite;
 mod trusted_origin_sql;
+mod user_change_sql;
 
 #[cfg(feature = "conformance")]
 pub mod conformance;
@@ -84,6 +86,29 @@ pub trait UserStore: Send + Sync {
     /// id) is taken, by a stored user or an earlier one of the batch, is skipped with its
     /// memberships and events. Answers, per user in order, whether it was inserted.
     async fn import_users(&self, batch: &[NewUser]) -> StoreResult<Vec<bool>>;
+}
+
+/// What a change given to [`UserChangeStore::modify_user`] asks for.
+#[derive(Debug)]
+pub enum UserChange {
+    /// Write the changed user with these events.
+    Write(Vec<EventRecord>),
+    /// Write nothing (the change does not apply to the user as it stands).
+    Keep,
+}
+
+/// Changes of one user that must not be lost to a concurrent change (sign-ins, lock and
+/// unlock, profile updates): Okta is last-writer-wins there, never 409.
+#[async_trait]
+pub trait UserChangeStore: Send + Sync {
+    /// Reads the user under its row's write lock, lets `change` edit it, and writes it with
+    /// the events `change` returns, in one transaction. None when the user does not exist;
+    /// with `UserChange::Keep`, the user as read (nothing written).
+    async fn modify_user(
+        &self,
+        id: &str,
+        change: &mut (dyn for<'u> FnMut(&'u mut UserRecord) -> UserChange + Send),
+    ) -> StoreResult<Option<UserRecord>>;
 }
 
 /// Groups, their members and owners (the Groups API; Everyone exists from bootstrap).
@@ -338,23 +363,40 @@ pub trait ZoneStore: Send + Sync {
     async fn delete_zone(&self, id: &str, event: &EventRecord) -> StoreResult<bool>;
 }
 
-/// Failed password attempts per user, shared by every node (the password policy's lockout).
-/// These counters carry no System Log event: the sign-in that fails writes its own.
+/// Password attempts per user, shared by every node (the password policy's lockout). These
+/// counters carry no System Log event: the sign-in writes its own.
+///
+/// A password is verified only under a reservation (`reserve_login_attempt`), granted while
+/// the failures plus the attempts in flight stay under `max_attempts` and the user is not
+/// locked; `finish_login_attempt` then records the outcome. So however many sign-ins run at
+/// once, on however many nodes, at most `max_attempts` passwords are verified between unlocks.
 #[async_trait]
 pub trait LockoutStore: Send + Sync {
-    /// Adds one failed attempt at `now`, atomically; when the count reaches `max_attempts`
-    /// (if above 0) and the user is not yet locked, `locked_at` is set to `now`. Returns the
-    /// counter after the change.
-    async fn record_login_failure(
+    /// Reserves one password verification at `now`. A reservation taken before
+    /// `stale_before` no longer holds a slot (its node died mid-attempt). `max_attempts <= 0`
+    /// means no limit. Refused: the counter as it stands (locked, or all slots in flight).
+    async fn reserve_login_attempt(
         &self,
         user_id: &str,
         now: i64,
         max_attempts: i64,
+        stale_before: i64,
+    ) -> StoreResult<AttemptReservation>;
+
+    /// Ends a reservation. A failure counts one more (locking at `max_attempts`, if above 0,
+    /// with `locked_at = now`); a success starts the count over unless the user was locked
+    /// while it ran. Returns the counter after the change.
+    async fn finish_login_attempt(
+        &self,
+        user_id: &str,
+        now: i64,
+        max_attempts: i64,
+        matched: bool,
     ) -> StoreResult<LoginFailuresRecord>;
 
     async fn login_failures(&self, user_id: &str) -> StoreResult<Option<LoginFailuresRecord>>;
 
-    /// Clears the counter (a successful sign-in, an unlock, an auto-unlock).
+    /// Clears the counter and its reservations (an unlock, an auto-unlock).
     async fn clear_login_failures(&self, user_id: &str) -> StoreResult<()>;
 }
 
@@ -812,6 +854,7 @@ pub trait SessionStore: Send + Sync {
 #[async_trait]
 pub trait Store:
     UserStore
+    + UserChangeStore
     + GroupStore
     + AppStore
     + TokenStore

@@ -343,6 +343,15 @@ pub struct LoginFailuresRecord {
     pub locked_at: Option<i64>,
 }
 
+/// The answer to a request for one password verification (`LockoutStore`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum AttemptReservation {
+    /// Go ahead; the counter as it stood before this attempt.
+    Granted(LoginFailuresRecord),
+    /// No slot: the user is locked, or `max_attempts` attempts are failed or in flight.
+    Refused(Option<LoginFailuresRecord>),
+}
+
 /// One event hook (event-hooks.md, "Event Hook object"). The auth header value is kept
 /// sealed and never rendered.
 #[derive(Debug, Clone, PartialEq, sqlx::FromRow)]

@@ -892,30 +892,49 @@ async fn activation_sign_in(app: &AppState, input: &AuthnIn) -> ApiResult<Json<V
     Ok(Json(render(app, &txn).await?))
 }
 
+/// The lockout counter key of usernames that name no user: they reserve and fail attempts
+/// like a known user's wrong password, so both cost the same writes. It is never a user id.
+const UNKNOWN_USER_KEY: &str = "unknown-username";
+
+/// A reservation older than this no longer holds a slot (its node died mid-attempt); no
+/// verification takes nearly as long.
+const STALE_RESERVATION_MS: i64 = 30_000;
+
+/// How long a sign-in waits for a slot while other attempts of the same user are verified.
+const SLOT_WAIT: std::time::Duration = std::time::Duration::from_secs(10);
+
+/// Whether a password may be verified for this user now.
+enum Slot {
+    Granted,
+    Locked,
+}
+
 /// Username and password: the user's lockout, status and password decide; then the
 /// policies choose the next step.
+///
+/// Every verification of the user's password runs under a reservation of the lockout
+/// counter (`LockoutStore`), so concurrent sign-ins never verify more than `maxAttempts`
+/// passwords between unlocks, and none of them fails because another is running: the user
+/// is changed only through `modify_user`, which never conflicts.
 async fn primary(app: &AppState, input: &AuthnIn, cookie: Option<&str>) -> ApiResult<Json<Value>> {
     let now = app.clock.now().millis();
     let typed = input.username.as_deref().unwrap_or_default();
     let password = crypto::SecretString::from(input.password.clone().unwrap_or_default());
     let found = find_user(app, typed).await?;
-    // An unknown username reads what a known one reads (its policy, a failure counter)
-    // and spends one password verification, so neither the answer nor its time tells
-    // whether the user exists.
+    // An unknown username reads what a known one reads (its policy), reserves and fails an
+    // attempt, and spends one password verification, so neither the answer nor its time
+    // tells whether the user exists.
     let subject = found.clone().unwrap_or_else(|| phantom_user(now));
     let settings = crate::policies::password_settings_for(app, &subject, &[]).await?;
     let lockout = &settings.password.lockout;
-    let failures =
-        app.store
-            .login_failures(&subject.id)
-            .await?
-            .map(|f| model::policy::lockout::Failures {
-                count: f.failures,
-                last_failure: f.last_failure,
-                locked_at: f.locked_at,
-            });
     let Some(mut user) = found else {
+        app.store
+            .reserve_login_attempt(UNKNOWN_USER_KEY, now, 0, now - STALE_RESERVATION_MS)
+            .await?;
         app.hasher.verify_dummy(&password).await?;
+        app.store
+            .finish_login_attempt(UNKNOWN_USER_KEY, now, 0, false)
+            .await?;
         let event = authn_event(
             "user.session.start",
             "User login to Okta",
@@ -927,28 +946,25 @@ async fn primary(app: &AppState, input: &AuthnIn, cookie: Option<&str>) -> ApiRe
         app.store.record_events(&[event]).await?;
         return Err(ApiError::AuthenticationFailed);
     };
-    let lock = model::policy::lockout::status(&settings, failures.as_ref(), now);
-    if lock == model::policy::lockout::LockoutStatus::AutoUnlockDue {
-        app.store.clear_login_failures(&user.id).await?;
-        if user.status == "LOCKED_OUT" {
-            set_status(
-                app,
-                &mut user,
-                "ACTIVE",
-                "user.account.unlock",
-                "Unlock user account",
-                now,
-            )
-            .await?;
+    let slot = reserve_slot(app, &mut user, &settings, now).await?;
+    if matches!(slot, Slot::Locked) || user.status == "LOCKED_OUT" {
+        if matches!(slot, Slot::Granted) {
+            // Locked by status alone: give the slot back without counting a failure.
+            app.store
+                .finish_login_attempt(&user.id, now, lockout.max_attempts, true)
+                .await?;
         }
+        // The same hashing cost as any other answer, without verifying this user's password.
+        app.hasher.verify_dummy(&password).await?;
+        return refuse_locked(app, &user, typed, lockout.show_lockout_failures, now).await;
     }
     let stored = user
         .password_hash
         .as_deref()
         .and_then(|s| crypto::password::StoredPassword::parse_storage_string(s).ok());
     let verdict = match &stored {
-        Some(stored) => Some(app.hasher.verify(stored, &password).await?),
-        None if user.secrets.password_hook && user.status != "LOCKED_OUT" => {
+        Some(stored) => app.hasher.verify(stored, &password).await,
+        None if user.secrets.password_hook => {
             // The password import hook decides; a verified password is stored below.
             use crypto::ExposeSecret;
             let ok = crate::hooks::password_import::verified(
@@ -958,98 +974,126 @@ async fn primary(app: &AppState, input: &AuthnIn, cookie: Option<&str>) -> ApiRe
                 password.expose_secret(),
             )
             .await;
-            Some(crypto::password::Verification {
+            Ok(crypto::password::Verification {
                 matched: ok,
                 needs_rehash: ok,
             })
         }
-        None => {
-            app.hasher.verify_dummy(&password).await?;
-            None
+        None => app
+            .hasher
+            .verify_dummy(&password)
+            .await
+            .map(|()| crypto::password::Verification {
+                matched: false,
+                needs_rehash: false,
+            }),
+    };
+    let verdict = match verdict {
+        Ok(v) => v,
+        Err(err) => {
+            // No verification happened (the hashing queue is full): the slot goes back.
+            app.store
+                .finish_login_attempt(&user.id, now, lockout.max_attempts, true)
+                .await?;
+            return Err(err.into());
         }
     };
-    let locked = user.status == "LOCKED_OUT"
-        || matches!(lock, model::policy::lockout::LockoutStatus::Locked { .. });
-    if locked {
-        let event = authn_event(
-            "user.session.start",
-            "User login to Okta",
+    let counter = app
+        .store
+        .finish_login_attempt(&user.id, now, lockout.max_attempts, verdict.matched)
+        .await?;
+    if counter.locked_at.is_some() {
+        // This failure reached the limit, or another attempt did while this one ran.
+        let lock = authn_event(
+            "user.account.lock",
+            "Max sign in attempts exceeded",
             Some(&user),
             typed,
-            Some("LOCKED_OUT"),
+            None,
             now,
         );
-        app.store.record_events(&[event]).await?;
-        return locked_out(app, lockout.show_lockout_failures);
+        let locked = app
+            .store
+            .modify_user(&user.id, &mut |u| {
+                if !may_sign_in(&u.status) {
+                    return store::UserChange::Keep;
+                }
+                u.status = "LOCKED_OUT".into();
+                u.status_changed = Some(now);
+                u.last_updated = now;
+                store::UserChange::Write(vec![lock.clone()])
+            })
+            .await?;
+        if let Some(locked) = locked {
+            user = locked;
+        }
+        if !verdict.matched {
+            let failed = authn_event(
+                "user.session.start",
+                "User login to Okta",
+                Some(&user),
+                typed,
+                Some("INVALID_CREDENTIALS"),
+                now,
+            );
+            app.store.record_events(&[failed]).await?;
+            return locked_out(app, lockout.show_lockout_failures);
+        }
+        return refuse_locked(app, &user, typed, lockout.show_lockout_failures, now).await;
     }
-    let may_sign_in = matches!(
-        user.status.as_str(),
-        "ACTIVE" | "PASSWORD_EXPIRED" | "RECOVERY"
-    );
-    let matched = verdict.as_ref().is_some_and(|v| v.matched);
-    if !matched || !may_sign_in {
-        let events = vec![authn_event(
+    if !verdict.matched || !may_sign_in(&user.status) {
+        let event = authn_event(
             "user.session.start",
             "User login to Okta",
             Some(&user),
             typed,
             Some("INVALID_CREDENTIALS"),
             now,
-        )];
-        if matched {
-            app.store.record_events(&events).await?;
-            return Err(ApiError::AuthenticationFailed);
-        }
-        let after = app
-            .store
-            .record_login_failure(&user.id, now, lockout.max_attempts)
-            .await?;
-        if after.locked_at == Some(now) && user.status != "LOCKED_OUT" {
-            let lock = authn_event(
-                "user.account.lock",
-                "Max sign in attempts exceeded",
-                Some(&user),
+        );
+        app.store.record_events(&[event]).await?;
+        return Err(ApiError::AuthenticationFailed);
+    }
+    // An imported or outdated hash becomes argon2id with the configured parameters.
+    let fresh = if verdict.needs_rehash {
+        Some(app.hasher.hash(&password).await?.to_storage_string())
+    } else {
+        None
+    };
+    let mut signed_in = true;
+    let saved = app
+        .store
+        .modify_user(&user.id, &mut |u| {
+            if !may_sign_in(&u.status) {
+                // Suspended, deactivated or locked while the password was verified.
+                signed_in = false;
+                return store::UserChange::Keep;
+            }
+            if let Some(fresh) = &fresh {
+                if u.password_hash.is_none() {
+                    u.password_changed = Some(now);
+                }
+                u.password_hash = Some(fresh.clone());
+                u.secrets.password_hook = false;
+                if u.provider_type == "IMPORT" {
+                    u.provider_type = "OKTA".into();
+                    u.provider_name = "OKTA".into();
+                }
+            }
+            u.last_login = Some(now);
+            store::UserChange::Write(vec![authn_event(
+                "user.authentication.verify",
+                "Verify user identity",
+                Some(u),
                 typed,
                 None,
                 now,
-            );
-            user.status = "LOCKED_OUT".into();
-            user.status_changed = Some(now);
-            user.last_updated = now;
-            app.store.update_user(&user, &lock).await?;
-            app.store.record_events(&events).await?;
-            return locked_out(app, lockout.show_lockout_failures);
-        }
-        app.store.record_events(&events).await?;
-        return Err(ApiError::AuthenticationFailed);
-    }
-    if failures.is_some_and(|f| f.count > 0) {
-        app.store.clear_login_failures(&user.id).await?;
-    }
-    // An imported or outdated hash becomes argon2id with the configured parameters.
-    let rehash = verdict.is_some_and(|v| v.needs_rehash);
-    if rehash {
-        let fresh = app.hasher.hash(&password).await?;
-        if user.password_hash.is_none() {
-            user.password_changed = Some(now);
-        }
-        user.password_hash = Some(fresh.to_storage_string());
-        user.secrets.password_hook = false;
-        if user.provider_type == "IMPORT" {
-            user.provider_type = "OKTA".into();
-            user.provider_name = "OKTA".into();
-        }
-    }
-    user.last_login = Some(now);
-    let verified = authn_event(
-        "user.authentication.verify",
-        "Verify user identity",
-        Some(&user),
-        typed,
-        None,
-        now,
-    );
-    let user = super::users::save(app, &user, &verified).await?;
+            )])
+        })
+        .await?;
+    let user = match saved {
+        Some(user) if signed_in => user,
+        _ => return Err(ApiError::AuthenticationFailed),
+    };
     let mut data = TxnData::signed_in(input, now);
     // A browser that holds a live session of this user brings its last factor verification.
     if let Some(cookie) = cookie {
@@ -1065,6 +1109,90 @@ async fn primary(app: &AppState, input: &AuthnIn, cookie: Option<&str>) -> ApiRe
     advance(app, unsaved(&user, data), Vec::new()).await
 }
 
+/// The statuses whose users may sign in with a password (and so may be locked out).
+fn may_sign_in(status: &str) -> bool {
+    matches!(status, "ACTIVE" | "PASSWORD_EXPIRED" | "RECOVERY")
+}
+
+/// Takes a lockout slot for one password verification. A lock whose auto-unlock time has
+/// passed is lifted first (the user becomes ACTIVE again); while other attempts of the user
+/// hold every slot, waits for one of them to finish.
+async fn reserve_slot(
+    app: &AppState,
+    user: &mut UserRecord,
+    settings: &model::policy::password::Settings,
+    now: i64,
+) -> ApiResult<Slot> {
+    use model::policy::lockout::{self, Failures, LockoutStatus};
+    use store::AttemptReservation::{Granted, Refused};
+    let max = settings.password.lockout.max_attempts;
+    let deadline = std::time::Instant::now() + SLOT_WAIT;
+    let mut pause = std::time::Duration::from_millis(2);
+    loop {
+        let counter = match app
+            .store
+            .reserve_login_attempt(&user.id, now, max, now - STALE_RESERVATION_MS)
+            .await?
+        {
+            Granted(_) => return Ok(Slot::Granted),
+            Refused(counter) => counter,
+        };
+        let failures = counter.map(|c| Failures {
+            count: c.failures,
+            last_failure: c.last_failure,
+            locked_at: c.locked_at,
+        });
+        match lockout::status(settings, failures.as_ref(), now) {
+            LockoutStatus::AutoUnlockDue => {
+                app.store.clear_login_failures(&user.id).await?;
+                if user.status == "LOCKED_OUT" {
+                    set_status(
+                        app,
+                        user,
+                        "ACTIVE",
+                        "user.account.unlock",
+                        "Unlock user account",
+                        now,
+                    )
+                    .await?;
+                }
+                continue;
+            }
+            LockoutStatus::Locked { .. } => return Ok(Slot::Locked),
+            LockoutStatus::Open { .. } if failures.is_some_and(|f| f.count >= max) => {
+                return Ok(Slot::Locked)
+            }
+            LockoutStatus::Open { .. } => {}
+        }
+        // Every slot is held by an attempt in flight: wait for one to finish.
+        if std::time::Instant::now() >= deadline {
+            return Err(ApiError::TooManyRequests);
+        }
+        tokio::time::sleep(pause).await;
+        pause = (pause * 2).min(std::time::Duration::from_millis(50));
+    }
+}
+
+/// The answer to a sign-in of a locked-out user, with its System Log event.
+async fn refuse_locked(
+    app: &AppState,
+    user: &UserRecord,
+    typed: &str,
+    show: bool,
+    now: i64,
+) -> ApiResult<Json<Value>> {
+    let event = authn_event(
+        "user.session.start",
+        "User login to Okta",
+        Some(user),
+        typed,
+        Some("LOCKED_OUT"),
+        now,
+    );
+    app.store.record_events(&[event]).await?;
+    locked_out(app, show)
+}
+
 /// A locked-out user: the LOCKED_OUT transaction when the password policy shows lockout
 /// failures, else the same 401 as a wrong password.
 fn locked_out(app: &AppState, show: bool) -> ApiResult<Json<Value>> {
@@ -1078,7 +1206,8 @@ fn locked_out(app: &AppState, show: bool) -> ApiResult<Json<Value>> {
     })))
 }
 
-/// Changes a user's status with an event (lock, unlock, a reset that ends PASSWORD_EXPIRED).
+/// Changes a user's status with an event (lock, unlock, a reset that ends PASSWORD_EXPIRED),
+/// on the user as it stands (never a conflict); nothing is written when it already has it.
 pub(crate) async fn set_status(
     app: &AppState,
     user: &mut UserRecord,
@@ -1090,12 +1219,20 @@ pub(crate) async fn set_status(
     if user.status == status {
         return Ok(());
     }
-    user.status = status.to_owned();
-    user.status_changed = Some(now);
-    user.last_updated = now;
-    let login = text(user, "login").unwrap_or_default().to_owned();
-    let event = authn_event(kind, display, Some(user), &login, None, now);
-    *user = super::users::save(app, user, &event).await?;
+    let changed = app
+        .store
+        .modify_user(&user.id, &mut |u| {
+            if u.status == status {
+                return store::UserChange::Keep;
+            }
+            u.status = status.to_owned();
+            u.status_changed = Some(now);
+            u.last_updated = now;
+            let login = text(u, "login").unwrap_or_default().to_owned();
+            store::UserChange::Write(vec![authn_event(kind, display, Some(u), &login, None, now)])
+        })
+        .await?;
+    *user = changed.ok_or_else(|| ApiError::NotFound("Resource".into()))?;
     Ok(())
 }
 

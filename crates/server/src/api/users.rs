@@ -568,6 +568,10 @@ async fn replace(
 
 /// POST merges the given profile attributes into the stored profile; PUT replaces the profile
 /// (attributes left out are removed). Both may set credentials.
+///
+/// Concurrent updates of one user are last-writer-wins, as in Okta, never 409: everything
+/// slow (validation, password hashing) is done first on a copy, then the change is applied
+/// to the user as it stands under its row lock, a POST merging into the newest profile.
 async fn update(
     app: AppState,
     admin: AdminToken,
@@ -576,15 +580,16 @@ async fn update(
     full: bool,
 ) -> ApiResult<Json<Value>> {
     let now = app.clock.now().millis();
-    let mut user = find_user(&app, &id).await?;
+    let found = find_user(&app, &id).await?;
+    let mut draft = found.clone();
     if let Some(profile) = &body.profile {
         let next: Map<String, Value> = if full {
             model::users::profile::replace(profile)
         } else {
-            model::users::profile::merge(&user.profile, profile)
+            model::users::profile::merge(&draft.profile, profile)
         };
         model::users::profile::validate(&next)?;
-        user.profile = next;
+        draft.profile = next;
     } else if full {
         return Err(ApiError::invalid(
             "profile",
@@ -604,30 +609,82 @@ async fn update(
                 format!("type.id: User type {type_id} not found"),
             ));
         }
-        user.type_id = type_id;
+        draft.type_id = type_id;
     }
     if let Some(creds) = &body.credentials {
         if creds.password.as_ref().is_some_and(|p| p.hash.is_some())
-            && user.status != UserStatus::Staged.as_str()
+            && draft.status != UserStatus::Staged.as_str()
         {
             return Err(ApiError::invalid(
                 "password",
                 "password.hash: A hashed password can be imported only for a STAGED user",
             ));
         }
-        apply_credentials(&app, &mut user, Some(creds), &[], now).await?;
+        apply_credentials(&app, &mut draft, Some(creds), &[], now).await?;
     }
-    user.last_updated = now;
-    let event = events::event(
-        "user.account.update_profile",
-        "Update user profile for Okta",
-        &Actor::token(&admin),
-        vec![events::user_target(&user)],
-        now,
-    );
-    let saved = save(&app, &user, &event).await?;
+    let actor = Actor::token(&admin);
+    let mut refused: Option<ApiError> = None;
+    let saved = app
+        .store
+        .modify_user(&found.id, &mut |user| {
+            if let Some(profile) = &body.profile {
+                if full {
+                    user.profile = draft.profile.clone();
+                } else {
+                    let next = model::users::profile::merge(&user.profile, profile);
+                    if let Err(err) = model::users::profile::validate(&next) {
+                        refused = Some(err.into());
+                        return store::UserChange::Keep;
+                    }
+                    user.profile = next;
+                }
+            }
+            if draft.type_id != found.type_id {
+                user.type_id.clone_from(&draft.type_id);
+            }
+            copy_credentials(&found, &draft, user);
+            user.last_updated = now;
+            store::UserChange::Write(vec![events::event(
+                "user.account.update_profile",
+                "Update user profile for Okta",
+                &actor,
+                vec![events::user_target(user)],
+                now,
+            )])
+        })
+        .await?;
+    if let Some(err) = refused {
+        return Err(err);
+    }
+    let saved =
+        saved.ok_or_else(|| ApiError::not_found(format!("Resource not found: {id} (User)")))?;
     crate::api::group_rules::apply_rules_to_user(&app, &saved.id, None).await?;
     Ok(Json(dto::render(&saved, &app, true)))
+}
+
+/// Carries over to `user` the credential fields the request changed on `draft` (a copy of
+/// `before`), leaving what it did not touch as it now stands.
+fn copy_credentials(before: &UserRecord, draft: &UserRecord, user: &mut UserRecord) {
+    if draft.password_hash != before.password_hash {
+        user.password_hash.clone_from(&draft.password_hash);
+    }
+    if draft.password_changed != before.password_changed {
+        user.password_changed = draft.password_changed;
+    }
+    if draft.provider_type != before.provider_type || draft.provider_name != before.provider_name {
+        user.provider_type.clone_from(&draft.provider_type);
+        user.provider_name.clone_from(&draft.provider_name);
+    }
+    if draft.recovery_question != before.recovery_question
+        || draft.recovery_answer_hash != before.recovery_answer_hash
+    {
+        user.recovery_question.clone_from(&draft.recovery_question);
+        user.recovery_answer_hash
+            .clone_from(&draft.recovery_answer_hash);
+    }
+    if draft.secrets != before.secrets {
+        user.secrets = draft.secrets.clone();
+    }
 }
 
 #[derive(Debug, Deserialize)]

@@ -16,6 +16,7 @@ mod app_credentials;
 mod apps;
 mod authn;
 mod bulk;
+mod concurrency;
 mod cors;
 mod event_hooks;
 mod factors;

@@ -39,6 +39,7 @@ pub async fn run_all(store: &dyn Store) {
     users::same_login_race_has_one_winner(store).await;
     users::failed_write_leaves_no_event(store).await;
     users::stale_version_is_a_conflict(store).await;
+    users::concurrent_changes_all_land(store).await;
     users::keyset_pages_visit_every_row_once_under_inserts(store).await;
     users::prefix_and_expressions_select_the_right_rows(store).await;
     users::memberships_follow_users(store).await;
@@ -70,7 +71,7 @@ pub async fn run_all(store: &dyn Store) {
     policies::priorities_shift_and_the_default_stays_last(store).await;
     policies::concurrent_inserts_keep_priorities_dense(store).await;
     policies::zones_round_trip(store).await;
-    policies::lockout_counters_are_atomic(store).await;
+    policies::lockout_reservations_bound_verifications(store).await;
     factors::crud_uniqueness_and_versions(store).await;
     sessions::tokens_are_taken_once(store).await;
     sessions::live_sessions_refresh_within_bounds(store).await;

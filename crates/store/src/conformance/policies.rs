@@ -320,37 +320,125 @@ pub async fn zones_round_trip(store: &dyn Store) {
     ));
 }
 
-/// Failed attempts count atomically across concurrent callers; the lock time is set once
-/// when the count reaches the limit; clearing resets.
-pub async fn lockout_counters_are_atomic(store: &dyn Store) {
+/// Reservations bound the passwords verified: of a burst of concurrent attempts, only
+/// `max_attempts` are granted while they run; failures lock at the limit, once; a success
+/// starts the count over; stale reservations free their slot; clearing resets.
+pub async fn lockout_reservations_bound_verifications(store: &dyn Store) {
+    use crate::AttemptReservation::{Granted, Refused};
     let u = user("lockout.counter@example.com", 1);
     store
         .insert_user(&u, &[], &event("user.lifecycle.create", 1))
         .await
         .unwrap();
     assert!(store.login_failures(&u.id).await.unwrap().is_none());
-    let tries = (0..10).map(|i| {
-        let id = u.id.clone();
-        async move { store.record_login_failure(&id, 100 + i, 5).await.unwrap() }
-    });
-    let seen = futures::future::join_all(tries).await;
-    let mut counts: Vec<i64> = seen.iter().map(|r| r.failures).collect();
+    let burst = (0..30).map(|_| store.reserve_login_attempt(&u.id, 100, 10, 0));
+    let answers: Vec<_> = futures::future::join_all(burst)
+        .await
+        .into_iter()
+        .map(Result::unwrap)
+        .collect();
+    let granted = answers.iter().filter(|a| matches!(a, Granted(_))).count();
+    assert_eq!(granted, 10, "exactly max_attempts slots of a burst of 30");
+    for a in &answers {
+        if let Refused(row) = a {
+            let row = row.expect("a refusal reports the counter");
+            assert_eq!((row.failures, row.locked_at), (0, None), "busy, not locked");
+        }
+    }
+    // The ten fail concurrently: the count reaches ten and locks exactly once.
+    let fails = (0..10).map(|i| store.finish_login_attempt(&u.id, 200 + i, 10, false));
+    let after: Vec<_> = futures::future::join_all(fails)
+        .await
+        .into_iter()
+        .map(Result::unwrap)
+        .collect();
+    let mut counts: Vec<i64> = after.iter().map(|r| r.failures).collect();
     counts.sort_unstable();
-    assert_eq!(
-        counts,
-        (1..=10).collect::<Vec<_>>(),
-        "each attempt counted once"
-    );
-    let now = store.login_failures(&u.id).await.unwrap().unwrap();
-    assert_eq!(now.failures, 10);
-    let locked_at = now.locked_at.expect("locked at the fifth failure");
-    let fifth = seen.iter().find(|r| r.failures == 5).unwrap();
-    assert_eq!(Some(fifth.last_failure), Some(locked_at));
+    assert_eq!(counts, (1..=10).collect::<Vec<_>>(), "each failure once");
+    let tenth = after.iter().find(|r| r.failures == 10).unwrap();
+    let locked_at = tenth.locked_at.expect("locked at the tenth failure");
+    assert_eq!(locked_at, tenth.last_failure);
+    match store
+        .reserve_login_attempt(&u.id, 300, 10, 0)
+        .await
+        .unwrap()
+    {
+        Refused(Some(row)) => assert_eq!(row.locked_at, Some(locked_at)),
+        other => panic!("a locked user gets no slot: {other:?}"),
+    }
     store.clear_login_failures(&u.id).await.unwrap();
     assert!(store.login_failures(&u.id).await.unwrap().is_none());
-    // No limit: never locked.
+
+    // Two failures, then a success: the count starts over.
+    for t in [400, 401] {
+        assert!(matches!(
+            store.reserve_login_attempt(&u.id, t, 3, 0).await.unwrap(),
+            Granted(_)
+        ));
+        store
+            .finish_login_attempt(&u.id, t, 3, false)
+            .await
+            .unwrap();
+    }
+    assert!(matches!(
+        store.reserve_login_attempt(&u.id, 402, 3, 0).await.unwrap(),
+        Granted(row) if row.failures == 2
+    ));
+    let ok = store
+        .finish_login_attempt(&u.id, 403, 3, true)
+        .await
+        .unwrap();
+    assert_eq!((ok.failures, ok.locked_at), (0, None));
+
+    // A slot held by a node that died frees once the reservation is stale.
+    for _ in 0..3 {
+        store.reserve_login_attempt(&u.id, 500, 3, 0).await.unwrap();
+    }
+    assert!(matches!(
+        store.reserve_login_attempt(&u.id, 501, 3, 0).await.unwrap(),
+        Refused(Some(_))
+    ));
+    assert!(matches!(
+        store
+            .reserve_login_attempt(&u.id, 90_000, 3, 60_000)
+            .await
+            .unwrap(),
+        Granted(_)
+    ));
+
+    // A success while another attempt locked the user does not unlock it.
+    store.clear_login_failures(&u.id).await.unwrap();
+    store.reserve_login_attempt(&u.id, 600, 1, 0).await.unwrap();
+    let locked = store
+        .finish_login_attempt(&u.id, 601, 1, false)
+        .await
+        .unwrap();
+    assert_eq!(locked.locked_at, Some(601));
+    let late = store
+        .finish_login_attempt(&u.id, 602, 1, true)
+        .await
+        .unwrap();
+    assert_eq!(late.locked_at, Some(601), "still locked");
+
+    // No limit: always granted, never locked; unknown ids need no user row.
     for i in 0..3 {
-        let r = store.record_login_failure(&u.id, i, 0).await.unwrap();
+        assert!(matches!(
+            store
+                .reserve_login_attempt("unknown-user", i, 0, 0)
+                .await
+                .unwrap(),
+            Granted(_)
+        ));
+        let r = store
+            .finish_login_attempt("unknown-user", i, 0, false)
+            .await
+            .unwrap();
         assert_eq!(r.locked_at, None);
     }
+    // Deleting the user removes its counter.
+    store
+        .delete_user(&u.id, &event("user.lifecycle.delete.initiated", 700))
+        .await
+        .unwrap();
+    assert!(store.login_failures(&u.id).await.unwrap().is_none());
 }

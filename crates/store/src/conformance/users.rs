@@ -171,6 +171,64 @@ pub async fn stale_version_is_a_conflict(store: &dyn Store) {
     );
 }
 
+/// Concurrent `modify_user` calls on one user all land (each sets its own attribute), none
+/// is refused, the version moves once per change, and each change wrote its event; a change
+/// that keeps the user writes nothing; an unknown id is None.
+pub async fn concurrent_changes_all_land(store: &dyn Store) {
+    let u = user("many.writers@example.com", 70);
+    store
+        .insert_user(&u, &[], &event("user.lifecycle.create", 70))
+        .await
+        .expect("insert");
+    let writers = (0..20).map(|i| {
+        let id = u.id.clone();
+        async move {
+            store
+                .modify_user(&id, &mut |user| {
+                    user.profile.insert(format!("attr{i}"), json!(i));
+                    crate::UserChange::Write(vec![event("conformance.modify", 71)])
+                })
+                .await
+        }
+    });
+    for result in futures::future::join_all(writers).await {
+        assert!(
+            matches!(result, Ok(Some(_))),
+            "users: a concurrent change is never refused: {result:?}"
+        );
+    }
+    let stored = store.user_by_id(&u.id).await.expect("read").expect("user");
+    for i in 0..20 {
+        assert_eq!(
+            stored.profile.get(&format!("attr{i}")),
+            Some(&json!(i)),
+            "users: change {i} was lost"
+        );
+    }
+    assert_eq!(stored.version, 20, "one version per change");
+    assert_eq!(events_of(store, "conformance.modify").await.len(), 20);
+    let kept = store
+        .modify_user(&u.id, &mut |user| {
+            user.profile.insert("ignored".into(), json!(true));
+            crate::UserChange::Keep
+        })
+        .await
+        .expect("keep")
+        .expect("user");
+    assert!(kept.profile.contains_key("ignored"), "the user as edited");
+    let again = store.user_by_id(&u.id).await.expect("read").expect("user");
+    assert!(
+        !again.profile.contains_key("ignored"),
+        "Keep writes nothing"
+    );
+    assert_eq!(again.version, 20);
+    let missing = store
+        .modify_user("00unothere0000000000", &mut |_| crate::UserChange::Keep)
+        .await
+        .expect("no error");
+    assert!(missing.is_none());
+}
+
 pub async fn keyset_pages_visit_every_row_once_under_inserts(store: &dyn Store) {
     let mut expected = HashSet::new();
     for i in 0..53 {

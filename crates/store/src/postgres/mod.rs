@@ -87,6 +87,14 @@ pub(crate) async fn insert_event(
 }
 
 crate::factor_sql::impl_factor_store!(PgStore, pool, pool);
+crate::user_change_sql::impl_user_change_store!(
+    PgStore,
+    pool,
+    users::USER_COLUMNS,
+    None,
+    " FOR UPDATE"
+);
+crate::lockout_sql::impl_lockout_store!(PgStore, pool);
 crate::session_sql::impl_session_store!(PgStore, pool, pool);
 crate::authn_sql::impl_authn_store!(
     PgStore,

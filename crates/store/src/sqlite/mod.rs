@@ -104,6 +104,14 @@ pub(crate) async fn insert_event(
 }
 
 crate::factor_sql::impl_factor_store!(SqliteStore, write, read);
+crate::user_change_sql::impl_user_change_store!(
+    SqliteStore,
+    write,
+    users::USER_COLUMNS,
+    Some("UPDATE users SET version = version WHERE id = $1"),
+    ""
+);
+crate::lockout_sql::impl_lockout_store!(SqliteStore, write);
 crate::session_sql::impl_session_store!(SqliteStore, write, read);
 crate::authn_sql::impl_authn_store!(
     SqliteStore,

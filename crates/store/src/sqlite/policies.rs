@@ -9,8 +9,8 @@ use sqlx::types::Json;
 
 use super::{insert_event, SqliteStore};
 use crate::{
-    EventRecord, LockoutStore, LoginFailuresRecord, NetworkZoneRecord, PolicyRecord,
-    PolicyRuleRecord, PolicyStore, StoreError, StoreResult, ZoneStore,
+    EventRecord, NetworkZoneRecord, PolicyRecord, PolicyRuleRecord, PolicyStore, StoreError,
+    StoreResult, ZoneStore,
 };
 use model::policy::priority::{place, Slot};
 
@@ -493,49 +493,5 @@ impl ZoneStore for SqliteStore {
         insert_event(&mut tx, event).await?;
         tx.commit().await?;
         Ok(true)
-    }
-}
-
-#[async_trait]
-impl LockoutStore for SqliteStore {
-    async fn record_login_failure(
-        &self,
-        user_id: &str,
-        now: i64,
-        max_attempts: i64,
-    ) -> StoreResult<LoginFailuresRecord> {
-        let row = sqlx::query_as(
-            "INSERT INTO user_login_failures (user_id, failures, last_failure, locked_at) \
-             VALUES ($1, 1, $2, CASE WHEN $3 > 0 AND 1 >= $3 THEN $2 ELSE NULL END) \
-             ON CONFLICT (user_id) DO UPDATE SET \
-             failures = user_login_failures.failures + 1, last_failure = $2, \
-             locked_at = COALESCE(user_login_failures.locked_at, \
-             CASE WHEN $3 > 0 AND user_login_failures.failures + 1 >= $3 THEN $2 ELSE NULL END) \
-             RETURNING failures, last_failure, locked_at",
-        )
-        .bind(user_id)
-        .bind(now)
-        .bind(max_attempts)
-        .fetch_one(&self.write)
-        .await
-        .map_err(StoreError::from_write)?;
-        Ok(row)
-    }
-
-    async fn login_failures(&self, user_id: &str) -> StoreResult<Option<LoginFailuresRecord>> {
-        Ok(sqlx::query_as(
-            "SELECT failures, last_failure, locked_at FROM user_login_failures WHERE user_id = $1",
-        )
-        .bind(user_id)
-        .fetch_optional(&self.read)
-        .await?)
-    }
-
-    async fn clear_login_failures(&self, user_id: &str) -> StoreResult<()> {
-        sqlx::query("DELETE FROM user_login_failures WHERE user_id = $1")
-            .bind(user_id)
-            .execute(&self.write)
-            .await?;
-        Ok(())
     }
 }

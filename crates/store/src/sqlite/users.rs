@@ -184,6 +184,10 @@ impl UserStore for SqliteStore {
         .bind(event.published)
         .execute(&mut *tx)
         .await?;
+        sqlx::query("DELETE FROM login_attempts WHERE user_id = $1")
+            .bind(id)
+            .execute(&mut *tx)
+            .await?;
         let done = sqlx::query("DELETE FROM users WHERE id = $1")
             .bind(id)
             .execute(&mut *tx)

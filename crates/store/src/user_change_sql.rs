@@ -1,0 +1,82 @@
+//! Read-modify-write of one user without lost updates, written once for both backends.
+//! `impl_user_change_store!` expands it for a store type given its writing pool, the column
+//! list, the statement (if any) that takes the user's write lock before the read, and the
+//! suffix that locks the row as it is read.
+//!
+//! Invariants:
+//! - the change is applied to the user as it stands under the row's write lock, so two
+//!   concurrent changes of one user both land, one after the other (last writer wins per
+//!   field it sets), and nobody gets a conflict;
+//! - the change and its events commit together, or not at all.
+
+/// Writes every mutable column; `$1` is the id. No version check: the row is locked.
+pub(crate) const UPDATE_ALL: &str = "UPDATE users SET status = $2, \
+     transitioning_to_status = $3, activated = $4, status_changed = $5, last_login = $6, \
+     last_updated = $7, password_changed = $8, type_id = $9, login_lower = $10, profile = $11, \
+     password_hash = $12, recovery_question = $13, recovery_answer_hash = $14, \
+     provider_type = $15, provider_name = $16, secrets = $17, version = version + 1 \
+     WHERE id = $1";
+
+macro_rules! impl_user_change_store {
+    ($store:ty, $write:ident, $columns:expr, $lock_first:expr, $lock_suffix:expr) => {
+        #[async_trait::async_trait]
+        impl $crate::UserChangeStore for $store {
+            async fn modify_user(
+                &self,
+                id: &str,
+                change: &mut (dyn for<'u> FnMut(&'u mut $crate::UserRecord) -> $crate::UserChange
+                          + Send),
+            ) -> $crate::StoreResult<Option<$crate::UserRecord>> {
+                let mut tx = self.$write.begin().await?;
+                let lock_first: Option<&str> = $lock_first;
+                if let Some(sql) = lock_first {
+                    sqlx::query(sql).bind(id).execute(&mut *tx).await?;
+                }
+                let sql = format!(
+                    "SELECT {} FROM users WHERE id = $1{}",
+                    $columns, $lock_suffix
+                );
+                let found: Option<$crate::UserRecord> = sqlx::query_as(&sql)
+                    .bind(id)
+                    .fetch_optional(&mut *tx)
+                    .await?;
+                let Some(mut user) = found else {
+                    return Ok(None);
+                };
+                let events = match change(&mut user) {
+                    $crate::UserChange::Keep => return Ok(Some(user)),
+                    $crate::UserChange::Write(events) => events,
+                };
+                user.id = id.to_owned();
+                sqlx::query($crate::user_change_sql::UPDATE_ALL)
+                    .bind(&user.id)
+                    .bind(&user.status)
+                    .bind(&user.transitioning_to_status)
+                    .bind(user.activated)
+                    .bind(user.status_changed)
+                    .bind(user.last_login)
+                    .bind(user.last_updated)
+                    .bind(user.password_changed)
+                    .bind(&user.type_id)
+                    .bind(user.login_lower())
+                    .bind(sqlx::types::Json(&user.profile))
+                    .bind(&user.password_hash)
+                    .bind(&user.recovery_question)
+                    .bind(&user.recovery_answer_hash)
+                    .bind(&user.provider_type)
+                    .bind(&user.provider_name)
+                    .bind(sqlx::types::Json(&user.secrets))
+                    .execute(&mut *tx)
+                    .await
+                    .map_err($crate::StoreError::from_write)?;
+                for event in &events {
+                    insert_event(&mut tx, event).await?;
+                }
+                tx.commit().await?;
+                user.version += 1;
+                Ok(Some(user))
+            }
+        }
+    };
+}
+pub(crate) use impl_user_change_store;

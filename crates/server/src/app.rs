@@ -106,7 +106,9 @@ impl Application {
             tokens: Default::default(),
         });
         let background = vec![
-            state.rate.spawn_sync(Arc::clone(&state.store)),
+            state
+                .rate
+                .spawn_sync(Arc::clone(&state.store), state.clock.clone()),
             crate::hooks::spawn_worker(state.clone()),
             crate::api::system_log::spawn_retention(state.clone()),
         ];

@@ -1,25 +1,40 @@
 //! Rate limits in Okta's bucket model (rate-limits.md): each request counts against the
-//! bucket of its endpoint family for the current one-minute window; over quota it gets 429
-//! E0000047, and every response carries `X-Rate-Limit-Limit`, `-Remaining` and `-Reset`.
+//! bucket of its endpoint family, with a per-minute quota; over quota it gets 429 E0000047,
+//! and every response carries `X-Rate-Limit-Limit`, `-Remaining` and `-Reset`.
+//!
+//! The minute is a sliding window, not a fixed one: requests are counted per one-second slot,
+//! and a decision sums the current slot and the sixty before it. So no 60-second span ever
+//! holds more than the quota (a fixed window lets twice the quota through across a minute
+//! boundary); the price is that a quota frees up to one second later than a minute.
+//! `X-Rate-Limit-Reset` is when the oldest counted slot leaves the window.
 //!
 //! Besides the org-wide buckets, unauthenticated sign-in requests (`/api/v1/authn...` without
 //! an API token) count per client address (`authn-ip`, keyed `authn-ip:<ip>`), so one address
-//! cannot spend the org's whole authn quota or guess passwords across many users.
+//! cannot spend the org's whole authn quota or guess passwords across many users. That
+//! narrow limit is decided first: a request it refuses does not count against the org's
+//! bucket, so one address cannot deny sign-in to everybody else.
 //!
 //! Counting stays off the request's critical path: each node counts locally and a background
-//! task adds its counts to the store's shared window every quarter second, reading back the
+//! task adds its counts to the store's shared slots every quarter second, reading back the
 //! totals of all nodes. A decision uses the last shared total plus this node's unsent count,
 //! so several nodes behind a load balancer share one quota (a burst can overshoot by at most
 //! what the other nodes received in the last quarter second).
 
-use std::collections::{BTreeMap, HashMap};
+use std::collections::{BTreeMap, HashMap, HashSet};
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
 use store::Store;
 
-/// One minute, the window of every bucket.
+/// One minute, the span every quota is for.
 pub const WINDOW_MS: i64 = 60_000;
+
+/// The counting slot: requests are counted per second.
+pub const SLOT_MS: i64 = 1_000;
+
+/// The slots a decision sums: the current one and the sixty before it, so the counted span
+/// always covers the 60 seconds before the request.
+const COUNTED_SLOTS: i64 = WINDOW_MS / SLOT_MS + 1;
 
 /// An endpoint family with its own quota.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
@@ -109,17 +124,21 @@ pub struct Decision {
     pub first_refusal: bool,
 }
 
+/// Requests of one counter per slot start.
+type Slots = BTreeMap<i64, i64>;
+
 #[derive(Debug, Default)]
 struct Window {
-    start: i64,
-    /// Totals of every node by counter key (a bucket's name, or `authn-ip:<ip>`).
-    shared: HashMap<String, i64>,
+    /// Totals of every node by counter key (a bucket's name, or `authn-ip:<ip>`), with the
+    /// oldest slot they include, as of the last sync.
+    shared: HashMap<String, (i64, i64)>,
     /// Counts on their way to the store: still counted until the totals that include them
     /// come back, so a decision never misses them.
-    sending: HashMap<String, i64>,
-    unsent: HashMap<String, i64>,
-    /// Counters already refused in this window.
-    refused: std::collections::HashSet<String>,
+    sending: HashMap<String, Slots>,
+    unsent: HashMap<String, Slots>,
+    /// Counters already refused in the current minute, and that minute.
+    refused: HashSet<String>,
+    refused_minute: i64,
 }
 
 /// The limiter of one node.
@@ -152,35 +171,56 @@ impl RateLimiter {
         self.check_key(bucket.name(), self.quota(bucket), now_ms)
     }
 
-    /// Counts an unauthenticated sign-in request from `ip` and decides.
-    pub fn check_client(&self, ip: &str, now_ms: i64) -> Decision {
+    /// Decides an unauthenticated sign-in request from `ip`: its address's limit first, then
+    /// the bucket's. It counts against the bucket only when its address may send it, and
+    /// against its address only when the bucket lets it through.
+    pub fn check_client(&self, bucket: Bucket, ip: &str, now_ms: i64) -> Decision {
         let key = format!("{}:{ip}", Bucket::AuthnIp.name());
-        self.check_key(&key, self.quota(Bucket::AuthnIp), now_ms)
+        let per_client = self.check_key(&key, self.quota(Bucket::AuthnIp), now_ms);
+        if !per_client.allowed {
+            return per_client;
+        }
+        let org = self.check_key(bucket.name(), self.quota(bucket), now_ms);
+        if !org.allowed {
+            self.uncount(&key, now_ms);
+        }
+        org
     }
 
     fn check_key(&self, key: &str, limit: u64, now_ms: i64) -> Decision {
-        let start = now_ms - now_ms.rem_euclid(WINDOW_MS);
-        let reset = (start + WINDOW_MS) / 1000;
+        let slot = now_ms - now_ms.rem_euclid(SLOT_MS);
+        let since = slot - (COUNTED_SLOTS - 1) * SLOT_MS;
         let Ok(mut w) = self.window.lock() else {
             return Decision {
                 allowed: true,
                 limit,
                 remaining: limit,
-                reset,
+                reset: (now_ms + WINDOW_MS) / 1000,
                 first_refusal: false,
             };
         };
-        if w.start != start {
-            *w = Window {
-                start,
-                ..Window::default()
-            };
+        let (shared, shared_oldest) = w.shared.get(key).copied().unwrap_or((0, slot));
+        let mut used = shared;
+        let mut oldest = if shared > 0 { shared_oldest } else { slot };
+        for local in [w.sending.get(key), w.unsent.get(key)]
+            .into_iter()
+            .flatten()
+        {
+            for (&at, &n) in local.range(since..) {
+                used += n;
+                oldest = oldest.min(at);
+            }
         }
-        let used = w.shared.get(key).copied().unwrap_or(0)
-            + w.sending.get(key).copied().unwrap_or(0)
-            + w.unsent.get(key).copied().unwrap_or(0);
+        let oldest = oldest.max(since);
+        // When the oldest counted slot leaves the window (rounded up to a second).
+        let reset = (oldest + COUNTED_SLOTS * SLOT_MS + 999) / 1000;
         let used = u64::try_from(used).unwrap_or(0);
         if self.enabled && used >= limit {
+            let minute = now_ms - now_ms.rem_euclid(WINDOW_MS);
+            if w.refused_minute != minute {
+                w.refused_minute = minute;
+                w.refused.clear();
+            }
             let first_refusal = w.refused.insert(key.to_owned());
             return Decision {
                 allowed: false,
@@ -190,7 +230,11 @@ impl RateLimiter {
                 first_refusal,
             };
         }
-        *w.unsent.entry(key.to_owned()).or_insert(0) += 1;
+        *w.unsent
+            .entry(key.to_owned())
+            .or_default()
+            .entry(slot)
+            .or_insert(0) += 1;
         Decision {
             allowed: true,
             limit,
@@ -200,28 +244,58 @@ impl RateLimiter {
         }
     }
 
+    /// Takes back one request counted at `now_ms` (refused by a wider limit after all).
+    fn uncount(&self, key: &str, now_ms: i64) {
+        let slot = now_ms - now_ms.rem_euclid(SLOT_MS);
+        if let Ok(mut w) = self.window.lock() {
+            if let Some(slots) = w.unsent.get_mut(key) {
+                if let Some(n) = slots.get_mut(&slot) {
+                    *n -= 1;
+                    if *n <= 0 {
+                        slots.remove(&slot);
+                    }
+                }
+                if slots.is_empty() {
+                    w.unsent.remove(key);
+                }
+            }
+        }
+    }
+
     /// Sends this node's counts to the store and takes back the totals of all nodes.
-    pub async fn sync(&self, store: &dyn Store) -> store::StoreResult<()> {
-        let (start, deltas) = {
+    pub async fn sync(&self, store: &dyn Store, now_ms: i64) -> store::StoreResult<()> {
+        let slot = now_ms - now_ms.rem_euclid(SLOT_MS);
+        let since = slot - (COUNTED_SLOTS - 1) * SLOT_MS;
+        let deltas: Vec<store::RateDelta> = {
             let Ok(mut w) = self.window.lock() else {
                 return Ok(());
             };
-            let deltas: Vec<(String, i64)> = w.unsent.drain().collect();
-            w.sending = deltas.iter().cloned().collect();
-            (w.start, deltas)
+            let unsent = std::mem::take(&mut w.unsent);
+            let deltas = unsent
+                .iter()
+                .flat_map(|(key, slots)| {
+                    slots
+                        .range(since..)
+                        .map(|(&slot, &count)| store::RateDelta {
+                            key: key.clone(),
+                            slot,
+                            count,
+                        })
+                })
+                .collect();
+            w.sending = unsent;
+            deltas
         };
-        if start == 0 {
-            return Ok(());
-        }
-        let totals = match store.add_rate_counts(start, &deltas).await {
+        let totals = match store.add_rate_counts(since, &deltas).await {
             Ok(t) => t,
             Err(err) => {
                 // Keep the counts for the next attempt.
                 if let Ok(mut w) = self.window.lock() {
-                    if w.start == start {
-                        w.sending.clear();
-                        for (name, n) in deltas {
-                            *w.unsent.entry(name).or_insert(0) += n;
+                    let sending = std::mem::take(&mut w.sending);
+                    for (key, slots) in sending {
+                        let mine = w.unsent.entry(key).or_default();
+                        for (slot, n) in slots {
+                            *mine.entry(slot).or_insert(0) += n;
                         }
                     }
                 }
@@ -229,23 +303,28 @@ impl RateLimiter {
             }
         };
         if let Ok(mut w) = self.window.lock() {
-            if w.start == start {
-                w.shared = totals.into_iter().collect();
-                w.sending.clear();
-            }
+            w.shared = totals
+                .into_iter()
+                .map(|t| (t.key, (t.count, t.oldest_slot)))
+                .collect();
+            w.sending.clear();
         }
         Ok(())
     }
 
     /// Syncs every quarter second until aborted.
-    pub fn spawn_sync(self: &Arc<Self>, store: Arc<dyn Store>) -> tokio::task::JoinHandle<()> {
+    pub fn spawn_sync(
+        self: &Arc<Self>,
+        store: Arc<dyn Store>,
+        clock: model::time::Clock,
+    ) -> tokio::task::JoinHandle<()> {
         let limiter = Arc::clone(self);
         tokio::spawn(async move {
             let mut tick = tokio::time::interval(Duration::from_millis(250));
             tick.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
             loop {
                 tick.tick().await;
-                if let Err(err) = limiter.sync(store.as_ref()).await {
+                if let Err(err) = limiter.sync(store.as_ref(), clock.now().millis()).await {
                     tracing::warn!(error = %err, "rate-limit counters not synced");
                 }
             }
@@ -277,7 +356,7 @@ mod tests {
     }
 
     #[test]
-    fn quota_then_refusal_then_new_window() {
+    fn quota_then_refusal_then_the_window_slides() {
         let mut quotas = BTreeMap::new();
         quotas.insert(Bucket::Users, 2);
         let l = RateLimiter::new(true, quotas);
@@ -288,7 +367,7 @@ mod tests {
                 allowed: true,
                 limit: 2,
                 remaining: 1,
-                reset: 180,
+                reset: 181,
                 first_refusal: false,
             }
         );
@@ -296,32 +375,71 @@ mod tests {
         let refused = l.check(Bucket::Users, t + 2);
         assert!(!refused.allowed);
         assert!(refused.first_refusal);
+        assert_eq!(refused.reset, 181, "when the oldest counted slot leaves");
         assert!(
             !l.check(Bucket::Users, t + 2).first_refusal,
-            "once per window"
+            "once per minute"
         );
         // Other buckets are independent.
         assert!(l.check(Bucket::Groups, t + 3).allowed);
-        // The next minute starts fresh.
-        assert!(l.check(Bucket::Users, t + 60_000).allowed);
+        // Sixty seconds later the two requests still count; a second after, they do not.
+        assert!(!l.check(Bucket::Users, t + 60_000).allowed);
+        assert!(l.check(Bucket::Users, t + 61_000).allowed);
     }
 
     #[test]
-    fn client_addresses_count_apart_from_the_bucket() {
+    fn no_minute_holds_more_than_the_quota_across_a_boundary() {
+        let mut quotas = BTreeMap::new();
+        quotas.insert(Bucket::Users, 10);
+        let l = RateLimiter::new(true, quotas);
+        // Ten at the end of one minute, then a burst just after the boundary: a fixed window
+        // would let ten more through within one second.
+        for i in 0..10 {
+            assert!(l.check(Bucket::Users, 59_500 + i).allowed);
+        }
+        let after: usize = (0..50)
+            .filter(|i| l.check(Bucket::Users, 60_100 + i * 1_000).allowed)
+            .count();
+        assert_eq!(after, 0, "no room until the first ten leave the window");
+        assert!(l.check(Bucket::Users, 59_500 + 61_000).allowed);
+        // Spread evenly, any 60 seconds hold at most the quota.
+        let l = RateLimiter::new(true, BTreeMap::from([(Bucket::Users, 10)]));
+        let allowed: Vec<i64> = (0..600)
+            .map(|i| i * 500)
+            .filter(|&t| l.check(Bucket::Users, t).allowed)
+            .collect();
+        for (i, &t) in allowed.iter().enumerate() {
+            let in_span = allowed[i..].iter().take_while(|&&u| u < t + 60_000).count();
+            assert!(in_span <= 10, "{in_span} requests in the minute from {t}");
+        }
+    }
+
+    #[test]
+    fn client_addresses_are_decided_before_the_bucket() {
         let mut quotas = BTreeMap::new();
         quotas.insert(Bucket::AuthnIp, 2);
+        quotas.insert(Bucket::Authn, 5);
         let l = RateLimiter::new(true, quotas);
-        assert!(l.check_client("10.0.0.1", 0).allowed);
-        assert!(l.check_client("10.0.0.1", 1).allowed);
-        let refused = l.check_client("10.0.0.1", 2);
-        assert!(!refused.allowed);
-        assert_eq!(refused.limit, 2);
-        assert!(l.check_client("10.0.0.2", 3).allowed, "another address");
-        assert!(
-            l.check(Bucket::Authn, 4).allowed,
-            "the org bucket is separate"
+        assert!(l.check_client(Bucket::Authn, "10.0.0.1", 0).allowed);
+        assert!(l.check_client(Bucket::Authn, "10.0.0.1", 1).allowed);
+        for t in 2..100 {
+            let refused = l.check_client(Bucket::Authn, "10.0.0.1", t);
+            assert!(!refused.allowed);
+            assert_eq!(refused.limit, 2);
+        }
+        // The refused requests did not spend the org's bucket.
+        assert_eq!(l.check(Bucket::Authn, 100).remaining, 2);
+        assert!(l.check_client(Bucket::Authn, "10.0.0.2", 101).allowed);
+        assert!(l.check_client(Bucket::Authn, "10.0.0.3", 102).allowed);
+        // The bucket is full: an address with room is refused by it and keeps its room.
+        let org = l.check_client(Bucket::Authn, "10.0.0.4", 103);
+        assert!(!org.allowed);
+        assert_eq!(org.limit, 5);
+        assert_eq!(
+            l.check_key("authn-ip:10.0.0.4", 2, 105).remaining,
+            1,
+            "the refused request was taken back from its address"
         );
-        assert!(l.check_client("10.0.0.1", 60_000).allowed, "a new window");
     }
 
     #[test]

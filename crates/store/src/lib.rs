@@ -18,6 +18,7 @@ pub mod filter_sql;
 mod import_sql;
 mod lockout_sql;
 mod page_sql;
+mod rate_limit_sql;
 mod session_sql;
 pub use page_sql::{group_page_key_for, page_key_for};
 pub mod postgres;
@@ -245,17 +246,17 @@ pub trait EventStore: Send + Sync {
     async fn purge_events(&self, before: i64) -> StoreResult<u64>;
 }
 
-/// Shared rate-limit counters, so every node answers from the same window counts.
+/// Shared rate-limit counters, so every node answers from the same counts: requests per
+/// counter key per one-second slot.
 #[async_trait]
 pub trait RateLimitStore: Send + Sync {
-    /// Adds `deltas` (bucket, requests) to the window starting at `window_start` (epoch ms),
-    /// drops windows older than the previous one, and returns every bucket's total for the
-    /// window.
+    /// Adds `deltas`, drops slots that start before `since` (epoch ms), and returns every
+    /// key's total over the slots from `since` on, with its oldest such slot.
     async fn add_rate_counts(
         &self,
-        window_start: i64,
-        deltas: &[(String, i64)],
-    ) -> StoreResult<Vec<(String, i64)>>;
+        since: i64,
+        deltas: &[RateDelta],
+    ) -> StoreResult<Vec<RateTotal>>;
 }
 
 /// Policies and their rules (policy.md; the Policy tag). Priorities are kept dense (1..=n)

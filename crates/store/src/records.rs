@@ -804,3 +804,22 @@ pub struct SessionRecord {
     /// Bumped by every refresh.
     pub version: i64,
 }
+
+/// Requests to add to one rate-limit counter's slot.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct RateDelta {
+    /// A bucket's name, or a per-client key such as `authn-ip:<address>`.
+    pub key: String,
+    /// The slot's start (epoch ms).
+    pub slot: i64,
+    pub count: i64,
+}
+
+/// One rate-limit counter's requests over the slots asked for, summed across nodes.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct RateTotal {
+    pub key: String,
+    pub count: i64,
+    /// The start of the oldest slot that counted (epoch ms).
+    pub oldest_slot: i64,
+}

@@ -43,19 +43,16 @@ pub async fn standard_headers(State(app): State<AppState>, req: Request, next: N
     };
     let now = app.clock.now();
     let bucket = Bucket::of(&path).unwrap_or(Bucket::Default);
-    let mut decision = app.rate.check(bucket, now.millis());
-    // Unauthenticated sign-in requests also count per client address.
+    // Unauthenticated sign-in requests count per client address first, then in the bucket.
     let public_signin = bucket == Bucket::Authn
         && req.method() == axum::http::Method::POST
         && !req
             .headers()
             .contains_key(axum::http::header::AUTHORIZATION);
-    if let (true, true, Some(ip)) = (decision.allowed, public_signin, &context.ip_address) {
-        let per_client = app.rate.check_client(ip, now.millis());
-        if !per_client.allowed {
-            decision = per_client;
-        }
-    }
+    let decision = match (public_signin, &context.ip_address) {
+        (true, Some(ip)) => app.rate.check_client(bucket, ip, now.millis()),
+        _ => app.rate.check(bucket, now.millis()),
+    };
     let mut response = if decision.allowed {
         REQUEST
             .scope(context, next.run(req))

@@ -1,5 +1,6 @@
-//! Rate limits: quota per bucket per minute, 429 E0000047 with the headers the SDKs need to
-//! back off, and recovery when the window resets.
+//! Rate limits: quota per bucket per sliding minute, 429 E0000047 with the headers the SDKs
+//! need to back off, recovery when the counted requests leave the window, and per-address
+//! sign-in limits that never spend the org's quota.
 
 use crate::harness::spawn_app_with_clock;
 use latchkey::rate_limit::Bucket;
@@ -7,7 +8,7 @@ use model::time::{Clock, Timestamp};
 use reqwest::StatusCode;
 
 #[tokio::test]
-async fn over_quota_is_429_until_the_window_resets() {
+async fn over_quota_is_429_until_the_requests_leave_the_window() {
     // Start one second into a minute so the window boundary is known.
     let clock = Clock::manual(Timestamp(1_800_000_001_000));
     let app = spawn_app_with_clock(
@@ -26,9 +27,10 @@ async fn over_quota_is_429_until_the_window_resets() {
             r.header("x-rate-limit-remaining"),
             Some(remaining.to_string())
         );
+        // The requests of this second leave the sliding minute 61 seconds on.
         assert_eq!(
             r.header("x-rate-limit-reset").as_deref(),
-            Some("1800000060")
+            Some("1800000062")
         );
     }
     let r = app.get("/api/v1/users").await;
@@ -36,7 +38,7 @@ async fn over_quota_is_429_until_the_window_resets() {
     assert_eq!(r.header("x-rate-limit-remaining").as_deref(), Some("0"));
     assert_eq!(
         r.header("x-rate-limit-reset").as_deref(),
-        Some("1800000060")
+        Some("1800000062")
     );
     assert!(
         r.header("date").is_some(),
@@ -44,8 +46,11 @@ async fn over_quota_is_429_until_the_window_resets() {
     );
     // Another bucket still has its own quota.
     assert_eq!(app.get("/api/v1/api-tokens").await.status, StatusCode::OK);
-    // Next minute: allowed again.
+    // Sixty seconds on, the three still count (a fixed window would let three more through
+    // across the boundary); a second later they have left the window.
     clock.advance(60_000);
+    app.get("/api/v1/users").await.assert_error(429, "E0000047");
+    clock.advance(1_000);
     let r = app.get("/api/v1/users").await;
     assert_eq!(r.status, StatusCode::OK, "{}", r.text);
     assert_eq!(r.header("x-rate-limit-remaining").as_deref(), Some("2"));
@@ -161,8 +166,85 @@ async fn public_sign_ins_are_limited_per_client_address() {
     // With an API token the request is a trusted application's, not this address's.
     let trusted = app.post("/api/v1/authn", body.clone()).await;
     trusted.assert_error(401, "E0000004");
-    clock.advance(60_000);
+    clock.advance(61_000);
     app.call_as(reqwest::Method::POST, "/api/v1/authn", Some(body), None)
         .await
         .assert_error(401, "E0000004");
+}
+
+/// A flood of sign-ins from one address is refused by that address's limit and spends none of
+/// the org's authn quota: everybody else (here a trusted application) still signs in.
+#[tokio::test]
+async fn one_address_cannot_spend_the_orgs_sign_in_quota() {
+    let clock = Clock::manual(Timestamp(1_800_000_001_000));
+    let app = spawn_app_with_clock(
+        |c| {
+            c.rate_limits = true;
+            c.rate_limit_quotas.insert(Bucket::AuthnIp, 5);
+            c.rate_limit_quotas.insert(Bucket::Authn, 20);
+        },
+        clock.clone(),
+    )
+    .await;
+    let body = serde_json::json!({ "username": "nobody@example.com", "password": "x" });
+    let mut refused = 0;
+    for _ in 0..40 {
+        let r = app
+            .call_as(
+                reqwest::Method::POST,
+                "/api/v1/authn",
+                Some(body.clone()),
+                None,
+            )
+            .await;
+        if r.status == StatusCode::TOO_MANY_REQUESTS {
+            r.assert_error(429, "E0000047");
+            assert_eq!(r.header("x-rate-limit-limit").as_deref(), Some("5"));
+            refused += 1;
+        } else {
+            r.assert_error(401, "E0000004");
+        }
+    }
+    assert_eq!(refused, 35, "the address's own limit");
+    for i in 0..15 {
+        let r = app.post("/api/v1/authn", body.clone()).await;
+        assert_eq!(
+            r.status,
+            StatusCode::UNAUTHORIZED,
+            "request {i}: {}",
+            r.text
+        );
+        assert_eq!(r.header("x-rate-limit-limit").as_deref(), Some("20"));
+    }
+    assert_eq!(
+        app.post("/api/v1/authn", body.clone()).await.status,
+        StatusCode::TOO_MANY_REQUESTS,
+        "the org bucket holds the 5 + 15 requests it let through"
+    );
+}
+
+/// The quota holds for every 60 seconds, not per clock minute: a burst just after a minute
+/// boundary gets nothing more when the last second of the previous minute used the quota.
+#[tokio::test]
+async fn no_sixty_seconds_pass_more_than_the_quota() {
+    let clock = Clock::manual(Timestamp(1_800_000_059_500));
+    let app = spawn_app_with_clock(
+        |c| {
+            c.rate_limits = true;
+            c.rate_limit_quotas.insert(Bucket::Users, 5);
+        },
+        clock.clone(),
+    )
+    .await;
+    for _ in 0..5 {
+        assert_eq!(app.get("/api/v1/users").await.status, StatusCode::OK);
+    }
+    clock.advance(1_000);
+    for _ in 0..5 {
+        app.get("/api/v1/users").await.assert_error(429, "E0000047");
+    }
+    clock.advance(30_000);
+    app.get("/api/v1/users").await.assert_error(429, "E0000047");
+    clock.advance(30_000);
+    assert_eq!(app.get("/api/v1/users").await.status, StatusCode::OK);
 }

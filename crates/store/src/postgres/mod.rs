@@ -10,7 +10,6 @@ mod groups;
 mod inline_hooks;
 mod org;
 mod policies;
-mod rate_limits;
 mod tokens;
 mod trusted_origins;
 mod users;
@@ -94,6 +93,7 @@ crate::user_change_sql::impl_user_change_store!(
     None,
     " FOR UPDATE"
 );
+crate::rate_limit_sql::impl_rate_limit_store!(PgStore, pool);
 crate::lockout_sql::impl_lockout_store!(PgStore, pool);
 crate::session_sql::impl_session_store!(PgStore, pool, pool);
 crate::authn_sql::impl_authn_store!(

@@ -12,7 +12,6 @@ mod groups;
 mod inline_hooks;
 mod org;
 mod policies;
-mod rate_limits;
 mod tokens;
 mod trusted_origins;
 mod users;
@@ -111,6 +110,7 @@ crate::user_change_sql::impl_user_change_store!(
     Some("UPDATE users SET version = version WHERE id = $1"),
     ""
 );
+crate::rate_limit_sql::impl_rate_limit_store!(SqliteStore, write);
 crate::lockout_sql::impl_lockout_store!(SqliteStore, write);
 crate::session_sql::impl_session_store!(SqliteStore, write, read);
 crate::authn_sql::impl_authn_store!(

@@ -119,6 +119,26 @@ pub struct ServeArgs {
     /// Sender address of those emails. [default: noreply@<public host>]
     #[arg(long, env = "LATCHKEY_SMTP_FROM", value_name = "ADDRESS")]
     pub smtp_from: Option<String>,
+
+    /// Largest request body accepted, in KiB; longer ones get 413. [default: 2048]
+    #[arg(long, env = "LATCHKEY_MAX_BODY_KIB", value_name = "KIB")]
+    pub max_body_kib: Option<usize>,
+
+    /// Connections served at once; more are closed at accept, with a log line. It is kept
+    /// below the process's open-file limit. [default: 4096]
+    #[arg(long, env = "LATCHKEY_MAX_CONNECTIONS", value_name = "N")]
+    pub max_connections: Option<usize>,
+
+    /// Connections served at once from one client address (0: no per-address limit, e.g.
+    /// behind a load balancer whose address all connections share). [default: 256]
+    #[arg(long, env = "LATCHKEY_MAX_CONNECTIONS_PER_ADDRESS", value_name = "N")]
+    pub max_connections_per_address: Option<usize>,
+
+    /// Seconds a connection may take to send a complete request head; the same limit ends a
+    /// keep-alive connection that stays idle that long. The TLS handshake has its own 10
+    /// seconds. [default: 20]
+    #[arg(long, env = "LATCHKEY_HEADER_TIMEOUT_SECS", value_name = "SECS")]
+    pub header_timeout_secs: Option<u64>,
 }
 
 /// The TOML configuration file: the same options as the flags, by their long names.
@@ -150,6 +170,10 @@ pub struct FileConfig {
     pub log_retention_days: Option<u32>,
     pub smtp_url: Option<String>,
     pub smtp_from: Option<String>,
+    pub max_body_kib: Option<usize>,
+    pub max_connections: Option<usize>,
+    pub max_connections_per_address: Option<usize>,
+    pub header_timeout_secs: Option<u64>,
 }
 
 impl FileConfig {
@@ -182,6 +206,22 @@ pub struct Config {
     pub log_retention_days: u32,
     pub smtp_url: Option<String>,
     pub smtp_from: Option<String>,
+    pub limits: Limits,
+}
+
+/// What keeps one client (or many slow ones) from exhausting the server.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Limits {
+    /// Largest request body accepted (bytes).
+    pub max_body_bytes: usize,
+    /// Connections served at once.
+    pub max_connections: usize,
+    /// Connections served at once from one address (0: no limit).
+    pub max_connections_per_address: usize,
+    /// Time to send a complete request head, and the longest keep-alive idle.
+    pub header_timeout: std::time::Duration,
+    /// Time to finish the TLS handshake.
+    pub handshake_timeout: std::time::Duration,
 }
 
 /// How the listener speaks.
@@ -319,6 +359,30 @@ impl Config {
                 .max(1),
             smtp_url: cli.smtp_url.or(file.smtp_url),
             smtp_from: cli.smtp_from.or(file.smtp_from),
+            limits: Limits {
+                max_body_bytes: cli
+                    .max_body_kib
+                    .or(file.max_body_kib)
+                    .unwrap_or(2048)
+                    .max(1)
+                    .saturating_mul(1024),
+                max_connections: cli
+                    .max_connections
+                    .or(file.max_connections)
+                    .unwrap_or(4096)
+                    .max(1),
+                max_connections_per_address: cli
+                    .max_connections_per_address
+                    .or(file.max_connections_per_address)
+                    .unwrap_or(256),
+                header_timeout: std::time::Duration::from_secs(
+                    cli.header_timeout_secs
+                        .or(file.header_timeout_secs)
+                        .unwrap_or(20)
+                        .max(1),
+                ),
+                handshake_timeout: std::time::Duration::from_secs(10),
+            },
         })
     }
 

@@ -23,13 +23,30 @@ pub enum StoreError {
     /// The migrations in the database are newer than this binary knows.
     #[error("database schema {found} is newer than this version supports")]
     SchemaTooNew { found: i64 },
+    /// The database refused a value: too long for an index, or a character it cannot hold
+    /// (U+0000). Input checks should have stopped it before the store.
+    #[error("value refused by the database: {0}")]
+    ValueRefused(String),
     #[error("database error: {0}")]
-    Database(#[from] sqlx::Error),
+    Database(sqlx::Error),
     /// An error of the direct SQLite read path (`sqlite::direct`).
     #[error("database error: {0}")]
     Direct(#[from] rusqlite::Error),
     #[error("migration error: {0}")]
     Migrate(#[from] sqlx::migrate::MigrateError),
+}
+
+impl From<sqlx::Error> for StoreError {
+    fn from(err: sqlx::Error) -> Self {
+        if let sqlx::Error::Database(db) = &err {
+            // program_limit_exceeded (an index row too large), untranslatable_character and
+            // character_not_in_repertoire (U+0000 in text or jsonb).
+            if matches!(db.code().as_deref(), Some("54000" | "22P05" | "22021")) {
+                return Self::ValueRefused(db.message().to_owned());
+            }
+        }
+        Self::Database(err)
+    }
 }
 
 impl StoreError {
@@ -84,6 +101,6 @@ impl StoreError {
                 return Self::NotFound;
             }
         }
-        Self::Database(err)
+        Self::from(err)
     }
 }

@@ -98,6 +98,9 @@ fn text<'v>(body: &'v Map<String, Value>, field: &str, causes: &mut Causes) -> O
     }
 }
 
+/// The longest app `name` (apps.md, "Application properties": 1 to 255 characters).
+const NAME_MAX: usize = 255;
+
 /// The mode and, for a create, the catalogue decision: `(mode, name, custom)`. `custom` means
 /// the caller generates the name.
 pub fn name_and_mode(
@@ -106,6 +109,15 @@ pub fn name_and_mode(
     let mut causes = Causes::default();
     let mode_text = text(body, "signOnMode", &mut causes);
     let name = text(body, "name", &mut causes).map(str::to_owned);
+    if name
+        .as_deref()
+        .is_some_and(|n| n.chars().count() > NAME_MAX)
+    {
+        causes.add(
+            "name",
+            format!("The field cannot be longer than {NAME_MAX} characters"),
+        );
+    }
     let mode = match mode_text {
         None => {
             causes.add("signOnMode", "The field cannot be left blank");

@@ -65,6 +65,13 @@ pub fn router(state: AppState) -> Router {
         .merge(sessions::public_routes())
         .fallback(not_found)
         .method_not_allowed_fallback(method_not_allowed)
+        // The guard enforces the configured body limit (with Okta's 413), so the
+        // extractors' own default limit is off.
+        .layer(axum::extract::DefaultBodyLimit::disable())
+        .layer(middleware::from_fn_with_state(
+            state.clone(),
+            crate::wire::guard::guard,
+        ))
         .layer(middleware::from_fn_with_state(
             state.clone(),
             crate::cors::cors,

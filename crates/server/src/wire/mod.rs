@@ -3,6 +3,7 @@
 
 pub mod dto;
 pub mod error;
+pub mod guard;
 pub mod headers;
 pub mod json;
 pub mod links;

@@ -23,6 +23,7 @@ mod factors;
 mod group_rules;
 mod groups;
 mod harness;
+mod hostile_input;
 mod inline_hooks;
 mod policies;
 mod rate_limits;

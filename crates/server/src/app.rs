@@ -145,18 +145,25 @@ impl Application {
             .router
             .into_make_service_with_connect_info::<SocketAddr>();
         let background = self.background;
+        let limits = &self.state.config.limits;
+        let admitted = crate::connections::ConnectionLimits::new(
+            crate::connections::fit_to_open_file_limit(limits.max_connections),
+            limits.max_connections_per_address,
+        );
+        let acceptor = crate::connections::LimitedAcceptor::new(admitted);
         let served = match self.tls {
             Some(tls) => {
-                axum_server::from_tcp_rustls(self.listener, tls)
-                    .handle(self.handle)
-                    .serve(service)
-                    .await
+                let tls = axum_server::tls_rustls::RustlsAcceptor::new(tls)
+                    .handshake_timeout(limits.handshake_timeout.min(limits.header_timeout))
+                    .acceptor(acceptor);
+                let mut server = axum_server::from_tcp(self.listener).acceptor(tls);
+                http_limits(server.http_builder(), limits);
+                server.handle(self.handle).serve(service).await
             }
             None => {
-                axum_server::from_tcp(self.listener)
-                    .handle(self.handle)
-                    .serve(service)
-                    .await
+                let mut server = axum_server::from_tcp(self.listener).acceptor(acceptor);
+                http_limits(server.http_builder(), limits);
+                server.handle(self.handle).serve(service).await
             }
         };
         for task in background {
@@ -164,6 +171,25 @@ impl Application {
         }
         served
     }
+}
+
+/// The HTTP time limits: a request head must arrive whole within the header timeout (which
+/// also ends keep-alive connections idle that long); HTTP/2 connections are pinged and closed
+/// when the peer stops answering.
+fn http_limits(
+    builder: &mut hyper_util::server::conn::auto::Builder<hyper_util::rt::TokioExecutor>,
+    limits: &crate::config::Limits,
+) {
+    builder
+        .http1()
+        .timer(hyper_util::rt::TokioTimer::new())
+        .header_read_timeout(limits.header_timeout);
+    builder
+        .http2()
+        .timer(hyper_util::rt::TokioTimer::new())
+        .keep_alive_interval(limits.header_timeout)
+        .keep_alive_timeout(limits.header_timeout)
+        .max_concurrent_streams(256);
 }
 
 /// The org's sealing key: read from its file, or generated into it (0600) on first start.

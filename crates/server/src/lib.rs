@@ -10,6 +10,7 @@ pub mod bootstrap;
 pub mod bulk;
 pub mod cli;
 pub mod config;
+pub mod connections;
 pub mod cors;
 pub mod delivery;
 pub mod events;

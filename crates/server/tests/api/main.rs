@@ -17,6 +17,7 @@ mod apps;
 mod authn;
 mod bulk;
 mod concurrency;
+mod connections;
 mod cors;
 mod event_hooks;
 mod factors;

@@ -44,7 +44,10 @@ impl Application {
 
     pub async fn build_with_clock(config: Config, clock: Clock) -> anyhow::Result<Self> {
         let _ = rustls::crypto::ring::default_provider().install_default();
-        std::fs::create_dir_all(&config.data_dir)?;
+        crate::data_dir::prepare(
+            &config.data_dir,
+            crate::data_dir::sqlite_file(&config.database_url).as_deref(),
+        )?;
         let listener = std::net::TcpListener::bind(config.listen)?;
         listener.set_nonblocking(true)?;
         let bound = listener.local_addr()?;
@@ -254,7 +257,10 @@ async fn open_store(
 pub async fn offline_state(config: Config) -> anyhow::Result<AppState> {
     let _ = rustls::crypto::ring::default_provider().install_default();
     let clock = Clock::System;
-    std::fs::create_dir_all(&config.data_dir)?;
+    crate::data_dir::prepare(
+        &config.data_dir,
+        crate::data_dir::sqlite_file(&config.database_url).as_deref(),
+    )?;
     let (store, boot, admin_token_path) = open_store(&config, &clock).await?;
     if let Some(path) = admin_token_path {
         eprintln!(

@@ -141,7 +141,7 @@ pub async fn ensure_org(
 
 /// Writes the admin token file (0600).
 pub fn write_admin_token(data_dir: &Path, token: &str) -> anyhow::Result<std::path::PathBuf> {
-    std::fs::create_dir_all(data_dir)?;
+    crate::data_dir::prepare(data_dir, None)?;
     let path = data_dir.join("admin-token");
     crate::tls::write_private(&path, format!("{token}\n").as_bytes())?;
     Ok(path)

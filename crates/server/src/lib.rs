@@ -12,6 +12,7 @@ pub mod cli;
 pub mod config;
 pub mod connections;
 pub mod cors;
+pub mod data_dir;
 pub mod delivery;
 pub mod events;
 pub mod hooks;

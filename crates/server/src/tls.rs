@@ -48,7 +48,7 @@ fn ca_params() -> anyhow::Result<CertificateParams> {
 
 /// Loads or creates the CA and a server certificate for `hosts` in `dir`.
 pub fn generated(dir: &Path, hosts: &[String]) -> anyhow::Result<ServerCert> {
-    std::fs::create_dir_all(dir)?;
+    crate::data_dir::prepare(dir, None)?;
     let ca_path = dir.join("ca.pem");
     let ca_key_path = dir.join("ca-key.pem");
     let cert_path = dir.join("server.pem");
@@ -62,7 +62,7 @@ pub fn generated(dir: &Path, hosts: &[String]) -> anyhow::Result<ServerCert> {
         let key = KeyPair::generate()?;
         let cert = ca_params()?.self_signed(&key)?;
         write_private(&ca_key_path, key.serialize_pem().as_bytes())?;
-        std::fs::write(&ca_path, cert.pem())?;
+        write_private(&ca_path, cert.pem().as_bytes())?;
         let _ = std::fs::remove_file(&cert_path);
         key
     };
@@ -84,8 +84,8 @@ pub fn generated(dir: &Path, hosts: &[String]) -> anyhow::Result<ServerCert> {
         ];
         let cert = params.signed_by(&key, &ca_cert, &ca_key)?;
         write_private(&key_path, key.serialize_pem().as_bytes())?;
-        std::fs::write(&cert_path, cert.pem())?;
-        std::fs::write(&hosts_path, &wanted_hosts)?;
+        write_private(&cert_path, cert.pem().as_bytes())?;
+        write_private(&hosts_path, wanted_hosts.as_bytes())?;
     }
     Ok(ServerCert {
         cert_pem: std::fs::read(&cert_path)?,

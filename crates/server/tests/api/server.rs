@@ -271,3 +271,45 @@ async fn insecure_http_serves_plain_http() {
         .unwrap();
     assert_eq!(r.status(), StatusCode::OK);
 }
+
+/// The data folder holds password hashes and secrets: it is created 0700 and every file in
+/// it (the SQLite database, its WAL and shared memory, keys, certificates, the admin token)
+/// is 0600.
+#[cfg(unix)]
+#[tokio::test]
+async fn the_data_folder_is_private() {
+    use std::os::unix::fs::PermissionsExt;
+    let outer = tempfile::tempdir().unwrap();
+    let dir = outer.path().join("data");
+    let sqlite = std::env::var("LATCHKEY_TEST_BACKEND").as_deref() != Ok("postgres");
+    let moved = dir.clone();
+    let app = crate::harness::spawn_app_with(move |c| {
+        c.data_dir = moved.clone();
+        c.secret_key_file = moved.join("secret.key");
+        if sqlite {
+            c.database_url = format!("sqlite://{}", moved.join("latchkey.db").display());
+        }
+    })
+    .await;
+    // A write, so the WAL and shared-memory files exist.
+    let r = app
+        .post("/api/v1/groups", json!({ "profile": { "name": "Private" } }))
+        .await;
+    assert_eq!(r.status, StatusCode::OK, "{}", r.text);
+    let mode = |p: &std::path::Path| std::fs::metadata(p).unwrap().permissions().mode() & 0o777;
+    assert_eq!(mode(&dir), 0o700, "the data folder");
+    let mut names = Vec::new();
+    for entry in std::fs::read_dir(&dir).unwrap() {
+        let path = entry.unwrap().path();
+        names.push(path.file_name().unwrap().to_string_lossy().into_owned());
+        assert_eq!(mode(&path), 0o600, "{}", path.display());
+    }
+    for expected in ["admin-token", "secret.key", "ca-key.pem", "server-key.pem"] {
+        assert!(names.iter().any(|n| n == expected), "{expected} in {names:?}");
+    }
+    if sqlite {
+        for expected in ["latchkey.db", "latchkey.db-wal", "latchkey.db-shm"] {
+            assert!(names.iter().any(|n| n == expected), "{expected} in {names:?}");
+        }
+    }
+}

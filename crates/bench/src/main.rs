@@ -8,8 +8,9 @@
 //! throughput, latency percentiles, errors, server CPU and peak RSS. Every workload is judged
 //! against a reference measured in the same run: the HTTP ceiling (`GET /health` on the same
 //! stack) or, for work that verifies a password, the argon2id bound (verifications per second
-//! per core at the server's parameters × cores). `signin-timing` is issue 6's check that an
-//! unknown username and a wrong password cannot be told apart by time.
+//! per core at the server's parameters × cores). `signin-timing` checks that an unknown
+//! username and a wrong password cannot be told apart by time, `recovery-timing` the same of
+//! a forgot-password for a known and an unknown user.
 //!
 //! It exits non-zero when a workload had errors or the timing check fails; never on speed.
 //!
@@ -284,15 +285,20 @@ async fn measure(
     );
 
     let mut rows = Vec::new();
-    let mut timing = None;
+    let mut timings = Vec::new();
     for &workload in &plan.workloads {
-        if workload == Workload::SigninTiming {
+        let check = match workload {
+            Workload::SigninTiming => Some(timing::Check::Signin),
+            Workload::RecoveryTiming => Some(timing::Check::Recovery),
+            _ => None,
+        };
+        if let Some(check) = check {
             println!(
                 "{}: {} pairs, one request at a time ...",
                 workload.name(),
                 plan.timing_samples
             );
-            timing = Some(timing::measure(&api, &seed, plan.timing_samples).await?);
+            timings.push(timing::measure(&api, &seed, plan.timing_samples, check).await?);
             continue;
         }
         let mut node_counts = vec![cluster.nodes.len()];
@@ -332,9 +338,10 @@ async fn measure(
     if seed.mfa.waits.load(std::sync::atomic::Ordering::Relaxed) > 0 {
         println!("signin-mfa waited for a free TOTP step; its numbers are low");
     }
-    let timing_passed = timing
-        .as_ref()
-        .map(|t| print_timing(t, plan.timing_tolerance));
+    let timing_passed = timings
+        .iter()
+        .map(|t| print_timing(t, plan.timing_tolerance))
+        .fold(None, |all, one| Some(all.unwrap_or(true) && one));
     let errors: u64 = rows.iter().map(|r| r.errors).sum();
     if errors > 0 {
         println!("{errors} operations failed (see the first errors above)");
@@ -393,7 +400,10 @@ async fn measure(
                     .collect::<Vec<_>>(),
             },
             "workloads": rows.iter().map(|r| r.to_json(cluster.nodes.len())).collect::<Vec<_>>(),
-            "signin_timing": timing.as_ref().map(|t| timing_json(t, plan.timing_tolerance)),
+            "signin_timing": timings.iter().find(|t| t.name == "signin-timing")
+                .map(|t| timing_json(t, plan.timing_tolerance)),
+            "recovery_timing": timings.iter().find(|t| t.name == "recovery-timing")
+                .map(|t| timing_json(t, plan.timing_tolerance)),
             "mfa_pool_waits": seed.mfa.waits.load(std::sync::atomic::Ordering::Relaxed),
             "server_peak_rss_kib": peak,
             "errors": errors,
@@ -471,9 +481,12 @@ fn print_timing(timing: &timing::Timing, tolerance: f64) -> bool {
             ms(99.0)
         );
     };
-    println!("signin-timing (401 E0000004 both ways, one request at a time):");
+    println!(
+        "{} ({} both ways, one request at a time):",
+        timing.name, timing.answer
+    );
     line("unknown user", &timing.unknown_us);
-    line("wrong password", &timing.wrong_password_us);
+    line(timing.known_label, &timing.wrong_password_us);
     let difference = timing.relative_difference();
     let passed = timing.errors == 0 && difference.abs() <= tolerance;
     println!(
@@ -484,8 +497,8 @@ fn print_timing(timing: &timing::Timing, tolerance: f64) -> bool {
     );
     if let Some(err) = &timing.first_error {
         println!(
-            "  {} sign-ins did not answer 401 E0000004; first: {err}",
-            timing.errors
+            "  {} requests did not answer {}; first: {err}",
+            timing.errors, timing.answer
         );
     }
     passed
@@ -499,7 +512,7 @@ fn timing_json(timing: &timing::Timing, tolerance: f64) -> Value {
     };
     json!({
         "unknown_user": distribution(&timing.unknown_us),
-        "wrong_password": distribution(&timing.wrong_password_us),
+        timing.known_label.replace(' ', "_"): distribution(&timing.wrong_password_us),
         "median_relative_difference": timing.relative_difference(),
         "tolerance": tolerance,
         "errors": timing.errors,

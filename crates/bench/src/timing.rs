@@ -1,11 +1,16 @@
-//! `signin-timing`: issue 6's "no user enumeration by timing" check, end to end.
+//! The "no user enumeration by timing" checks, end to end.
 //!
-//! A sign-in of a username that does not exist and one of a real user with a wrong password
-//! must answer alike (401 E0000004) and take the same time: both spend one argon2id
-//! verification (the unknown one against a dummy hash). Pairs run one request at a time,
-//! in random order, so both kinds see the same machine; the medians must differ
-//! by less than the tolerance. Wrong passwords count toward lockout, so each goes to a
-//! different seeded user (the default policy locks at 10).
+//! - `signin-timing`: a sign-in of a username that does not exist and one of a real user
+//!   with a wrong password must answer alike (401 E0000004) and take the same time: both
+//!   spend one argon2id verification (the unknown one against a dummy hash). Wrong passwords
+//!   count toward lockout, so each goes to a different seeded user (the default policy locks
+//!   at 10).
+//! - `recovery-timing`: a forgot-password by email for a real user and for a username that
+//!   does not exist must answer alike (200 RECOVERY_CHALLENGE) and take the same time: the
+//!   real user's email leaves through the outbox after the answer.
+//!
+//! Pairs run one request at a time, in random order, so both kinds see the same machine; the
+//! medians must differ by less than the tolerance.
 
 use crate::api::Api;
 use crate::report::percentile;
@@ -18,6 +23,12 @@ use std::time::Instant;
 const WARM_UP: usize = 5;
 
 pub struct Timing {
+    /// What was compared, e.g. "signin-timing".
+    pub name: &'static str,
+    /// The answer both kinds must give.
+    pub answer: &'static str,
+    /// The label of the known-user kind.
+    pub known_label: &'static str,
     pub unknown_us: Vec<u64>,
     pub wrong_password_us: Vec<u64>,
     pub errors: u64,
@@ -45,9 +56,28 @@ impl Timing {
     }
 }
 
-/// Runs `samples` sign-ins of each kind; latencies come back sorted.
-pub async fn measure(api: &Api, seed: &Seed, samples: usize) -> anyhow::Result<Timing> {
+/// Which comparison to run.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Check {
+    Signin,
+    Recovery,
+}
+
+/// Runs `samples` requests of each kind; latencies come back sorted.
+pub async fn measure(
+    api: &Api,
+    seed: &Seed,
+    samples: usize,
+    check: Check,
+) -> anyhow::Result<Timing> {
+    let (name, answer, known_label) = match check {
+        Check::Signin => ("signin-timing", "401 E0000004", "wrong password"),
+        Check::Recovery => ("recovery-timing", "200 RECOVERY_CHALLENGE", "known user"),
+    };
     let mut timing = Timing {
+        name,
+        answer,
+        known_label,
         unknown_us: Vec::with_capacity(samples),
         wrong_password_us: Vec::with_capacity(samples),
         errors: 0,
@@ -63,7 +93,10 @@ pub async fn measure(api: &Api, seed: &Seed, samples: usize) -> anyhow::Result<T
         };
         for (is_unknown, login) in order {
             let begun = Instant::now();
-            let answer = refused(api, &login).await;
+            let answer = match check {
+                Check::Signin => refused(api, &login).await,
+                Check::Recovery => recovery(api, &login).await,
+            };
             let micros = u64::try_from(begun.elapsed().as_micros())?;
             match answer {
                 Err(err) => {
@@ -90,5 +123,20 @@ async fn refused(api: &Api, login: &str) -> anyhow::Result<()> {
         .expect(401, "refused sign-in")?;
     let code = reply.field("/errorCode")?;
     anyhow::ensure!(code == "E0000004", "refused sign-in answered {code}");
+    Ok(())
+}
+
+/// A forgot-password by email, which must answer 200 RECOVERY_CHALLENGE.
+async fn recovery(api: &Api, login: &str) -> anyhow::Result<()> {
+    let body = json!({ "username": login, "factorType": "EMAIL" });
+    let reply = api
+        .public(Method::POST, "/api/v1/authn/recovery/password", Some(&body))
+        .await?
+        .expect(200, "forgot password")?;
+    let status = reply.field("/status")?;
+    anyhow::ensure!(
+        status == "RECOVERY_CHALLENGE",
+        "forgot password answered {status}"
+    );
     Ok(())
 }

@@ -107,12 +107,14 @@ impl Application {
             outbound,
             mailer,
             tokens: Default::default(),
+            outbox: Default::default(),
         });
         let background = vec![
             state
                 .rate
                 .spawn_sync(Arc::clone(&state.store), state.clock.clone()),
             crate::hooks::spawn_worker(state.clone()),
+            crate::outbox::spawn_worker(state.clone()),
             crate::api::system_log::spawn_retention(state.clone()),
         ];
         let router = api::router(state.clone());
@@ -285,6 +287,7 @@ pub async fn offline_state(config: Config) -> anyhow::Result<AppState> {
         org: Arc::new(boot.org),
         mailer: None,
         tokens: Default::default(),
+        outbox: Default::default(),
     }))
 }
 

@@ -46,6 +46,8 @@ pub struct AppParts {
     pub mailer: Option<crate::delivery::Mailer>,
     /// API tokens this node read in the last seconds.
     pub tokens: crate::auth::ssws::TokenCache,
+    /// Wakes this node's outbox worker when a request wrote a message.
+    pub outbox: crate::outbox::Wakeup,
 }
 
 impl AppParts {

@@ -13,10 +13,11 @@ macro_rules! impl_authn_store {
     ($store:ty, $write:ident, $read:ident, $activation:expr, $user_columns:expr) => {
         #[async_trait::async_trait]
         impl $crate::AuthnStore for $store {
-            async fn insert_authn(
+            async fn insert_authn_with_messages(
                 &self,
                 t: &$crate::AuthnTransactionRecord,
                 events: &[$crate::EventRecord],
+                messages: &[$crate::OutboxMessage],
             ) -> $crate::StoreResult<()> {
                 let mut tx = self.$write.begin().await?;
                 sqlx::query(
@@ -37,6 +38,7 @@ macro_rules! impl_authn_store {
                 .execute(&mut *tx)
                 .await
                 .map_err($crate::StoreError::from_write)?;
+                $crate::outbox_sql::insert_messages!(tx, messages);
                 for event in events {
                     insert_event(&mut tx, event).await?;
                 }
@@ -72,10 +74,11 @@ macro_rules! impl_authn_store {
                     .await?)
             }
 
-            async fn update_authn(
+            async fn update_authn_with_messages(
                 &self,
                 t: &$crate::AuthnTransactionRecord,
                 events: &[$crate::EventRecord],
+                messages: &[$crate::OutboxMessage],
             ) -> $crate::StoreResult<bool> {
                 let mut tx = self.$write.begin().await?;
                 let done = sqlx::query(
@@ -99,6 +102,7 @@ macro_rules! impl_authn_store {
                 if done.rows_affected() == 0 {
                     return Ok(false);
                 }
+                $crate::outbox_sql::insert_messages!(tx, messages);
                 for event in events {
                     insert_event(&mut tx, event).await?;
                 }

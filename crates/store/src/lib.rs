@@ -17,6 +17,7 @@ mod factor_sql;
 pub mod filter_sql;
 mod import_sql;
 mod lockout_sql;
+mod outbox_sql;
 mod page_sql;
 mod rate_limit_sql;
 mod session_sql;
@@ -749,6 +750,30 @@ pub trait FactorStore: Send + Sync {
     async fn delete_user_factors(&self, user_id: &str, event: &EventRecord) -> StoreResult<u64>;
 }
 
+/// Messages to users waiting for delivery (recovery emails, SMS and voice codes): written in
+/// the transaction of the change that needs them, delivered afterwards by any node.
+#[async_trait]
+pub trait OutboxStore: Send + Sync {
+    /// Writes messages on their own (a resend).
+    async fn enqueue_messages(&self, messages: &[OutboxMessage]) -> StoreResult<()>;
+
+    /// Claims up to `limit` due messages no live lease holds, until `now + lease_ms`; each due
+    /// message goes to exactly one of concurrent claimers.
+    async fn claim_messages(
+        &self,
+        now: i64,
+        lease_ms: i64,
+        limit: u32,
+    ) -> StoreResult<Vec<OutboxMessage>>;
+
+    /// Ends an attempt: a delivered (or abandoned) message is deleted, another is tried
+    /// again at `next_attempt_at`.
+    async fn finish_message(&self, id: &str, outcome: &MessageOutcome) -> StoreResult<()>;
+
+    /// How many messages wait (for tests and metrics).
+    async fn pending_messages(&self) -> StoreResult<i64>;
+}
+
 /// Authn API transactions.
 #[async_trait]
 pub trait AuthnStore: Send + Sync {
@@ -757,6 +782,16 @@ pub trait AuthnStore: Send + Sync {
         &self,
         txn: &AuthnTransactionRecord,
         events: &[EventRecord],
+    ) -> StoreResult<()> {
+        self.insert_authn_with_messages(txn, events, &[]).await
+    }
+
+    /// Inserts a transaction with its events and the messages it sends, in one transaction.
+    async fn insert_authn_with_messages(
+        &self,
+        txn: &AuthnTransactionRecord,
+        events: &[EventRecord],
+        messages: &[OutboxMessage],
     ) -> StoreResult<()>;
 
     async fn authn_by_state_token(&self, hash: &str)
@@ -773,6 +808,16 @@ pub trait AuthnStore: Send + Sync {
         &self,
         txn: &AuthnTransactionRecord,
         events: &[EventRecord],
+    ) -> StoreResult<bool> {
+        self.update_authn_with_messages(txn, events, &[]).await
+    }
+
+    /// `update_authn` that also writes the messages the step sends, in the same transaction.
+    async fn update_authn_with_messages(
+        &self,
+        txn: &AuthnTransactionRecord,
+        events: &[EventRecord],
+        messages: &[OutboxMessage],
     ) -> StoreResult<bool>;
 
     /// Deletes a transaction read at `version` (cancel, success) with its events;
@@ -872,6 +917,7 @@ pub trait Store:
     + FactorStore
     + SessionStore
     + AuthnStore
+    + OutboxStore
 {
     /// Cheap round trip for readiness checks.
     async fn ping(&self) -> StoreResult<()>;

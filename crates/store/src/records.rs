@@ -823,3 +823,30 @@ pub struct RateTotal {
     /// The start of the oldest slot that counted (epoch ms).
     pub oldest_slot: i64,
 }
+
+/// A message to a user waiting in the outbox. `payload` is sealed by the server (it holds a
+/// code or a recovery token); the store never reads it.
+#[derive(Debug, Clone, PartialEq, Eq, sqlx::FromRow)]
+pub struct OutboxMessage {
+    pub id: String,
+    /// EMAIL, SMS or CALL.
+    pub channel: String,
+    pub user_id: Option<String>,
+    pub payload: String,
+    pub created: i64,
+    /// After this the message is worth nothing (its code or token expired) and is dropped.
+    pub expires_at: i64,
+    pub attempts: i64,
+    pub next_attempt_at: i64,
+    pub locked_until: Option<i64>,
+    pub last_error: Option<String>,
+}
+
+/// How a delivery attempt ended.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum MessageOutcome {
+    /// Delivered, or abandoned: the message goes.
+    Done,
+    /// Try again at `next_attempt_at`.
+    Retry { next_attempt_at: i64, error: String },
+}

@@ -305,14 +305,31 @@ pub(crate) async fn save(
     txn: &mut Txn,
     events: &[store::EventRecord],
 ) -> ApiResult<()> {
+    save_with_messages(app, txn, events, &[]).await
+}
+
+/// [`save`] that also writes `messages` to the outbox in the same transaction.
+pub(crate) async fn save_with_messages(
+    app: &AppState,
+    txn: &mut Txn,
+    events: &[store::EventRecord],
+    messages: &[store::OutboxMessage],
+) -> ApiResult<()> {
     let now = app.clock.now().millis();
     txn.record.status = txn.status.as_str().to_owned();
     txn.record.data = serde_json::to_value(&txn.data).map_err(|_| ApiError::Internal)?;
     txn.record.expires_at = now + STATE_TTL_MS;
-    if !app.store.update_authn(&txn.record, events).await? {
+    if !app
+        .store
+        .update_authn_with_messages(&txn.record, events, messages)
+        .await?
+    {
         return Err(ApiError::InvalidToken);
     }
     txn.record.version += 1;
+    if !messages.is_empty() {
+        app.outbox.notify();
+    }
     Ok(())
 }
 
@@ -325,6 +342,32 @@ pub(crate) async fn create(
     recovery_token: Option<(&str, i64)>,
     with_state_token: bool,
     events: &[store::EventRecord],
+) -> ApiResult<Txn> {
+    create_with_messages(
+        app,
+        user,
+        status,
+        data,
+        recovery_token,
+        with_state_token,
+        events,
+        &[],
+    )
+    .await
+}
+
+/// [`create`] that also writes `messages` to the outbox in the same transaction (and wakes
+/// the outbox worker).
+#[allow(clippy::too_many_arguments)]
+pub(crate) async fn create_with_messages(
+    app: &AppState,
+    user: Option<&UserRecord>,
+    status: Status,
+    data: TxnData,
+    recovery_token: Option<(&str, i64)>,
+    with_state_token: bool,
+    events: &[store::EventRecord],
+    messages: &[store::OutboxMessage],
 ) -> ApiResult<Txn> {
     let now = app.clock.now().millis();
     let state_token = if with_state_token {
@@ -348,7 +391,12 @@ pub(crate) async fn create(
         version: 0,
         created: now,
     };
-    app.store.insert_authn(&record, events).await?;
+    app.store
+        .insert_authn_with_messages(&record, events, messages)
+        .await?;
+    if !messages.is_empty() {
+        app.outbox.notify();
+    }
     Ok(Txn {
         record,
         data,
@@ -788,7 +836,7 @@ fn unsaved(user: &UserRecord, data: TxnData) -> Txn {
 }
 
 /// A user that does not exist, for reading what a real one would read.
-fn phantom_user(now: i64) -> UserRecord {
+pub(crate) fn phantom_user(now: i64) -> UserRecord {
     UserRecord {
         id: model::ids::new_id(model::ids::Kind::User),
         status: "ACTIVE".into(),

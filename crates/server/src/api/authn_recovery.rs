@@ -15,11 +15,11 @@ use serde_json::{json, Value};
 use store::UserRecord;
 
 use super::authn::{
-    advance, authn_event, begin, create, find_user, finish, render, save, set_status, AuthnIn, Txn,
-    TxnData,
+    advance, authn_event, begin, create, create_with_messages, find_user, finish, render, save,
+    save_with_messages, set_status, AuthnIn, Txn, TxnData,
 };
 use crate::auth::OptionalAdmin;
-use crate::delivery::{self, PhoneChannel};
+use crate::delivery::PhoneChannel;
 use crate::state::AppState;
 use crate::wire::json::put;
 use crate::wire::{ApiError, ApiResult, Json};
@@ -148,15 +148,22 @@ async fn start(
     let factor = input.factor_type.as_deref().map(str::to_ascii_uppercase);
     let user = find_user(app, &typed).await?;
     // A user whose status or PASSWORD policy does not allow this recovery is treated as
-    // unknown: a public application gets the same answer and nothing is sent.
+    // unknown: a public application gets the same answer and nothing is sent. An unknown
+    // username reads what a known one reads (its policy, its factors) and writes a
+    // transaction too, and messages leave through the outbox after the answer, so neither the
+    // answer nor its time tells whether the user exists.
+    let phantom = super::authn::phantom_user(now);
     let mut eligible = user.as_ref().filter(|u| recoverable(u, recovery_type));
-    let mut token_lifetime_ms = 60 * 60_000;
-    if let Some(u) = eligible {
-        let rules = recovery_rules(app, u, recovery_type, factor.as_deref()).await?;
-        token_lifetime_ms = rules.token_lifetime_ms;
-        if !rules.allowed {
-            eligible = None;
-        }
+    let rules = recovery_rules(
+        app,
+        eligible.unwrap_or(&phantom),
+        recovery_type,
+        factor.as_deref(),
+    )
+    .await?;
+    let token_lifetime_ms = rules.token_lifetime_ms;
+    if !rules.allowed {
+        eligible = None;
     }
     let mut data = TxnData {
         recovery_type: Some(recovery_type.to_owned()),
@@ -204,10 +211,10 @@ async fn start(
             let email = eligible
                 .and_then(|u| u.profile.get("email").and_then(Value::as_str))
                 .map(str::to_owned);
+            let mut target = None;
+            let mut events = Vec::new();
+            let mut messages = Vec::new();
             if let (Some(user), Some(email)) = (eligible, email) {
-                let mailer = app.mailer.as_ref().ok_or_else(|| ApiError::FactorService {
-                    cause: "No SMTP server is configured for recovery emails.".into(),
-                })?;
                 let what = if recovery_type == "UNLOCK" {
                     "unlock your account"
                 } else {
@@ -220,29 +227,36 @@ async fn start(
                     org = app.org.name,
                     minutes = token_lifetime_ms / 60_000,
                 );
-                mailer
-                    .send(&email, &format!("{} account recovery", app.org.name), body)
-                    .await
-                    .map_err(ApiError::from)?;
-                let event = authn_event(
+                messages.push(crate::outbox::email(
+                    app,
+                    &user.id,
+                    &email,
+                    &format!("{} account recovery", app.org.name),
+                    body,
+                    expires,
+                )?);
+                events.push(authn_event(
                     "system.email.password_reset.sent_message",
                     "Send recovery email",
                     Some(user),
                     &typed,
                     None,
                     now,
-                );
-                create(
-                    app,
-                    Some(user),
-                    Status::RecoveryChallenge,
-                    data.clone(),
-                    Some((&token, expires)),
-                    false,
-                    &[event],
-                )
-                .await?;
+                ));
+                target = Some(user);
             }
+            // An unknown user gets a transaction too, whose token never arrives.
+            create_with_messages(
+                app,
+                target,
+                Status::RecoveryChallenge,
+                data.clone(),
+                Some((&token, expires)),
+                false,
+                &events,
+                &messages,
+            )
+            .await?;
             let mut out = json!({
                 "status": "RECOVERY_CHALLENGE",
                 "factorResult": "WAITING",
@@ -256,16 +270,14 @@ async fn start(
         }
         Some(kind @ ("SMS" | "CALL")) => {
             data.recovery_factor = Some(kind.to_owned());
-            let mut phone = None;
-            if let Some(user) = eligible {
-                phone = recovery_phone(app, user, kind).await?;
-            }
+            let phone = recovery_phone(app, eligible.unwrap_or(&phantom), kind).await?;
             let target = eligible.filter(|_| phone.is_some());
             let mut events = Vec::new();
+            let mut messages = Vec::new();
             if let (Some(user), Some(phone)) = (target, &phone) {
                 let code = crypto::otp::new_numeric_code();
                 let expires = now + CODE_LIFETIME_MS;
-                send_phone(app, user, phone, kind, &code, expires).await?;
+                messages.push(phone_message(app, user, phone, kind, &code, expires)?);
                 data.code_digest = Some(crypto::otp::code_digest(&user.id, &code));
                 data.code_expires = expires;
                 data.last_sent = now;
@@ -279,7 +291,7 @@ async fn start(
                 ));
             }
             // An unknown user gets a transaction too, whose code never arrives.
-            let txn = create(
+            let txn = create_with_messages(
                 app,
                 target,
                 Status::RecoveryChallenge,
@@ -287,6 +299,7 @@ async fn start(
                 None,
                 true,
                 &events,
+                &messages,
             )
             .await?;
             Ok(Json(render(app, &txn).await?))
@@ -298,30 +311,29 @@ async fn start(
     }
 }
 
-async fn send_phone(
+/// The outbox message that sends a recovery code by SMS or voice.
+fn phone_message(
     app: &AppState,
     user: &UserRecord,
     phone: &str,
     kind: &str,
     code: &str,
     expires: i64,
-) -> ApiResult<()> {
+) -> ApiResult<store::OutboxMessage> {
     let channel = if kind == "CALL" {
         PhoneChannel::Voice
     } else {
         PhoneChannel::Sms
     };
-    delivery::phone_code(
+    crate::outbox::phone(
         app,
-        user,
+        &user.id,
         phone,
         channel,
         code,
         expires,
         "com.okta.user.telephony.password-reset",
     )
-    .await
-    .map_err(ApiError::from)
 }
 
 /// After the recovery factor or token: the recovery question when the user has one, else
@@ -433,18 +445,21 @@ async fn resend_factor(
             ApiError::SmsRecentlySent { retry_at }
         });
     }
-    if let Some(user) = txn.user.clone() {
-        if let Some(phone) = recovery_phone(&app, &user, &kind).await? {
-            let code = crypto::otp::new_numeric_code();
-            let expires = now + CODE_LIFETIME_MS;
-            send_phone(&app, &user, &phone, &kind, &code, expires).await?;
-            txn.data.code_digest = Some(crypto::otp::code_digest(&user.id, &code));
-            txn.data.code_expires = expires;
-        }
+    // The same reads for a transaction of an unknown user, whose code never arrives.
+    let phantom = super::authn::phantom_user(now);
+    let user = txn.user.clone();
+    let phone = recovery_phone(&app, user.as_ref().unwrap_or(&phantom), &kind).await?;
+    let mut messages = Vec::new();
+    if let (Some(user), Some(phone)) = (&user, phone) {
+        let code = crypto::otp::new_numeric_code();
+        let expires = now + CODE_LIFETIME_MS;
+        messages.push(phone_message(&app, user, &phone, &kind, &code, expires)?);
+        txn.data.code_digest = Some(crypto::otp::code_digest(&user.id, &code));
+        txn.data.code_expires = expires;
     }
     txn.data.last_sent = now;
     txn.data.failed_attempts = 0;
-    save(&app, &mut txn, &[]).await?;
+    save_with_messages(&app, &mut txn, &[], &messages).await?;
     Ok(Json(render(&app, &txn).await?))
 }
 

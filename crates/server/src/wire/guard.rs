@@ -254,10 +254,7 @@ mod tests {
         let long = format!("/api/v1/users?q={}", "a".repeat(MAX_QUERY_VALUE + 1));
         let fits = format!("/api/v1/users?q={}", "a".repeat(MAX_QUERY_VALUE));
         assert!(check_uri(&fits.parse().unwrap()).is_ok());
-        for bad in [long] {
-            let uri: axum::http::Uri = bad.parse().unwrap();
-            assert!(check_uri(&uri).is_err(), "{bad}");
-        }
+        assert!(check_uri(&long.parse().unwrap()).is_err());
     }
 
     #[test]

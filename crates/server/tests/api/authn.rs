@@ -811,6 +811,7 @@ async fn unlock_by_sms_through_the_telephony_hook() {
     .await;
     assert_eq!(r.body["status"], "RECOVERY_CHALLENGE", "{}", r.text);
     assert!(r.body["stateToken"].is_string());
+    app.outbox_drained().await;
     assert!(
         receiver.received().is_empty(),
         "okta_sms recovery is INACTIVE by default"
@@ -858,7 +859,7 @@ async fn unlock_by_sms_through_the_telephony_hook() {
         "nothing about the user yet"
     );
     let state = r.body["stateToken"].as_str().unwrap().to_owned();
-    let call = receiver.received().last().unwrap().body.clone();
+    let call = receiver.wait_received(1).await.last().unwrap().body.clone();
     assert_eq!(
         call["requestType"],
         "com.okta.user.telephony.password-reset"
@@ -1221,7 +1222,14 @@ async fn unlock_by_email_and_forgot_password_by_call() {
         app.url("/api/v1/authn/recovery/factors/call/verify")
     );
     let state = r.body["stateToken"].as_str().unwrap().to_owned();
-    let call = receiver.received().last().unwrap().body.clone();
+    let before = receiver.received().len();
+    let call = receiver
+        .wait_received(before + 1)
+        .await
+        .last()
+        .unwrap()
+        .body
+        .clone();
     assert_eq!(call["data"]["messageProfile"]["deliveryChannel"], "VOICE");
     let code = call["data"]["messageProfile"]["otpCode"]
         .as_str()
@@ -1447,12 +1455,15 @@ async fn recovery_codes_and_answers_allow_five_guesses() {
     .await;
     let state = r.body["stateToken"].as_str().unwrap().to_owned();
     let code = |n: usize| {
-        receiver.received()[n].body["data"]["messageProfile"]["otpCode"]
-            .as_str()
-            .unwrap()
-            .to_owned()
+        let receiver = &receiver;
+        async move {
+            receiver.wait_received(n + 1).await[n].body["data"]["messageProfile"]["otpCode"]
+                .as_str()
+                .unwrap()
+                .to_owned()
+        }
     };
-    let first = code(0);
+    let first = code(0).await;
     let wrong = if first == "000000" {
         "111111"
     } else {
@@ -1485,7 +1496,7 @@ async fn recovery_codes_and_answers_allow_five_guesses() {
     let r = authn(
         &app,
         "/recovery/factors/sms/verify",
-        json!({ "stateToken": state, "passCode": code(1) }),
+        json!({ "stateToken": state, "passCode": code(1).await }),
     )
     .await;
     assert_eq!(r.body["status"], "RECOVERY", "{}", r.text);

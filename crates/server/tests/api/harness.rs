@@ -296,6 +296,19 @@ impl TestApp {
 }
 
 impl TestApp {
+    /// Waits (deadline 10 s) until the outbox holds no message: whatever the calls so far
+    /// asked to send has been delivered (or dropped).
+    pub async fn outbox_drained(&self) {
+        let deadline = std::time::Instant::now() + std::time::Duration::from_secs(10);
+        while self.state.store.pending_messages().await.unwrap() > 0 {
+            assert!(
+                std::time::Instant::now() < deadline,
+                "the outbox did not drain"
+            );
+            tokio::time::sleep(std::time::Duration::from_millis(20)).await;
+        }
+    }
+
     /// GETs `path` until `accept` holds for the reply, for at most 10 seconds, as a consumer
     /// of an eventually consistent feed would (Okta documents System Log delays).
     pub async fn get_until(&self, path: &str, accept: impl Fn(&Reply) -> bool) -> Reply {

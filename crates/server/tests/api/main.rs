@@ -19,6 +19,7 @@ mod bulk;
 mod concurrency;
 mod connections;
 mod cors;
+mod enumeration;
 mod event_hooks;
 mod factors;
 mod group_rules;

@@ -89,6 +89,24 @@ impl Receiver {
         self.shared.got.lock().unwrap().clone()
     }
 
+    /// Waits (deadline 10 s) until at least `n` requests arrived, and returns them all (what
+    /// the server sends through its outbox arrives after the call that asked for it).
+    pub async fn wait_received(&self, n: usize) -> Vec<Received> {
+        let deadline = std::time::Instant::now() + std::time::Duration::from_secs(10);
+        loop {
+            let got = self.received();
+            if got.len() >= n {
+                return got;
+            }
+            assert!(
+                std::time::Instant::now() < deadline,
+                "{} of {n} requests arrived",
+                got.len()
+            );
+            tokio::time::sleep(std::time::Duration::from_millis(20)).await;
+        }
+    }
+
     /// The LogEvents of the deliveries answered with success, in arrival order.
     pub fn delivered_events(&self) -> Vec<Value> {
         self.received()

@@ -293,7 +293,10 @@ async fn the_data_folder_is_private() {
     .await;
     // A write, so the WAL and shared-memory files exist.
     let r = app
-        .post("/api/v1/groups", json!({ "profile": { "name": "Private" } }))
+        .post(
+            "/api/v1/groups",
+            json!({ "profile": { "name": "Private" } }),
+        )
         .await;
     assert_eq!(r.status, StatusCode::OK, "{}", r.text);
     let mode = |p: &std::path::Path| std::fs::metadata(p).unwrap().permissions().mode() & 0o777;
@@ -305,11 +308,17 @@ async fn the_data_folder_is_private() {
         assert_eq!(mode(&path), 0o600, "{}", path.display());
     }
     for expected in ["admin-token", "secret.key", "ca-key.pem", "server-key.pem"] {
-        assert!(names.iter().any(|n| n == expected), "{expected} in {names:?}");
+        assert!(
+            names.iter().any(|n| n == expected),
+            "{expected} in {names:?}"
+        );
     }
     if sqlite {
         for expected in ["latchkey.db", "latchkey.db-wal", "latchkey.db-shm"] {
-            assert!(names.iter().any(|n| n == expected), "{expected} in {names:?}");
+            assert!(
+                names.iter().any(|n| n == expected),
+                "{expected} in {names:?}"
+            );
         }
     }
 }

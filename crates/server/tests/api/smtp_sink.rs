@@ -46,13 +46,18 @@ pub struct SmtpSink {
 
 impl SmtpSink {
     pub async fn start() -> Self {
+        Self::start_with_delay(std::time::Duration::ZERO).await
+    }
+
+    /// A sink that takes `delay` to accept each message, as a distant mail server does.
+    pub async fn start_with_delay(delay: std::time::Duration) -> Self {
         let listener = TcpListener::bind("127.0.0.1:0").await.unwrap();
         let port = listener.local_addr().unwrap().port();
         let mails = Arc::new(Mutex::new(Vec::new()));
         let store = Arc::clone(&mails);
         tokio::spawn(async move {
             while let Ok((socket, _)) = listener.accept().await {
-                tokio::spawn(session(socket, Arc::clone(&store)));
+                tokio::spawn(session(socket, Arc::clone(&store), delay));
             }
         });
         Self {
@@ -103,7 +108,11 @@ fn address(arg: &str) -> String {
     arg.get(start..end).unwrap_or_default().trim().to_owned()
 }
 
-async fn session(socket: tokio::net::TcpStream, mails: Arc<Mutex<Vec<Mail>>>) {
+async fn session(
+    socket: tokio::net::TcpStream,
+    mails: Arc<Mutex<Vec<Mail>>>,
+    delay: std::time::Duration,
+) {
     let (read, mut write) = socket.into_split();
     let mut lines = BufReader::new(read);
     let _ = write.write_all(b"220 sink ESMTP ready\r\n").await;
@@ -138,6 +147,7 @@ async fn session(socket: tokio::net::TcpStream, mails: Arc<Mutex<Vec<Mail>>>) {
                 }
                 data.push_str(l.strip_prefix('.').unwrap_or(&l));
             }
+            tokio::time::sleep(delay).await;
             mails.lock().unwrap().push(Mail {
                 from: from.clone(),
                 to: to.clone(),

@@ -97,3 +97,113 @@ pub async fn steps_are_versioned_and_tokens_unique(store: &dyn Store) {
     assert_eq!(store.purge_authn(6_000).await.unwrap(), 1);
     assert_eq!(store.authn_by_recovery_token("rec-1").await.unwrap(), None);
 }
+
+fn message(id: &str, due: i64) -> crate::OutboxMessage {
+    crate::OutboxMessage {
+        id: id.into(),
+        channel: "EMAIL".into(),
+        user_id: None,
+        payload: format!("sealed-{id}"),
+        created: due,
+        expires_at: due + 60_000,
+        attempts: 0,
+        next_attempt_at: due,
+        locked_until: None,
+        last_error: None,
+    }
+}
+
+/// Outbox messages commit with the transaction that sends them (and not when it fails); of
+/// concurrent claimers exactly one gets each due message until its lease ends; a retry waits
+/// for its time; a finished message is gone.
+pub async fn outbox_messages_are_claimed_once(store: &dyn Store) {
+    use crate::MessageOutcome;
+    let t = AuthnTransactionRecord {
+        id: "txnOutbox".into(),
+        state_token_hash: None,
+        recovery_token_hash: Some("rec-outbox".into()),
+        user_id: None,
+        status: "RECOVERY_CHALLENGE".into(),
+        data: json!({}),
+        expires_at: 0,
+        recovery_expires_at: 5_000,
+        version: 0,
+        created: 10,
+    };
+    store
+        .insert_authn_with_messages(&t, &[event("x.outbox", 10)], &[message("m1", 100)])
+        .await
+        .unwrap();
+    // A failing insert (the same transaction id) leaves no message behind.
+    assert!(store
+        .insert_authn_with_messages(&t, &[], &[message("m-lost", 100)])
+        .await
+        .is_err());
+    let more: Vec<_> = (2..=20)
+        .map(|i| message(&format!("m{i}"), 100 + i))
+        .collect();
+    store.enqueue_messages(&more).await.unwrap();
+    assert_eq!(store.pending_messages().await.unwrap(), 20);
+    assert!(
+        store
+            .claim_messages(50, 1_000, 100)
+            .await
+            .unwrap()
+            .is_empty(),
+        "nothing is due before its time"
+    );
+    let claims = (0..8).map(|_| store.claim_messages(1_000, 10_000, 5));
+    let mut got: Vec<String> = futures::future::join_all(claims)
+        .await
+        .into_iter()
+        .flat_map(|r| r.unwrap())
+        .map(|m| m.id)
+        .collect();
+    got.sort();
+    let mut unique = got.clone();
+    unique.dedup();
+    assert_eq!(got, unique, "outbox: a message goes to one claimer");
+    assert_eq!(got.len(), 20, "outbox: every due message is claimed");
+    assert!(
+        store
+            .claim_messages(5_000, 10_000, 100)
+            .await
+            .unwrap()
+            .is_empty(),
+        "outbox: a live lease holds"
+    );
+    store
+        .finish_message(
+            "m1",
+            &MessageOutcome::Retry {
+                next_attempt_at: 30_000,
+                error: "refused".into(),
+            },
+        )
+        .await
+        .unwrap();
+    for m in &got {
+        if m != "m1" {
+            store
+                .finish_message(m, &MessageOutcome::Done)
+                .await
+                .unwrap();
+        }
+    }
+    assert_eq!(store.pending_messages().await.unwrap(), 1);
+    assert!(store
+        .claim_messages(20_000, 10_000, 10)
+        .await
+        .unwrap()
+        .is_empty());
+    let again = store.claim_messages(30_000, 10_000, 10).await.unwrap();
+    assert_eq!(again.len(), 1);
+    assert_eq!(again[0].attempts, 1);
+    assert_eq!(again[0].last_error.as_deref(), Some("refused"));
+    assert_eq!(again[0].payload, "sealed-m1");
+    store
+        .finish_message("m1", &MessageOutcome::Done)
+        .await
+        .unwrap();
+    assert_eq!(store.pending_messages().await.unwrap(), 0);
+}

@@ -78,6 +78,7 @@ pub async fn run_all(store: &dyn Store) {
     sessions::deleting_a_users_sessions_touches_only_that_user(store).await;
     sessions::purge_takes_only_expired_sessions_and_tokens(store).await;
     authn::steps_are_versioned_and_tokens_unique(store).await;
+    authn::outbox_messages_are_claimed_once(store).await;
 }
 
 /// A user record for tests.

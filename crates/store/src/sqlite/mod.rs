@@ -111,6 +111,7 @@ crate::user_change_sql::impl_user_change_store!(
     ""
 );
 crate::rate_limit_sql::impl_rate_limit_store!(SqliteStore, write);
+crate::outbox_sql::impl_outbox_store!(SqliteStore, write, "");
 crate::lockout_sql::impl_lockout_store!(SqliteStore, write);
 crate::session_sql::impl_session_store!(SqliteStore, write, read);
 crate::authn_sql::impl_authn_store!(

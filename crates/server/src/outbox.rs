@@ -1,0 +1,283 @@
+//! Messages to users that leave through the store's outbox: account recovery emails and the
+//! SMS and voice codes of a recovery. The request writes the message in the transaction that
+//! needs it and answers at once; this worker (on every node) claims due messages, delivers
+//! them (`crate::delivery`) and deletes them, or tries again later.
+//!
+//! Why: a recovery must answer alike, in body, status and time, whether or not the username
+//! names a user. Sending inside the request made a known user's answer wait for the SMTP
+//! server or the telephony hook, which told an attacker who exists.
+//!
+//! Invariants:
+//! - the payload (address, code or recovery token, text) is sealed with the org's key before
+//!   it is stored, and appears only in the message to its recipient;
+//! - a message is delivered at most once per claim; a failed one is retried with backoff
+//!   until its code or token expires, then dropped with a warning; a node that dies mid-send
+//!   leaves it to another node once its lease ends.
+
+use serde::{Deserialize, Serialize};
+use std::sync::Arc;
+use std::time::Duration;
+use store::{MessageOutcome, OutboxMessage};
+
+use crate::delivery::{self, DeliveryError, PhoneChannel};
+use crate::events::{RequestContext, REQUEST};
+use crate::state::AppState;
+
+/// How long a claim holds a message (longer than any delivery's timeout).
+const LEASE_MS: i64 = 60_000;
+/// Messages claimed at once.
+const BATCH: u32 = 16;
+
+/// Wakes this node's worker when a request has written a message.
+#[derive(Debug, Default, Clone)]
+pub struct Wakeup(Arc<tokio::sync::Notify>);
+
+impl Wakeup {
+    pub fn notify(&self) {
+        self.0.notify_one();
+    }
+}
+
+/// What a message says, as sealed in the store.
+#[derive(Debug, Serialize, Deserialize)]
+#[serde(tag = "kind", rename_all = "camelCase")]
+enum Payload {
+    #[serde(rename_all = "camelCase")]
+    Email {
+        to: String,
+        subject: String,
+        body: String,
+    },
+    #[serde(rename_all = "camelCase")]
+    Phone {
+        phone: String,
+        code: String,
+        voice: bool,
+        /// The telephony hook's `requestType`.
+        request_type: String,
+        /// The request that asked for it, for the hook's context.
+        request_id: String,
+        ip_address: Option<String>,
+    },
+}
+
+/// An email to `to`, worth sending until `expires_at`.
+pub fn email(
+    app: &AppState,
+    user_id: &str,
+    to: &str,
+    subject: &str,
+    body: String,
+    expires_at: i64,
+) -> Result<OutboxMessage, crate::wire::ApiError> {
+    seal(
+        app,
+        "EMAIL",
+        user_id,
+        &Payload::Email {
+            to: to.to_owned(),
+            subject: subject.to_owned(),
+            body,
+        },
+        expires_at,
+    )
+}
+
+/// A code by SMS or voice to `phone`, through the telephony hook, valid until `expires_at`.
+pub fn phone(
+    app: &AppState,
+    user_id: &str,
+    phone: &str,
+    channel: PhoneChannel,
+    code: &str,
+    expires_at: i64,
+    request_type: &str,
+) -> Result<OutboxMessage, crate::wire::ApiError> {
+    let request = REQUEST.try_with(Clone::clone).unwrap_or_default();
+    seal(
+        app,
+        if channel == PhoneChannel::Voice {
+            "CALL"
+        } else {
+            "SMS"
+        },
+        user_id,
+        &Payload::Phone {
+            phone: phone.to_owned(),
+            code: code.to_owned(),
+            voice: channel == PhoneChannel::Voice,
+            request_type: request_type.to_owned(),
+            request_id: request.request_id,
+            ip_address: request.ip_address,
+        },
+        expires_at,
+    )
+}
+
+fn seal(
+    app: &AppState,
+    channel: &str,
+    user_id: &str,
+    payload: &Payload,
+    expires_at: i64,
+) -> Result<OutboxMessage, crate::wire::ApiError> {
+    let now = app.clock.now().millis();
+    let text = serde_json::to_string(payload).map_err(|_| crate::wire::ApiError::Internal)?;
+    Ok(OutboxMessage {
+        id: model::ids::random_base62(20),
+        channel: channel.to_owned(),
+        user_id: Some(user_id.to_owned()),
+        payload: app.sealer.seal(&crypto::SecretString::from(text)),
+        created: now,
+        expires_at,
+        attempts: 0,
+        next_attempt_at: now,
+        locked_until: None,
+        last_error: None,
+    })
+}
+
+/// Delivers due messages until aborted: at once when this node wrote one, and every second
+/// for the rest (other nodes' messages, retries, what a stopped node left).
+pub fn spawn_worker(app: AppState) -> tokio::task::JoinHandle<()> {
+    tokio::spawn(async move {
+        loop {
+            let busy = match tick(&app).await {
+                Ok(n) => n > 0,
+                Err(err) => {
+                    tracing::warn!(error = %err, "outbox worker");
+                    false
+                }
+            };
+            if !busy {
+                tokio::select! {
+                    () = app.outbox.0.notified() => {}
+                    () = tokio::time::sleep(Duration::from_secs(1)) => {}
+                }
+            }
+        }
+    })
+}
+
+/// One round: claims due messages and delivers them; answers how many it claimed.
+pub async fn tick(app: &AppState) -> store::StoreResult<usize> {
+    let now = app.clock.now().millis();
+    let claimed = app.store.claim_messages(now, LEASE_MS, BATCH).await?;
+    let count = claimed.len();
+    let outcomes = futures::future::join_all(claimed.iter().map(|m| attempt(app, m, now))).await;
+    for (message, outcome) in claimed.iter().zip(outcomes) {
+        app.store.finish_message(&message.id, &outcome).await?;
+    }
+    Ok(count)
+}
+
+async fn attempt(app: &AppState, message: &OutboxMessage, now: i64) -> MessageOutcome {
+    if message.expires_at <= now {
+        tracing::warn!(
+            message = %message.id,
+            channel = %message.channel,
+            attempts = message.attempts,
+            error = message.last_error.as_deref().unwrap_or(""),
+            "message dropped: what it carried expired before it could be delivered"
+        );
+        return MessageOutcome::Done;
+    }
+    match deliver(app, message).await {
+        Ok(()) => MessageOutcome::Done,
+        Err(DeliveryError::NoMailer) => {
+            tracing::warn!(
+                message = %message.id,
+                "recovery email dropped: no SMTP server is configured (--smtp-url)"
+            );
+            MessageOutcome::Done
+        }
+        Err(err) => {
+            let next_attempt_at = now + backoff_ms(message.attempts);
+            tracing::warn!(message = %message.id, channel = %message.channel, error = %err, next_attempt_at, "message not delivered; will try again");
+            MessageOutcome::Retry {
+                next_attempt_at,
+                error: err.to_string(),
+            }
+        }
+    }
+}
+
+/// 5 s, doubling, at most 5 minutes.
+fn backoff_ms(attempts: i64) -> i64 {
+    let shift = u32::try_from(attempts.clamp(0, 6)).unwrap_or(6);
+    (5_000_i64 << shift).min(300_000)
+}
+
+async fn deliver(app: &AppState, message: &OutboxMessage) -> Result<(), DeliveryError> {
+    let text = app.sealer.open(&message.payload).map_err(|_| {
+        DeliveryError::Failed("the message cannot be unsealed with this key".into())
+    })?;
+    let payload: Payload = {
+        use crypto::ExposeSecret;
+        serde_json::from_str(text.expose_secret())
+            .map_err(|_| DeliveryError::Failed("the message is not readable".into()))?
+    };
+    match payload {
+        Payload::Email { to, subject, body } => {
+            let mailer = app.mailer.as_ref().ok_or(DeliveryError::NoMailer)?;
+            mailer.send(&to, &subject, body).await
+        }
+        Payload::Phone {
+            phone,
+            code,
+            voice,
+            request_type,
+            request_id,
+            ip_address,
+        } => {
+            let user = match &message.user_id {
+                Some(id) => app
+                    .store
+                    .user_by_id(id)
+                    .await
+                    .map_err(|e| DeliveryError::Failed(e.to_string()))?,
+                None => None,
+            };
+            let Some(user) = user else {
+                // The user went: nothing to deliver.
+                return Ok(());
+            };
+            let channel = if voice {
+                PhoneChannel::Voice
+            } else {
+                PhoneChannel::Sms
+            };
+            let context = RequestContext {
+                request_id,
+                ip_address,
+                user_agent: None,
+            };
+            REQUEST
+                .scope(
+                    context,
+                    delivery::phone_code(
+                        app,
+                        &user,
+                        &phone,
+                        channel,
+                        &code,
+                        message.expires_at,
+                        &request_type,
+                    ),
+                )
+                .await
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::backoff_ms;
+
+    #[test]
+    fn backoff_doubles_and_caps() {
+        assert_eq!(backoff_ms(0), 5_000);
+        assert_eq!(backoff_ms(2), 20_000);
+        assert_eq!(backoff_ms(30), 300_000);
+    }
+}

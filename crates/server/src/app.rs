@@ -115,6 +115,7 @@ impl Application {
                 .spawn_sync(Arc::clone(&state.store), state.clock.clone()),
             crate::hooks::spawn_worker(state.clone()),
             crate::outbox::spawn_worker(state.clone()),
+            crate::api::group_rules::spawn_queue_worker(state.clone()),
             crate::api::system_log::spawn_retention(state.clone()),
         ];
         let router = api::router(state.clone());

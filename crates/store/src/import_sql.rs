@@ -102,6 +102,9 @@ macro_rules! import_users_fn {
                     .await
                     .map_err(crate::StoreError::from_write)?;
             }
+            for new in &created {
+                crate::rule_queue_sql::enqueue_rule_evaluation!(tx, &new.user.id, new.user.created);
+            }
             // Group rows in id order, as single creates lock them.
             for (group_id, at) in touched {
                 sqlx::query(

@@ -20,6 +20,7 @@ mod lockout_sql;
 mod outbox_sql;
 mod page_sql;
 mod rate_limit_sql;
+mod rule_queue_sql;
 mod session_sql;
 pub use page_sql::{group_page_key_for, page_key_for};
 pub mod postgres;
@@ -715,6 +716,28 @@ pub trait GroupRuleStore: Send + Sync {
         removals: &[RuleAssignment],
         now: i64,
     ) -> StoreResult<usize>;
+
+    /// Evaluates one user's rule memberships in one transaction, under the user's row lock:
+    /// reads the user, its memberships (with group names) and the (rule id, group id) pairs
+    /// rules made for it, lets `evaluate` say what to add and what to remove, writes that
+    /// with its events (adds only for rules still ACTIVE; removals only of rule-made
+    /// memberships), and takes the user off the evaluation queue unless a change queued it
+    /// again meanwhile. False when the user does not exist (its queue entry goes).
+    async fn evaluate_rules_for_user(
+        &self,
+        user_id: &str,
+        now: i64,
+        evaluate: &mut (dyn for<'a> FnMut(
+            &'a UserRecord,
+            &'a [MembershipRow],
+            &'a [(String, String)],
+        ) -> RuleChanges
+                  + Send),
+    ) -> StoreResult<bool>;
+
+    /// Users queued for rule evaluation before `before`, oldest first (what a crash or a
+    /// race left for the background evaluation).
+    async fn queued_rule_users(&self, before: i64, limit: u32) -> StoreResult<Vec<String>>;
 }
 
 /// Enrolled MFA factors.

@@ -695,6 +695,13 @@ pub struct RuleAssignment {
     pub event: EventRecord,
 }
 
+/// What a rule evaluation of one user decided.
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct RuleChanges {
+    pub add: Vec<RuleAssignment>,
+    pub remove: Vec<RuleAssignment>,
+}
+
 /// One membership of a user, with the group's name (what rule expressions read).
 #[derive(Debug, Clone, PartialEq, sqlx::FromRow)]
 pub struct MembershipRow {

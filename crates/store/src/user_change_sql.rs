@@ -7,7 +7,9 @@
 //! - the change is applied to the user as it stands under the row's write lock, so two
 //!   concurrent changes of one user both land, one after the other (last writer wins per
 //!   field it sets), and nobody gets a conflict;
-//! - the change and its events commit together, or not at all.
+//! - the change and its events commit together, or not at all;
+//! - a change of status, type or profile queues the user for group-rule evaluation in the
+//!   same transaction.
 
 /// Writes every mutable column; `$1` is the id. No version check: the row is locked.
 pub(crate) const UPDATE_ALL: &str = "UPDATE users SET status = $2, \
@@ -43,6 +45,11 @@ macro_rules! impl_user_change_store {
                 let Some(mut user) = found else {
                     return Ok(None);
                 };
+                let before = (
+                    user.status.clone(),
+                    user.type_id.clone(),
+                    user.profile.clone(),
+                );
                 let events = match change(&mut user) {
                     $crate::UserChange::Keep => return Ok(Some(user)),
                     $crate::UserChange::Write(events) => events,
@@ -69,6 +76,10 @@ macro_rules! impl_user_change_store {
                     .execute(&mut *tx)
                     .await
                     .map_err($crate::StoreError::from_write)?;
+                if (&user.status, &user.type_id, &user.profile) != (&before.0, &before.1, &before.2)
+                {
+                    $crate::rule_queue_sql::enqueue_rule_evaluation!(tx, id, user.last_updated);
+                }
                 for event in &events {
                     insert_event(&mut tx, event).await?;
                 }

@@ -665,81 +665,92 @@ fn assignments_for(
         .collect()
 }
 
-/// Adds the user to the groups of every ACTIVE rule that matches it now; called right after
-/// a user is created, its profile changes, or its memberships change. `skip_group` is a
-/// group the user was just removed from by hand, which no rule puts it back into here.
+/// Brings the user's rule memberships in line with every ACTIVE rule; called right after a
+/// user is created, its profile or status changes, or its memberships change (the change
+/// queued the user in its own transaction, so a crash before this runs loses nothing: the
+/// background evaluation picks it up). `skip_group` is a group the user was just removed from
+/// by hand, which no rule puts it back into here.
+///
+/// The evaluation reads the user and its memberships under the user's row lock and writes in
+/// the same transaction (`GroupRuleStore::evaluate_rules_for_user`), so concurrent changes of
+/// one user are evaluated one after the other, each on what the last one left.
 pub async fn apply_rules_to_user(
     app: &AppState,
     user_id: &str,
     skip_group: Option<&str>,
 ) -> ApiResult<()> {
     let rules = app.store.active_group_rules().await?;
-    if rules.is_empty() {
-        return Ok(());
-    }
-    let Some(user) = app.store.user_by_id(user_id).await? else {
-        return Ok(());
-    };
-    if !domain::applies_to_status(&user.status) {
-        return Ok(());
-    }
-    let held = memberships(app, &[&user])
-        .await?
-        .remove(&user.id)
-        .unwrap_or_default();
+    let now = app.clock.now().millis();
+    // A stored expression always parsed once; one that no longer does matches nobody.
+    let parsed: Vec<(&GroupRuleRecord, Expression)> = rules
+        .iter()
+        .filter_map(|r| okta_el::parse(&r.expression).ok().map(|e| (r, e)))
+        .collect();
     let target_ids: Vec<String> = rules
         .iter()
         .flat_map(|r| r.group_ids.iter().cloned())
         .collect::<HashSet<_>>()
         .into_iter()
         .collect();
-    let targets = target_groups(app, &target_ids).await?;
-    let now = app.clock.now().millis();
-    let mut out = Vec::new();
-    for rule in &rules {
-        // A stored expression always parsed once; one that no longer does matches nobody.
-        let Ok(expression) = okta_el::parse(&rule.expression) else {
-            continue;
-        };
-        out.extend(assignments_for(
-            rule,
-            &expression,
-            &user,
-            &held,
-            &targets,
-            skip_group,
-            now,
+    let targets = if target_ids.is_empty() {
+        HashMap::new()
+    } else {
+        target_groups(app, &target_ids).await?
+    };
+    app.store
+        .evaluate_rules_for_user(user_id, now, &mut |user, memberships, made| {
+            rule_changes(&parsed, &targets, user, memberships, made, skip_group, now)
+        })
+        .await?;
+    Ok(())
+}
+
+/// What the ACTIVE rules (`parsed`) want of one user, given its memberships and the
+/// (rule id, group id) pairs rules made: the memberships to add, and those rule-made ones to
+/// remove because no ACTIVE rule that matches still targets their group (memberships of
+/// deactivated rules stay).
+fn rule_changes(
+    parsed: &[(&GroupRuleRecord, Expression)],
+    targets: &HashMap<String, Value>,
+    user: &UserRecord,
+    memberships: &[store::MembershipRow],
+    made: &[(String, String)],
+    skip_group: Option<&str>,
+    now: i64,
+) -> store::RuleChanges {
+    let mut changes = store::RuleChanges::default();
+    if parsed.is_empty() || !domain::applies_to_status(&user.status) {
+        return changes;
+    }
+    let held: Vec<(String, String)> = memberships
+        .iter()
+        .map(|m| (m.group_id.clone(), m.group_name.clone()))
+        .collect();
+    for (rule, expression) in parsed {
+        changes.add.extend(assignments_for(
+            rule, expression, user, &held, targets, skip_group, now,
         ));
     }
-    app.store.apply_group_rule_assignments(&out, now).await?;
-
-    // A user who no longer matches an ACTIVE rule leaves the groups that rule put it in,
-    // unless another ACTIVE rule that matches still targets the group. Memberships of
-    // deactivated rules stay.
-    let made = app.store.rule_memberships_of_user(&user.id).await?;
     if made.is_empty() {
-        return Ok(());
+        return changes;
     }
     let ctx = UserContext {
-        user: &user,
+        user,
         groups: &held,
     };
     let mut wanted: HashSet<&str> = HashSet::new();
     let mut matching: HashSet<&str> = HashSet::new();
-    for rule in &rules {
-        let Ok(expression) = okta_el::parse(&rule.expression) else {
-            continue;
-        };
-        if domain::matches(&expression, &rule.excluded_user_ids, &user.id, &ctx) {
+    for (rule, expression) in parsed {
+        if domain::matches(expression, &rule.excluded_user_ids, &user.id, &ctx) {
             matching.insert(rule.id.as_str());
             wanted.extend(rule.group_ids.iter().map(String::as_str));
         }
     }
-    let user_target = events::user_target(&user);
-    let removals: Vec<RuleAssignment> = made
+    let user_target = events::user_target(user);
+    changes.remove = made
         .iter()
         .filter_map(|(rule_id, group_id)| {
-            let rule = rules.iter().find(|r| &r.id == rule_id)?;
+            let (rule, _) = parsed.iter().find(|(r, _)| &r.id == rule_id)?;
             if matching.contains(rule_id.as_str()) || wanted.contains(group_id.as_str()) {
                 return None;
             }
@@ -752,6 +763,31 @@ pub async fn apply_rules_to_user(
             })
         })
         .collect();
-    app.store.remove_rule_memberships(&removals, now).await?;
-    Ok(())
+    changes
+}
+
+/// Evaluates the users a change queued but nobody evaluated (a crash between the change and
+/// its evaluation, or a change that raced one), every few seconds and at once at start.
+pub fn spawn_queue_worker(app: AppState) -> tokio::task::JoinHandle<()> {
+    tokio::spawn(async move {
+        loop {
+            match drain_queue(&app).await {
+                Ok(n) if n >= 200 => continue,
+                Ok(_) => {}
+                Err(err) => tracing::warn!(error = ?err, "group rule queue"),
+            }
+            tokio::time::sleep(std::time::Duration::from_secs(2)).await;
+        }
+    })
+}
+
+/// One round of the queue: users queued more than a second ago (a request evaluates its own
+/// change right away); answers how many it evaluated.
+pub async fn drain_queue(app: &AppState) -> ApiResult<usize> {
+    let before = app.clock.now().millis() - 1_000;
+    let users = app.store.queued_rule_users(before, 200).await?;
+    for user_id in &users {
+        apply_rules_to_user(app, user_id, None).await?;
+    }
+    Ok(users.len())
 }

@@ -244,3 +244,102 @@ async fn lockout_holds_across_two_nodes() {
         "maxAttempts across both nodes"
     );
 }
+
+/// Concurrent department changes of the same users: when the dust settles, every user is in
+/// the rule's group exactly when its department matches, and the evaluation queue is empty.
+#[tokio::test]
+async fn rule_memberships_follow_concurrent_profile_changes() {
+    let app = spawn_app_with(|_| {}).await;
+    let group = app
+        .post(
+            "/api/v1/groups",
+            json!({ "profile": { "name": "Engineering" } }),
+        )
+        .await;
+    assert_eq!(group.status, StatusCode::OK, "{}", group.text);
+    let gid = group.body["id"].as_str().unwrap().to_owned();
+    let rule = app
+        .post(
+            "/api/v1/groups/rules",
+            json!({
+                "type": "group_rule",
+                "name": "Engineers",
+                "conditions": { "expression": {
+                    "value": "user.department==\"Engineering\"",
+                    "type": "urn:okta:expression:1.0" } },
+                "actions": { "assignUserToGroups": { "groupIds": [gid] } },
+            }),
+        )
+        .await;
+    assert_eq!(rule.status, StatusCode::OK, "{}", rule.text);
+    let rid = rule.body["id"].as_str().unwrap();
+    let r = app
+        .post_empty(&format!("/api/v1/groups/rules/{rid}/lifecycle/activate"))
+        .await;
+    assert_eq!(r.status, StatusCode::NO_CONTENT, "{}", r.text);
+    let mut uids = Vec::new();
+    for i in 0..24 {
+        uids.push(active_user(&app, &format!("dept{i}@example.com")).await);
+    }
+    for round in 0..3 {
+        let changes = uids.iter().flat_map(|uid| {
+            (0..4).map(move |k| {
+                let department = if (k + round) % 2 == 0 {
+                    "Engineering"
+                } else {
+                    "Sales"
+                };
+                (uid.clone(), department)
+            })
+        });
+        let replies = futures::future::join_all(changes.map(|(uid, department)| {
+            let app = &app;
+            async move {
+                app.post(
+                    &format!("/api/v1/users/{uid}"),
+                    json!({ "profile": { "department": department } }),
+                )
+                .await
+            }
+        }))
+        .await;
+        for r in replies {
+            assert_eq!(r.status, StatusCode::OK, "{}", r.text);
+        }
+    }
+    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(15);
+    while !app
+        .state
+        .store
+        .queued_rule_users(i64::MAX, 1)
+        .await
+        .unwrap()
+        .is_empty()
+    {
+        assert!(
+            std::time::Instant::now() < deadline,
+            "the rule queue did not drain"
+        );
+        tokio::time::sleep(std::time::Duration::from_millis(50)).await;
+    }
+    let mut wrong = Vec::new();
+    for uid in &uids {
+        let user = app.get(&format!("/api/v1/users/{uid}")).await;
+        let engineer = user.body["profile"]["department"] == "Engineering";
+        let groups = app.get(&format!("/api/v1/users/{uid}/groups")).await;
+        let member = groups
+            .body
+            .as_array()
+            .unwrap()
+            .iter()
+            .any(|g| g["id"] == gid.as_str());
+        if engineer != member {
+            wrong.push(uid.clone());
+        }
+    }
+    assert!(
+        wrong.is_empty(),
+        "{} users' memberships disagree with their department",
+        wrong.len()
+    );
+}

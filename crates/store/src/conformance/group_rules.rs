@@ -375,3 +375,139 @@ pub async fn assignments_follow_status_and_removals_take_only_rule_made(store: &
         "an event per membership actually removed"
     );
 }
+
+/// Changes that can change what the rules say of a user queue it in their own transaction
+/// (creation, a profile change, a membership change; not a sign-in's last-login); the
+/// evaluation reads the user and its memberships, writes what it decides with events, and
+/// takes the user off the queue.
+pub async fn changes_queue_users_and_evaluation_takes_them_off(store: &dyn Store) {
+    use crate::{RuleChanges, UserChange};
+    let target = new_group(store, "queue target", 900).await;
+    let other = new_group(store, "queue other", 900).await;
+    let r = rule("queue rule", &[&target], &[], 900);
+    store
+        .insert_group_rule(&r, &event("group.rule.create", 900))
+        .await
+        .unwrap();
+    assert!(store
+        .set_group_rule_status(&r.id, "INACTIVE", "ACTIVE", 901, &event("x", 901), &[])
+        .await
+        .unwrap());
+    let queued = |id: String| async move {
+        store
+            .queued_rule_users(i64::MAX, 10_000)
+            .await
+            .unwrap()
+            .contains(&id)
+    };
+    let uid = new_user(store, "queue.user@example.com", 902).await;
+    assert!(queued(uid.clone()).await, "a new user is queued");
+
+    let mut seen = None;
+    let found = store
+        .evaluate_rules_for_user(&uid, 903, &mut |user, memberships, made| {
+            seen = Some((user.id.clone(), memberships.len(), made.len()));
+            RuleChanges {
+                add: vec![assignment(&r.id, &target, &user.id, 903)],
+                remove: Vec::new(),
+            }
+        })
+        .await
+        .unwrap();
+    assert!(found);
+    assert_eq!(seen, Some((uid.clone(), 0, 0)));
+    assert!(
+        !queued(uid.clone()).await,
+        "evaluated users leave the queue"
+    );
+    let made = store.rule_memberships_of_user(&uid).await.unwrap();
+    assert_eq!(made, vec![(r.id.clone(), target.clone())]);
+
+    // A sign-in's last-login is no reason; a profile change and a membership change are.
+    store
+        .modify_user(&uid, &mut |u| {
+            u.last_login = Some(904);
+            UserChange::Write(Vec::new())
+        })
+        .await
+        .unwrap();
+    assert!(
+        !queued(uid.clone()).await,
+        "last login alone queues nothing"
+    );
+    store
+        .modify_user(&uid, &mut |u| {
+            u.profile.insert("department".into(), json!("x"));
+            UserChange::Write(Vec::new())
+        })
+        .await
+        .unwrap();
+    assert!(
+        queued(uid.clone()).await,
+        "a profile change queues the user"
+    );
+    store
+        .evaluate_rules_for_user(&uid, 905, &mut |_, memberships, made| {
+            assert_eq!(memberships.len(), 1);
+            assert_eq!(memberships[0].group_name, "queue target");
+            assert_eq!(made.len(), 1);
+            RuleChanges::default()
+        })
+        .await
+        .unwrap();
+    assert!(store
+        .add_group_member(&other, &uid, 906, &event("group.user_membership.add", 906))
+        .await
+        .unwrap());
+    assert!(
+        queued(uid.clone()).await,
+        "a membership change queues the user"
+    );
+
+    // Removals take the rule-made membership, with its event.
+    let removed_before = count_events(store, "group.user_membership.remove").await;
+    store
+        .evaluate_rules_for_user(&uid, 907, &mut |user, _, _| RuleChanges {
+            add: Vec::new(),
+            remove: vec![
+                RuleAssignment {
+                    event: event("group.user_membership.remove", 907),
+                    ..assignment(&r.id, &target, &user.id, 907)
+                },
+                // Not rule-made: stays.
+                RuleAssignment {
+                    event: event("group.user_membership.remove", 907),
+                    ..assignment(&r.id, &other, &user.id, 907)
+                },
+            ],
+        })
+        .await
+        .unwrap();
+    assert!(store
+        .rule_memberships_of_user(&uid)
+        .await
+        .unwrap()
+        .is_empty());
+    let groups: HashSet<String> = store
+        .user_groups(&uid)
+        .await
+        .unwrap()
+        .into_iter()
+        .map(|g| g.id)
+        .collect();
+    assert_eq!(groups, HashSet::from([other.clone()]));
+    assert_eq!(
+        count_events(store, "group.user_membership.remove").await,
+        removed_before + 1
+    );
+    assert!(!store
+        .evaluate_rules_for_user("00unosuchuser0000000", 908, &mut |_, _, _| {
+            RuleChanges::default()
+        })
+        .await
+        .unwrap());
+    assert!(store
+        .set_group_rule_status(&r.id, "ACTIVE", "INACTIVE", 909, &event("x", 909), &[])
+        .await
+        .unwrap());
+}

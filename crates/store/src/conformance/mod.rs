@@ -63,6 +63,7 @@ pub async fn run_all(store: &dyn Store) {
     groups::owners_are_users_or_groups(store).await;
     group_rules::crud_names_pages_and_invalidation(store).await;
     group_rules::assignments_follow_status_and_removals_take_only_rule_made(store).await;
+    group_rules::changes_queue_users_and_evaluation_takes_them_off(store).await;
     apps::crud_keys_and_unique_client_ids(store).await;
     apps::pages_and_filters_select_the_right_apps(store).await;
     apps::assignments_direct_and_through_groups(store).await;

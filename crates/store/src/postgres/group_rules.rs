@@ -30,6 +30,9 @@ const RULE_COLUMNS: &str = "id, name, status, created, last_updated, expression,
     expression_type, excluded_user_ids, excluded_group_ids, group_ids, referenced_group_ids, \
     all_groups_valid";
 
+/// How the rule evaluation locks the user's row as it reads it.
+const LOCK: &str = " FOR UPDATE";
+
 /// Rows per multi-row statement (3 or 4 parameters each).
 const BATCH: usize = 200;
 
@@ -211,6 +214,43 @@ async fn touch_groups(conn: &mut Conn, groups: &[&str], now: i64) -> StoreResult
     }
     Ok(())
 }
+
+/// Removes each membership of `removals` that its rule made (one no rule made stays) and
+/// returns the events of those that went (to be inserted last by the caller).
+async fn remove_made<'a>(
+    conn: &mut Conn,
+    removals: &'a [RuleAssignment],
+    now: i64,
+) -> StoreResult<Vec<&'a EventRecord>> {
+    let mut removed = Vec::new();
+    for removal in removals {
+        let done = sqlx::query(
+            "DELETE FROM group_members WHERE group_id = $1 AND user_id = $2 AND EXISTS \
+             (SELECT 1 FROM group_rule_members m WHERE m.rule_id = $3 \
+             AND m.group_id = $4 AND m.user_id = $5)",
+        )
+        .bind(&removal.group_id)
+        .bind(&removal.user_id)
+        .bind(&removal.rule_id)
+        .bind(&removal.group_id)
+        .bind(&removal.user_id)
+        .execute(&mut *conn)
+        .await?;
+        if done.rows_affected() > 0 {
+            removed.push(removal);
+        }
+    }
+    let mut seen = HashSet::new();
+    let groups: Vec<&str> = removed
+        .iter()
+        .map(|r| r.group_id.as_str())
+        .filter(|g| seen.insert(*g))
+        .collect();
+    touch_groups(conn, &groups, now).await?;
+    Ok(removed.into_iter().map(|r| &r.event).collect())
+}
+
+crate::rule_queue_sql::impl_rule_evaluation!(LOCK);
 
 #[async_trait]
 impl GroupRuleStore for PgStore {
@@ -497,36 +537,35 @@ impl GroupRuleStore for PgStore {
             return Ok(0);
         }
         let mut tx = self.pool.begin().await?;
-        let mut removed = Vec::new();
-        for removal in removals {
-            let done = sqlx::query(
-                "DELETE FROM group_members WHERE group_id = $1 AND user_id = $2 AND EXISTS \
-                 (SELECT 1 FROM group_rule_members m WHERE m.rule_id = $3 \
-                 AND m.group_id = $4 AND m.user_id = $5)",
-            )
-            .bind(&removal.group_id)
-            .bind(&removal.user_id)
-            .bind(&removal.rule_id)
-            .bind(&removal.group_id)
-            .bind(&removal.user_id)
-            .execute(&mut *tx)
-            .await?;
-            if done.rows_affected() > 0 {
-                removed.push(removal);
-            }
-        }
-        let mut seen = HashSet::new();
-        let groups: Vec<&str> = removed
-            .iter()
-            .map(|r| r.group_id.as_str())
-            .filter(|g| seen.insert(*g))
-            .collect();
-        touch_groups(&mut tx, &groups, now).await?;
-        for removal in &removed {
-            insert_event(&mut tx, &removal.event).await?;
+        let events = remove_made(&mut tx, removals, now).await?;
+        let count = events.len();
+        for event in events {
+            insert_event(&mut tx, event).await?;
         }
         tx.commit().await?;
-        Ok(removed.len())
+        Ok(count)
+    }
+
+    async fn evaluate_rules_for_user(
+        &self,
+        user_id: &str,
+        now: i64,
+        evaluate: &mut (dyn for<'a> FnMut(
+            &'a UserRecord,
+            &'a [MembershipRow],
+            &'a [(String, String)],
+        ) -> crate::RuleChanges
+                  + Send),
+    ) -> StoreResult<bool> {
+        let mut tx = self.pool.begin().await?;
+        let found = evaluate_user(&mut tx, user_id, now, evaluate).await?;
+        tx.commit().await?;
+        Ok(found)
+    }
+
+    async fn queued_rule_users(&self, before: i64, limit: u32) -> StoreResult<Vec<String>> {
+        let mut conn = self.pool.acquire().await?;
+        queued_users(&mut conn, before, limit).await
     }
 
     async fn memberships_of(&self, user_ids: &[String]) -> StoreResult<Vec<MembershipRow>> {

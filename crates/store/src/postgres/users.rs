@@ -62,6 +62,7 @@ impl UserStore for PgStore {
     ) -> StoreResult<()> {
         let mut tx = self.pool.begin().await?;
         insert_user_row(&mut tx, user).await?;
+        crate::rule_queue_sql::enqueue_rule_evaluation!(tx, &user.id, user.created);
         // A fixed order of row locks keeps concurrent creates free of deadlocks.
         let mut sorted: Vec<&String> = group_ids.iter().collect();
         sorted.sort();
@@ -148,6 +149,7 @@ impl UserStore for PgStore {
                 StoreError::NotFound
             });
         }
+        crate::rule_queue_sql::enqueue_rule_evaluation!(tx, &user.id, user.last_updated);
         insert_event(&mut tx, event).await?;
         tx.commit().await?;
         Ok(UserRecord {

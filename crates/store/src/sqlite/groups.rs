@@ -175,6 +175,7 @@ impl GroupStore for SqliteStore {
         if added.rows_affected() == 0 {
             return Ok(false);
         }
+        crate::rule_queue_sql::enqueue_rule_evaluation!(tx, user_id, now);
         insert_event(&mut tx, event).await?;
         tx.commit().await?;
         Ok(true)
@@ -204,6 +205,7 @@ impl GroupStore for SqliteStore {
         if removed.rows_affected() == 0 {
             return Ok(false);
         }
+        crate::rule_queue_sql::enqueue_rule_evaluation!(tx, user_id, now);
         insert_event(&mut tx, event).await?;
         tx.commit().await?;
         Ok(true)

@@ -70,6 +70,7 @@ impl UserStore for SqliteStore {
     ) -> StoreResult<()> {
         let mut tx = self.write.begin().await?;
         insert_user_row(&mut tx, user).await?;
+        crate::rule_queue_sql::enqueue_rule_evaluation!(tx, &user.id, user.created);
         // A fixed order of row locks keeps concurrent creates free of deadlocks.
         let mut sorted: Vec<&String> = group_ids.iter().collect();
         sorted.sort();
@@ -164,6 +165,7 @@ impl UserStore for SqliteStore {
                 StoreError::NotFound
             });
         }
+        crate::rule_queue_sql::enqueue_rule_evaluation!(tx, &user.id, user.last_updated);
         insert_event(&mut tx, event).await?;
         tx.commit().await?;
         Ok(UserRecord {

@@ -116,6 +116,7 @@ impl Application {
             crate::hooks::spawn_worker(state.clone()),
             crate::outbox::spawn_worker(state.clone()),
             crate::api::group_rules::spawn_queue_worker(state.clone()),
+            crate::auth::ssws::spawn_change_listener(state.clone()),
             crate::api::system_log::spawn_retention(state.clone()),
         ];
         let router = api::router(state.clone());

@@ -222,6 +222,19 @@ pub trait TokenStore: Send + Sync {
 
     /// Deletes the token; false when it did not exist.
     async fn revoke_token(&self, id: &str, event: &EventRecord) -> StoreResult<bool>;
+
+    /// A feed of the ids of tokens that change or go, whichever node changes them, so every
+    /// node can drop what it cached the moment it happens. None when the backend serves one
+    /// node only (SQLite: every change passes through this process).
+    async fn token_changes(&self) -> StoreResult<Option<Box<dyn ChangeFeed>>>;
+}
+
+/// Ids of changed objects as other nodes commit them (`TokenStore::token_changes`).
+#[async_trait]
+pub trait ChangeFeed: Send {
+    /// The next id. `Ok(None)` means the feed lost its connection and may have missed
+    /// changes: open a new feed (and distrust whatever was cached meanwhile).
+    async fn next(&mut self) -> StoreResult<Option<String>>;
 }
 
 /// The org record and first-start bootstrap.

@@ -6,8 +6,14 @@
 //! forward by the token window (30 days), written at most once per hour per token.
 //!
 //! A node keeps tokens it has read for [`CACHE_MS`], so a busy client costs one look-up per
-//! token every two seconds, not one per request. A change made through this node (update,
-//! revoke) drops the entry at once; another node sees it within [`CACHE_MS`].
+//! token every two seconds, not one per request. The cache is only a hint:
+//! - a change made through this node (update, revoke) drops the entry at once;
+//! - a change made through another node reaches this one through the store's change feed
+//!   (PostgreSQL `LISTEN/NOTIFY`, [`spawn_change_listener`]), which drops the entry the
+//!   moment the change commits;
+//! - while that feed is not connected (at start, after a lost connection) the cache is not
+//!   used at all, and it is emptied when the feed comes back, so nothing missed survives;
+//! - a read that raced a change is not cached (a generation counter moves on every drop).
 
 use axum::extract::FromRequestParts;
 use axum::http::header::AUTHORIZATION;
@@ -28,17 +34,33 @@ const CACHE_ENTRIES: usize = 1024;
 #[derive(Debug, Default)]
 pub struct TokenCache {
     entries: std::sync::RwLock<std::collections::HashMap<String, (store::ApiTokenRecord, i64)>>,
+    /// Whether changes made on other nodes reach this cache (see the module's doc).
+    trusted: std::sync::atomic::AtomicBool,
+    /// Moves on every drop, so a read that started before a change is not cached after it.
+    generation: std::sync::atomic::AtomicU64,
 }
 
 impl TokenCache {
     fn get(&self, hash: &str, now: i64) -> Option<store::ApiTokenRecord> {
+        if !self.trusted.load(std::sync::atomic::Ordering::Acquire) {
+            return None;
+        }
         let entries = self.entries.read().ok()?;
         let (token, read_at) = entries.get(hash)?;
         (now >= *read_at && now - read_at < CACHE_MS).then(|| token.clone())
     }
 
-    fn put(&self, hash: &str, token: &store::ApiTokenRecord, now: i64) {
+    /// The generation a read starts in, for [`Self::put`].
+    fn generation(&self) -> u64 {
+        self.generation.load(std::sync::atomic::Ordering::Acquire)
+    }
+
+    /// Caches a token read in `generation`, unless something was dropped since.
+    fn put(&self, hash: &str, token: &store::ApiTokenRecord, now: i64, generation: u64) {
         if let Ok(mut entries) = self.entries.write() {
+            if self.generation() != generation {
+                return;
+            }
             if entries.len() >= CACHE_ENTRIES {
                 entries.clear();
             }
@@ -46,12 +68,60 @@ impl TokenCache {
         }
     }
 
-    /// Forgets a token (after it changed or was revoked through this node).
+    /// Forgets a token (it changed or was revoked, through this node or another).
     pub fn forget(&self, token_id: &str) {
         if let Ok(mut entries) = self.entries.write() {
+            self.generation
+                .fetch_add(1, std::sync::atomic::Ordering::AcqRel);
             entries.retain(|_, (token, _)| token.id != token_id);
         }
     }
+
+    /// Trusts the cache (changes elsewhere reach it) or not; either way it starts empty.
+    fn trust(&self, trusted: bool) {
+        if let Ok(mut entries) = self.entries.write() {
+            self.generation
+                .fetch_add(1, std::sync::atomic::Ordering::AcqRel);
+            entries.clear();
+            self.trusted
+                .store(trusted, std::sync::atomic::Ordering::Release);
+        }
+    }
+}
+
+/// Keeps the token cache in step with changes made on every node, for as long as it runs:
+/// follows the store's change feed, and distrusts the cache whenever the feed is down.
+pub fn spawn_change_listener(app: AppState) -> tokio::task::JoinHandle<()> {
+    tokio::spawn(async move {
+        loop {
+            match app.store.token_changes().await {
+                Ok(None) => {
+                    // One node: every change passes through here.
+                    app.tokens.trust(true);
+                    return;
+                }
+                Ok(Some(mut feed)) => {
+                    app.tokens.trust(true);
+                    loop {
+                        match feed.next().await {
+                            Ok(Some(id)) => app.tokens.forget(&id),
+                            Ok(None) => break,
+                            Err(err) => {
+                                tracing::warn!(error = %err, "token change feed");
+                                break;
+                            }
+                        }
+                    }
+                    app.tokens.trust(false);
+                }
+                Err(err) => {
+                    app.tokens.trust(false);
+                    tracing::warn!(error = %err, "token change feed unavailable; tokens are read on every request");
+                }
+            }
+            tokio::time::sleep(std::time::Duration::from_millis(500)).await;
+        }
+    })
 }
 
 /// A caller authenticated by an API token.
@@ -88,12 +158,13 @@ impl FromRequestParts<AppState> for AdminToken {
         let mut token = match app.tokens.get(&hash, now) {
             Some(token) => token,
             None => {
+                let generation = app.tokens.generation();
                 let token = app
                     .store
                     .token_by_hash(&hash)
                     .await?
                     .ok_or(ApiError::InvalidToken)?;
-                app.tokens.put(&hash, &token, now);
+                app.tokens.put(&hash, &token, now, generation);
                 token
             }
         };
@@ -109,7 +180,8 @@ impl FromRequestParts<AppState> for AdminToken {
                 .await?;
             token.last_updated = now;
             token.expires_at = now + TOKEN_WINDOW_MS;
-            app.tokens.put(&hash, &token, now);
+            let generation = app.tokens.generation();
+            app.tokens.put(&hash, &token, now, generation);
         }
         let admin = AdminToken { token };
         parts.extensions.insert(admin.clone());

@@ -110,4 +110,24 @@ pub async fn token_lifecycle(store: &dyn Store) {
         .revoke_token(&ids[0], &event("system.api_token.revoke", 600))
         .await
         .expect("revoke twice"));
+    // Nodes that listen hear of every later change and revocation, in commit order.
+    if let Some(mut feed) = store.token_changes().await.expect("feed") {
+        let mut changed = store.token_by_id(&ids[1]).await.unwrap().unwrap();
+        changed.name = "renamed".into();
+        assert!(store
+            .update_token(&changed, &event("system.api_token.update", 700))
+            .await
+            .unwrap());
+        assert!(store
+            .revoke_token(&ids[2], &event("system.api_token.revoke", 701))
+            .await
+            .unwrap());
+        for expected in [&ids[1], &ids[2]] {
+            let heard = tokio::time::timeout(std::time::Duration::from_secs(5), feed.next())
+                .await
+                .expect("a change is heard at once")
+                .expect("feed read");
+            assert_eq!(heard.as_ref(), Some(expected), "tokens: the changed id");
+        }
+    }
 }

@@ -112,6 +112,7 @@ impl TokenStore for PgStore {
         if done.rows_affected() == 0 {
             return Ok(false);
         }
+        notify_token_change(&mut tx, &token.id).await?;
         insert_event(&mut tx, event).await?;
         tx.commit().await?;
         Ok(true)
@@ -126,8 +127,44 @@ impl TokenStore for PgStore {
         if done.rows_affected() == 0 {
             return Ok(false);
         }
+        notify_token_change(&mut tx, id).await?;
         insert_event(&mut tx, event).await?;
         tx.commit().await?;
         Ok(true)
+    }
+
+    async fn token_changes(&self) -> StoreResult<Option<Box<dyn crate::ChangeFeed>>> {
+        let mut listener = sqlx::postgres::PgListener::connect_with(&self.pool).await?;
+        listener.listen(TOKEN_CHANNEL).await?;
+        Ok(Some(Box::new(TokenFeed { listener })))
+    }
+}
+
+/// The notification channel of token changes; the payload is the token id.
+const TOKEN_CHANNEL: &str = "latchkey_api_tokens";
+
+/// Tells every listening node, when the transaction commits, that a token changed.
+async fn notify_token_change(conn: &mut sqlx::PgConnection, id: &str) -> StoreResult<()> {
+    sqlx::query("SELECT pg_notify($1, $2)")
+        .bind(TOKEN_CHANNEL)
+        .bind(id)
+        .execute(conn)
+        .await?;
+    Ok(())
+}
+
+/// Token changes through LISTEN on a connection of its own.
+struct TokenFeed {
+    listener: sqlx::postgres::PgListener,
+}
+
+#[async_trait]
+impl crate::ChangeFeed for TokenFeed {
+    async fn next(&mut self) -> StoreResult<Option<String>> {
+        Ok(self
+            .listener
+            .try_recv()
+            .await?
+            .map(|n| n.payload().to_owned()))
     }
 }

@@ -130,4 +130,8 @@ impl TokenStore for SqliteStore {
         tx.commit().await?;
         Ok(true)
     }
+
+    async fn token_changes(&self) -> StoreResult<Option<Box<dyn crate::ChangeFeed>>> {
+        Ok(None)
+    }
 }

@@ -109,7 +109,8 @@ macro_rules! import_users_fn {
             for (group_id, at) in touched {
                 sqlx::query(
                     "UPDATE groups SET last_membership_updated = $1 \
-                     WHERE id = $2 AND last_membership_updated < $1",
+                     WHERE id = $2 AND last_membership_updated < $1 \
+                     AND NOT (type = 'BUILT_IN' AND name_lower = 'everyone')",
                 )
                 .bind(at)
                 .bind(group_id)

@@ -42,6 +42,18 @@ pub(crate) fn user_page_sql(
 }
 
 /// One page of groups (List Groups), like [`user_page_sql`].
+/// The groups as every read sees them. Creating a user does not write the Everyone group's
+/// row (every creation would queue on that one row's lock), so Everyone's
+/// `last_membership_updated` is the newer of its stored value (which removals still move) and
+/// the newest user's creation; the `(created, id)` index answers that at once. Filters and
+/// sorts on `lastMembershipUpdated` see the same value.
+pub(crate) const GROUPS_READ: &str = "(SELECT g.id, g.type, g.created, g.last_updated, \
+     CASE WHEN g.type = 'BUILT_IN' AND g.name_lower = 'everyone' \
+     AND e.newest > g.last_membership_updated THEN e.newest \
+     ELSE g.last_membership_updated END AS last_membership_updated, \
+     g.profile, g.source_id, g.name_lower \
+     FROM groups g CROSS JOIN (SELECT COALESCE(MAX(created), 0) AS newest FROM users) e)";
+
 pub(crate) fn group_page_sql(
     dialect: &dyn SqlDialect,
     columns: &str,
@@ -50,7 +62,7 @@ pub(crate) fn group_page_sql(
     page_sql(
         dialect,
         &GROUPS,
-        &format!("{columns} FROM groups"),
+        &format!("{columns} FROM {GROUPS_READ} groups"),
         Page {
             expr: query.filter.as_ref(),
             sort: query.sort.as_ref(),

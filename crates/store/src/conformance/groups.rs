@@ -708,3 +708,54 @@ pub async fn owners_are_users_or_groups(store: &dyn Store) {
         "owners: deleted users and groups are no longer owners"
     );
 }
+
+/// Creating a user does not write the Everyone group's row, yet every read of Everyone (by
+/// id, as the built-in group, in lists and filters, among a user's groups) shows the newest
+/// member's join as its `lastMembershipUpdated`.
+pub async fn everyone_follows_new_users_without_a_hot_row(store: &dyn Store) {
+    let Some(everyone) = store.everyone_group().await.expect("everyone") else {
+        return;
+    };
+    let joined = 9_000_000_000_000;
+    let u = user("everyone.newest@example.com", joined);
+    store
+        .insert_user(
+            &u,
+            &[everyone.id.clone()],
+            &event("user.lifecycle.create", joined),
+        )
+        .await
+        .expect("insert");
+    let read = store.everyone_group().await.unwrap().unwrap();
+    assert_eq!(
+        read.last_membership_updated, joined,
+        "Everyone: the newest join"
+    );
+    let by_id = store.group_by_id(&everyone.id).await.unwrap().unwrap();
+    assert_eq!(by_id.last_membership_updated, joined);
+    let mine = store.user_groups(&u.id).await.unwrap();
+    assert_eq!(
+        mine.iter()
+            .find(|g| g.id == everyone.id)
+            .map(|g| g.last_membership_updated),
+        Some(joined)
+    );
+    let expr = model::expr::groups::parse_filter(&format!(
+        "lastMembershipUpdated gt \"{}\"",
+        model::time::Timestamp(joined - 1).to_iso()
+    ))
+    .expect("filter");
+    let page = store
+        .list_groups(&crate::GroupQuery {
+            filter: Some(expr),
+            sort: None,
+            after: None,
+            limit: 50,
+        })
+        .await
+        .expect("list");
+    assert!(
+        page.iter().any(|g| g.id == everyone.id),
+        "Everyone: filters see the newest join"
+    );
+}

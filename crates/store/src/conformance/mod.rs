@@ -61,6 +61,7 @@ pub async fn run_all(store: &dyn Store) {
     groups::filters_search_and_q_select_the_right_groups(store).await;
     groups::group_pages_visit_every_group_once(store).await;
     groups::owners_are_users_or_groups(store).await;
+    groups::everyone_follows_new_users_without_a_hot_row(store).await;
     group_rules::crud_names_pages_and_invalidation(store).await;
     group_rules::assignments_follow_status_and_removals_take_only_rule_made(store).await;
     group_rules::changes_queue_users_and_evaluation_takes_them_off(store).await;

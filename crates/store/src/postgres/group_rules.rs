@@ -495,7 +495,8 @@ impl GroupRuleStore for PgStore {
         let mut out = Vec::new();
         for chunk in ids.chunks(BATCH) {
             let sql = format!(
-                "SELECT {GROUP_COLUMNS} FROM groups WHERE id IN ({})",
+                "SELECT {GROUP_COLUMNS} FROM {} groups WHERE id IN ({})",
+                crate::page_sql::GROUPS_READ,
                 placeholders(1, chunk.len())
             );
             let mut q = sqlx::query_as::<Db, GroupRecord>(&sql);

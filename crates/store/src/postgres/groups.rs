@@ -71,7 +71,10 @@ fn bind_all<'q, O>(
 #[async_trait]
 impl GroupStore for PgStore {
     async fn group_by_id(&self, id: &str) -> StoreResult<Option<GroupRecord>> {
-        let sql = format!("SELECT {GROUP_COLUMNS} FROM groups WHERE id = $1");
+        let sql = format!(
+            "SELECT {GROUP_COLUMNS} FROM {} groups WHERE id = $1",
+            crate::page_sql::GROUPS_READ
+        );
         Ok(sqlx::query_as(&sql)
             .bind(id)
             .fetch_optional(&self.pool)
@@ -80,7 +83,9 @@ impl GroupStore for PgStore {
 
     async fn everyone_group(&self) -> StoreResult<Option<GroupRecord>> {
         let sql = format!(
-            "SELECT {GROUP_COLUMNS} FROM groups WHERE type = 'BUILT_IN' AND name_lower = 'everyone'"
+            "SELECT {GROUP_COLUMNS} FROM {} groups \
+             WHERE type = 'BUILT_IN' AND name_lower = 'everyone'",
+            crate::page_sql::GROUPS_READ
         );
         Ok(sqlx::query_as(&sql).fetch_optional(&self.pool).await?)
     }

@@ -78,11 +78,15 @@ impl UserStore for PgStore {
             .execute(&mut *tx)
             .await
             .map_err(StoreError::from_write)?;
-            sqlx::query("UPDATE groups SET last_membership_updated = $1 WHERE id = $2")
-                .bind(user.created)
-                .bind(group_id)
-                .execute(&mut *tx)
-                .await?;
+            // Everyone's row is not written (see `page_sql::GROUPS_READ`).
+            sqlx::query(
+                "UPDATE groups SET last_membership_updated = $1 WHERE id = $2 \
+                 AND NOT (type = 'BUILT_IN' AND name_lower = 'everyone')",
+            )
+            .bind(user.created)
+            .bind(group_id)
+            .execute(&mut *tx)
+            .await?;
         }
         for event in events {
             insert_event(&mut tx, event).await?;
@@ -201,13 +205,15 @@ impl UserStore for PgStore {
     }
 
     async fn user_groups(&self, user_id: &str) -> StoreResult<Vec<GroupRecord>> {
-        Ok(sqlx::query_as(
-            "SELECT g.id, g.type, g.created, g.last_updated, g.last_membership_updated, g.profile, \
-             g.source_id FROM group_members m JOIN groups g ON g.id = m.group_id \
+        let sql = format!(
+            "SELECT g.id, g.type, g.created, g.last_updated, g.last_membership_updated, \
+             g.profile, g.source_id FROM group_members m JOIN {} g ON g.id = m.group_id \
              WHERE m.user_id = $1 ORDER BY g.id",
-        )
-        .bind(user_id)
-        .fetch_all(&self.pool)
-        .await?)
+            crate::page_sql::GROUPS_READ
+        );
+        Ok(sqlx::query_as(&sql)
+            .bind(user_id)
+            .fetch_all(&self.pool)
+            .await?)
     }
 }

@@ -721,7 +721,7 @@ pub async fn everyone_follows_new_users_without_a_hot_row(store: &dyn Store) {
     store
         .insert_user(
             &u,
-            &[everyone.id.clone()],
+            std::slice::from_ref(&everyone.id),
             &event("user.lifecycle.create", joined),
         )
         .await

@@ -131,7 +131,10 @@ impl Node {
             .unwrap();
         let config = data_dir.join("node.toml");
         std::fs::write(&config, options.config.join("\n")).unwrap();
-        let mut command = tokio::process::Command::new(env!("CARGO_BIN_EXE_latchkey"));
+        // `LATCHKEY_BIN` runs the suite against another build (a release binary, say).
+        let binary = std::env::var("LATCHKEY_BIN")
+            .unwrap_or_else(|_| env!("CARGO_BIN_EXE_latchkey").to_owned());
+        let mut command = tokio::process::Command::new(binary);
         command
             .arg("--config")
             .arg(&config)

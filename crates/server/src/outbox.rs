@@ -59,6 +59,10 @@ enum Payload {
         request_id: String,
         ip_address: Option<String>,
     },
+    /// Nothing to deliver: written for a username that names no user, so its recovery costs
+    /// what a real one does; the worker drops it.
+    #[serde(rename_all = "camelCase")]
+    Void { padding: String },
 }
 
 /// An email to `to`, worth sending until `expires_at`.
@@ -112,6 +116,22 @@ pub fn phone(
         },
         expires_at,
     )
+}
+
+/// The message an unknown username's recovery writes in place of a real one: the same
+/// sealing and insert, and nothing is ever sent.
+pub fn void(app: &AppState, expires_at: i64) -> Result<OutboxMessage, crate::wire::ApiError> {
+    let mut message = seal(
+        app,
+        "VOID",
+        "",
+        &Payload::Void {
+            padding: "x".repeat(240),
+        },
+        expires_at,
+    )?;
+    message.user_id = None;
+    Ok(message)
 }
 
 fn seal(
@@ -218,6 +238,7 @@ async fn deliver(app: &AppState, message: &OutboxMessage) -> Result<(), Delivery
             .map_err(|_| DeliveryError::Failed("the message is not readable".into()))?
     };
     match payload {
+        Payload::Void { .. } => Ok(()),
         Payload::Email { to, subject, body } => {
             let mailer = app.mailer.as_ref().ok_or(DeliveryError::NoMailer)?;
             mailer.send(&to, &subject, body).await

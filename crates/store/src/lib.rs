@@ -112,6 +112,28 @@ pub trait UserChangeStore: Send + Sync {
         id: &str,
         change: &mut (dyn for<'u> FnMut(&'u mut UserRecord) -> UserChange + Send),
     ) -> StoreResult<Option<UserRecord>>;
+
+    /// Ends a sign-in's lockout reservation as a success and, unless another attempt locked
+    /// the user meanwhile, applies `change` as `modify_user` does, in one transaction.
+    /// Returns the counter after the change and the user (None when locked or missing).
+    async fn sign_in_succeeded(
+        &self,
+        id: &str,
+        change: &mut (dyn for<'u> FnMut(&'u mut UserRecord) -> UserChange + Send),
+    ) -> StoreResult<(LoginFailuresRecord, Option<UserRecord>)>;
+}
+
+/// The sqlx database a store type writes to (what shared statement code is generic over).
+pub trait StoreDb {
+    type Db: sqlx::Database;
+}
+
+impl StoreDb for sqlite::SqliteStore {
+    type Db = sqlx::Sqlite;
+}
+
+impl StoreDb for postgres::PgStore {
+    type Db = sqlx::Postgres;
 }
 
 /// Groups, their members and owners (the Groups API; Everyone exists from bootstrap).
@@ -399,15 +421,16 @@ pub trait LockoutStore: Send + Sync {
         stale_before: i64,
     ) -> StoreResult<AttemptReservation>;
 
-    /// Ends a reservation. A failure counts one more (locking at `max_attempts`, if above 0,
-    /// with `locked_at = now`); a success starts the count over unless the user was locked
-    /// while it ran. Returns the counter after the change.
+    /// Ends a reservation, with `events` in the same transaction. A failure counts one more
+    /// (locking at `max_attempts`, if above 0, with `locked_at = now`); a success starts the
+    /// count over unless the user was locked while it ran. Returns the counter after.
     async fn finish_login_attempt(
         &self,
         user_id: &str,
         now: i64,
         max_attempts: i64,
         matched: bool,
+        events: &[EventRecord],
     ) -> StoreResult<LoginFailuresRecord>;
 
     async fn login_failures(&self, user_id: &str) -> StoreResult<Option<LoginFailuresRecord>>;

@@ -1,6 +1,7 @@
 //! The password-attempt counters of the lockout policy, written once for both backends (plain
 //! columns, `CASE`, upserts with a `WHERE` and `RETURNING`, which SQLite and PostgreSQL spell
-//! alike). `impl_lockout_store!` expands it for a store type given its writing pool.
+//! alike). `impl_lockout_store!` expands it for a store type given its writing pool; the
+//! expansion site's `insert_event` writes a finished attempt's events in its transaction.
 //!
 //! Invariants:
 //! - a password is verified only under a reservation: `reserve` grants one while
@@ -80,26 +81,34 @@ macro_rules! impl_lockout_store {
                 now: i64,
                 max_attempts: i64,
                 matched: bool,
+                events: &[$crate::EventRecord],
             ) -> $crate::StoreResult<$crate::LoginFailuresRecord> {
-                if matched {
+                let mut tx = self.$write.begin().await?;
+                let counter = if matched {
                     let row: Option<$crate::LoginFailuresRecord> =
                         sqlx::query_as($crate::lockout_sql::SUCCEEDED)
                             .bind(user_id)
-                            .fetch_optional(&self.$write)
+                            .fetch_optional(&mut *tx)
                             .await?;
-                    return Ok(row.unwrap_or($crate::LoginFailuresRecord {
+                    row.unwrap_or($crate::LoginFailuresRecord {
                         failures: 0,
                         last_failure: 0,
                         locked_at: None,
-                    }));
+                    })
+                } else {
+                    sqlx::query_as($crate::lockout_sql::FAILED)
+                        .bind(user_id)
+                        .bind(now)
+                        .bind(max_attempts)
+                        .fetch_one(&mut *tx)
+                        .await
+                        .map_err($crate::StoreError::from_write)?
+                };
+                for event in events {
+                    insert_event(&mut tx, event).await?;
                 }
-                Ok(sqlx::query_as($crate::lockout_sql::FAILED)
-                    .bind(user_id)
-                    .bind(now)
-                    .bind(max_attempts)
-                    .fetch_one(&self.$write)
-                    .await
-                    .map_err($crate::StoreError::from_write)?)
+                tx.commit().await?;
+                Ok(counter)
             }
 
             async fn login_failures(

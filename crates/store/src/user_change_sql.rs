@@ -21,6 +21,69 @@ pub(crate) const UPDATE_ALL: &str = "UPDATE users SET status = $2, \
 
 macro_rules! impl_user_change_store {
     ($store:ty, $write:ident, $columns:expr, $lock_first:expr, $lock_suffix:expr) => {
+        /// The change of `modify_user` inside the caller's transaction.
+        async fn modify_in(
+            tx: &mut sqlx::Transaction<'_, <$store as $crate::StoreDb>::Db>,
+            id: &str,
+            change: &mut (dyn for<'u> FnMut(&'u mut $crate::UserRecord) -> $crate::UserChange
+                      + Send),
+        ) -> $crate::StoreResult<Option<$crate::UserRecord>> {
+            let lock_first: Option<&str> = $lock_first;
+            if let Some(sql) = lock_first {
+                sqlx::query(sql).bind(id).execute(&mut **tx).await?;
+            }
+            let sql = format!(
+                "SELECT {} FROM users WHERE id = $1{}",
+                $columns, $lock_suffix
+            );
+            let found: Option<$crate::UserRecord> = sqlx::query_as(&sql)
+                .bind(id)
+                .fetch_optional(&mut **tx)
+                .await?;
+            let Some(mut user) = found else {
+                return Ok(None);
+            };
+            let before = (
+                user.status.clone(),
+                user.type_id.clone(),
+                user.profile.clone(),
+            );
+            let events = match change(&mut user) {
+                $crate::UserChange::Keep => return Ok(Some(user)),
+                $crate::UserChange::Write(events) => events,
+            };
+            user.id = id.to_owned();
+            sqlx::query($crate::user_change_sql::UPDATE_ALL)
+                .bind(&user.id)
+                .bind(&user.status)
+                .bind(&user.transitioning_to_status)
+                .bind(user.activated)
+                .bind(user.status_changed)
+                .bind(user.last_login)
+                .bind(user.last_updated)
+                .bind(user.password_changed)
+                .bind(&user.type_id)
+                .bind(user.login_lower())
+                .bind(sqlx::types::Json(&user.profile))
+                .bind(&user.password_hash)
+                .bind(&user.recovery_question)
+                .bind(&user.recovery_answer_hash)
+                .bind(&user.provider_type)
+                .bind(&user.provider_name)
+                .bind(sqlx::types::Json(&user.secrets))
+                .execute(&mut **tx)
+                .await
+                .map_err($crate::StoreError::from_write)?;
+            if (&user.status, &user.type_id, &user.profile) != (&before.0, &before.1, &before.2) {
+                $crate::rule_queue_sql::enqueue_rule_evaluation!(*tx, id, user.last_updated);
+            }
+            for event in &events {
+                insert_event(&mut **tx, event).await?;
+            }
+            user.version += 1;
+            Ok(Some(user))
+        }
+
         #[async_trait::async_trait]
         impl $crate::UserChangeStore for $store {
             async fn modify_user(
@@ -30,62 +93,36 @@ macro_rules! impl_user_change_store {
                           + Send),
             ) -> $crate::StoreResult<Option<$crate::UserRecord>> {
                 let mut tx = self.$write.begin().await?;
-                let lock_first: Option<&str> = $lock_first;
-                if let Some(sql) = lock_first {
-                    sqlx::query(sql).bind(id).execute(&mut *tx).await?;
-                }
-                let sql = format!(
-                    "SELECT {} FROM users WHERE id = $1{}",
-                    $columns, $lock_suffix
-                );
-                let found: Option<$crate::UserRecord> = sqlx::query_as(&sql)
-                    .bind(id)
-                    .fetch_optional(&mut *tx)
-                    .await?;
-                let Some(mut user) = found else {
-                    return Ok(None);
-                };
-                let before = (
-                    user.status.clone(),
-                    user.type_id.clone(),
-                    user.profile.clone(),
-                );
-                let events = match change(&mut user) {
-                    $crate::UserChange::Keep => return Ok(Some(user)),
-                    $crate::UserChange::Write(events) => events,
-                };
-                user.id = id.to_owned();
-                sqlx::query($crate::user_change_sql::UPDATE_ALL)
-                    .bind(&user.id)
-                    .bind(&user.status)
-                    .bind(&user.transitioning_to_status)
-                    .bind(user.activated)
-                    .bind(user.status_changed)
-                    .bind(user.last_login)
-                    .bind(user.last_updated)
-                    .bind(user.password_changed)
-                    .bind(&user.type_id)
-                    .bind(user.login_lower())
-                    .bind(sqlx::types::Json(&user.profile))
-                    .bind(&user.password_hash)
-                    .bind(&user.recovery_question)
-                    .bind(&user.recovery_answer_hash)
-                    .bind(&user.provider_type)
-                    .bind(&user.provider_name)
-                    .bind(sqlx::types::Json(&user.secrets))
-                    .execute(&mut *tx)
-                    .await
-                    .map_err($crate::StoreError::from_write)?;
-                if (&user.status, &user.type_id, &user.profile) != (&before.0, &before.1, &before.2)
-                {
-                    $crate::rule_queue_sql::enqueue_rule_evaluation!(tx, id, user.last_updated);
-                }
-                for event in &events {
-                    insert_event(&mut tx, event).await?;
-                }
+                let user = modify_in(&mut tx, id, change).await?;
                 tx.commit().await?;
-                user.version += 1;
-                Ok(Some(user))
+                Ok(user)
+            }
+
+            async fn sign_in_succeeded(
+                &self,
+                id: &str,
+                change: &mut (dyn for<'u> FnMut(&'u mut $crate::UserRecord) -> $crate::UserChange
+                          + Send),
+            ) -> $crate::StoreResult<($crate::LoginFailuresRecord, Option<$crate::UserRecord>)>
+            {
+                let mut tx = self.$write.begin().await?;
+                let counter: Option<$crate::LoginFailuresRecord> =
+                    sqlx::query_as($crate::lockout_sql::SUCCEEDED)
+                        .bind(id)
+                        .fetch_optional(&mut *tx)
+                        .await?;
+                let counter = counter.unwrap_or($crate::LoginFailuresRecord {
+                    failures: 0,
+                    last_failure: 0,
+                    locked_at: None,
+                });
+                let user = if counter.locked_at.is_some() {
+                    None
+                } else {
+                    modify_in(&mut tx, id, change).await?
+                };
+                tx.commit().await?;
+                Ok((counter, user))
             }
         }
     };

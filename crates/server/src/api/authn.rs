@@ -980,9 +980,6 @@ async fn primary(app: &AppState, input: &AuthnIn, cookie: Option<&str>) -> ApiRe
             .reserve_login_attempt(UNKNOWN_USER_KEY, now, 0, now - STALE_RESERVATION_MS)
             .await?;
         app.hasher.verify_dummy(&password).await?;
-        app.store
-            .finish_login_attempt(UNKNOWN_USER_KEY, now, 0, false)
-            .await?;
         let event = authn_event(
             "user.session.start",
             "User login to Okta",
@@ -991,7 +988,9 @@ async fn primary(app: &AppState, input: &AuthnIn, cookie: Option<&str>) -> ApiRe
             Some("VERIFICATION_ERROR"),
             now,
         );
-        app.store.record_events(&[event]).await?;
+        app.store
+            .finish_login_attempt(UNKNOWN_USER_KEY, now, 0, false, &[event])
+            .await?;
         return Err(ApiError::AuthenticationFailed);
     };
     let slot = reserve_slot(app, &mut user, &settings, now).await?;
@@ -999,7 +998,7 @@ async fn primary(app: &AppState, input: &AuthnIn, cookie: Option<&str>) -> ApiRe
         if matches!(slot, Slot::Granted) {
             // Locked by status alone: give the slot back without counting a failure.
             app.store
-                .finish_login_attempt(&user.id, now, lockout.max_attempts, true)
+                .finish_login_attempt(&user.id, now, lockout.max_attempts, true, &[])
                 .await?;
         }
         // The same hashing cost as any other answer, without verifying this user's password.
@@ -1041,56 +1040,13 @@ async fn primary(app: &AppState, input: &AuthnIn, cookie: Option<&str>) -> ApiRe
         Err(err) => {
             // No verification happened (the hashing queue is full): the slot goes back.
             app.store
-                .finish_login_attempt(&user.id, now, lockout.max_attempts, true)
+                .finish_login_attempt(&user.id, now, lockout.max_attempts, true, &[])
                 .await?;
             return Err(err.into());
         }
     };
-    let counter = app
-        .store
-        .finish_login_attempt(&user.id, now, lockout.max_attempts, verdict.matched)
-        .await?;
-    if counter.locked_at.is_some() {
-        // This failure reached the limit, or another attempt did while this one ran.
-        let lock = authn_event(
-            "user.account.lock",
-            "Max sign in attempts exceeded",
-            Some(&user),
-            typed,
-            None,
-            now,
-        );
-        let locked = app
-            .store
-            .modify_user(&user.id, &mut |u| {
-                if !may_sign_in(&u.status) {
-                    return store::UserChange::Keep;
-                }
-                u.status = "LOCKED_OUT".into();
-                u.status_changed = Some(now);
-                u.last_updated = now;
-                store::UserChange::Write(vec![lock.clone()])
-            })
-            .await?;
-        if let Some(locked) = locked {
-            user = locked;
-        }
-        if !verdict.matched {
-            let failed = authn_event(
-                "user.session.start",
-                "User login to Okta",
-                Some(&user),
-                typed,
-                Some("INVALID_CREDENTIALS"),
-                now,
-            );
-            app.store.record_events(&[failed]).await?;
-            return locked_out(app, lockout.show_lockout_failures);
-        }
-        return refuse_locked(app, &user, typed, lockout.show_lockout_failures, now).await;
-    }
-    if !verdict.matched || !may_sign_in(&user.status) {
-        let event = authn_event(
+    if !verdict.matched {
+        let failed = authn_event(
             "user.session.start",
             "User login to Okta",
             Some(&user),
@@ -1098,7 +1054,34 @@ async fn primary(app: &AppState, input: &AuthnIn, cookie: Option<&str>) -> ApiRe
             Some("INVALID_CREDENTIALS"),
             now,
         );
-        app.store.record_events(&[event]).await?;
+        let counter = app
+            .store
+            .finish_login_attempt(&user.id, now, lockout.max_attempts, false, &[failed])
+            .await?;
+        if counter.locked_at.is_some() {
+            // This failure reached the limit (or another one did while this one ran): the
+            // first to see it locks the user.
+            let lock = authn_event(
+                "user.account.lock",
+                "Max sign in attempts exceeded",
+                Some(&user),
+                typed,
+                None,
+                now,
+            );
+            app.store
+                .modify_user(&user.id, &mut |u| {
+                    if !may_sign_in(&u.status) {
+                        return store::UserChange::Keep;
+                    }
+                    u.status = "LOCKED_OUT".into();
+                    u.status_changed = Some(now);
+                    u.last_updated = now;
+                    store::UserChange::Write(vec![lock.clone()])
+                })
+                .await?;
+            return locked_out(app, lockout.show_lockout_failures);
+        }
         return Err(ApiError::AuthenticationFailed);
     }
     // An imported or outdated hash becomes argon2id with the configured parameters.
@@ -1107,12 +1090,13 @@ async fn primary(app: &AppState, input: &AuthnIn, cookie: Option<&str>) -> ApiRe
     } else {
         None
     };
+    // One transaction: the reservation ends as a success, and the user records the sign-in.
     let mut signed_in = true;
-    let saved = app
+    let (counter, saved) = app
         .store
-        .modify_user(&user.id, &mut |u| {
+        .sign_in_succeeded(&user.id, &mut |u| {
             if !may_sign_in(&u.status) {
-                // Suspended, deactivated or locked while the password was verified.
+                // Not a status that signs in (or suspended, deactivated, locked meanwhile).
                 signed_in = false;
                 return store::UserChange::Keep;
             }
@@ -1138,9 +1122,24 @@ async fn primary(app: &AppState, input: &AuthnIn, cookie: Option<&str>) -> ApiRe
             )])
         })
         .await?;
+    if counter.locked_at.is_some() {
+        // Another attempt locked the user while this one was verified.
+        return refuse_locked(app, &user, typed, lockout.show_lockout_failures, now).await;
+    }
     let user = match saved {
         Some(user) if signed_in => user,
-        _ => return Err(ApiError::AuthenticationFailed),
+        _ => {
+            let event = authn_event(
+                "user.session.start",
+                "User login to Okta",
+                Some(&user),
+                typed,
+                Some("INVALID_CREDENTIALS"),
+                now,
+            );
+            app.store.record_events(&[event]).await?;
+            return Err(ApiError::AuthenticationFailed);
+        }
     };
     let mut data = TxnData::signed_in(input, now);
     // A browser that holds a live session of this user brings its last factor verification.

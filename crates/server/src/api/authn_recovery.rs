@@ -244,6 +244,10 @@ async fn start(
                     now,
                 ));
                 target = Some(user);
+            } else {
+                let (message, event) = unknown_recovery(app, &typed, expires, now)?;
+                messages.push(message);
+                events.push(event);
             }
             // An unknown user gets a transaction too, whose token never arrives.
             create_with_messages(
@@ -289,6 +293,10 @@ async fn start(
                     None,
                     now,
                 ));
+            } else {
+                let (message, event) = unknown_recovery(app, &typed, now + CODE_LIFETIME_MS, now)?;
+                messages.push(message);
+                events.push(event);
             }
             // An unknown user gets a transaction too, whose code never arrives.
             let txn = create_with_messages(
@@ -309,6 +317,28 @@ async fn start(
             "factorType: The value must be EMAIL, SMS or CALL",
         )),
     }
+}
+
+/// What a recovery for a username that names no one (or no one who may recover) writes in
+/// place of the real message and its event: a void outbox message that is never sent, and a
+/// failed `user.account.reset_password` event naming what was typed.
+fn unknown_recovery(
+    app: &AppState,
+    typed: &str,
+    expires: i64,
+    now: i64,
+) -> ApiResult<(store::OutboxMessage, store::EventRecord)> {
+    Ok((
+        crate::outbox::void(app, expires)?,
+        authn_event(
+            "user.account.reset_password",
+            "Recovery requested",
+            None,
+            typed,
+            Some("VERIFICATION_ERROR"),
+            now,
+        ),
+    ))
 }
 
 /// The outbox message that sends a recovery code by SMS or voice.
@@ -456,6 +486,8 @@ async fn resend_factor(
         messages.push(phone_message(&app, user, &phone, &kind, &code, expires)?);
         txn.data.code_digest = Some(crypto::otp::code_digest(&user.id, &code));
         txn.data.code_expires = expires;
+    } else {
+        messages.push(crate::outbox::void(&app, now + CODE_LIFETIME_MS)?);
     }
     txn.data.last_sent = now;
     txn.data.failed_attempts = 0;

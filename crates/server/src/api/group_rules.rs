@@ -679,7 +679,22 @@ pub async fn apply_rules_to_user(
     user_id: &str,
     skip_group: Option<&str>,
 ) -> ApiResult<()> {
+    evaluate_user(app, user_id, skip_group, false).await
+}
+
+/// [`apply_rules_to_user`]; with no ACTIVE rule there is nothing to evaluate, unless the user
+/// is `queued` (an entry left from when a rule was active, which the evaluation clears).
+async fn evaluate_user(
+    app: &AppState,
+    user_id: &str,
+    skip_group: Option<&str>,
+    queued: bool,
+) -> ApiResult<()> {
     let rules = app.store.active_group_rules().await?;
+    if rules.is_empty() && !queued {
+        // A change queues nobody while no rule is ACTIVE.
+        return Ok(());
+    }
     let now = app.clock.now().millis();
     // A stored expression always parsed once; one that no longer does matches nobody.
     let parsed: Vec<(&GroupRuleRecord, Expression)> = rules
@@ -787,7 +802,7 @@ pub async fn drain_queue(app: &AppState) -> ApiResult<usize> {
     let before = app.clock.now().millis() - 1_000;
     let users = app.store.queued_rule_users(before, 200).await?;
     for user_id in &users {
-        apply_rules_to_user(app, user_id, None).await?;
+        evaluate_user(app, user_id, None, true).await?;
     }
     Ok(users.len())
 }

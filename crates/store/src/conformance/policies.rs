@@ -346,7 +346,7 @@ pub async fn lockout_reservations_bound_verifications(store: &dyn Store) {
         }
     }
     // The ten fail concurrently: the count reaches ten and locks exactly once.
-    let fails = (0..10).map(|i| store.finish_login_attempt(&u.id, 200 + i, 10, false));
+    let fails = (0..10).map(|i| store.finish_login_attempt(&u.id, 200 + i, 10, false, &[]));
     let after: Vec<_> = futures::future::join_all(fails)
         .await
         .into_iter()
@@ -376,7 +376,7 @@ pub async fn lockout_reservations_bound_verifications(store: &dyn Store) {
             Granted(_)
         ));
         store
-            .finish_login_attempt(&u.id, t, 3, false)
+            .finish_login_attempt(&u.id, t, 3, false, &[])
             .await
             .unwrap();
     }
@@ -385,7 +385,7 @@ pub async fn lockout_reservations_bound_verifications(store: &dyn Store) {
         Granted(row) if row.failures == 2
     ));
     let ok = store
-        .finish_login_attempt(&u.id, 403, 3, true)
+        .finish_login_attempt(&u.id, 403, 3, true, &[])
         .await
         .unwrap();
     assert_eq!((ok.failures, ok.locked_at), (0, None));
@@ -410,12 +410,12 @@ pub async fn lockout_reservations_bound_verifications(store: &dyn Store) {
     store.clear_login_failures(&u.id).await.unwrap();
     store.reserve_login_attempt(&u.id, 600, 1, 0).await.unwrap();
     let locked = store
-        .finish_login_attempt(&u.id, 601, 1, false)
+        .finish_login_attempt(&u.id, 601, 1, false, &[])
         .await
         .unwrap();
     assert_eq!(locked.locked_at, Some(601));
     let late = store
-        .finish_login_attempt(&u.id, 602, 1, true)
+        .finish_login_attempt(&u.id, 602, 1, true, &[])
         .await
         .unwrap();
     assert_eq!(late.locked_at, Some(601), "still locked");
@@ -430,7 +430,7 @@ pub async fn lockout_reservations_bound_verifications(store: &dyn Store) {
             Granted(_)
         ));
         let r = store
-            .finish_login_attempt("unknown-user", i, 0, false)
+            .finish_login_attempt("unknown-user", i, 0, false, &[])
             .await
             .unwrap();
         assert_eq!(r.locked_at, None);

@@ -38,7 +38,47 @@ impl Wakeup {
     }
 }
 
-/// What a message says, as sealed in the store.
+/// What is sealed in the store: the message, and the System Log event that records it, written
+/// when the message goes (so the request that asked for it writes the same rows whether or not
+/// anything is sent).
+#[derive(Debug, Serialize, Deserialize)]
+struct Envelope {
+    message: Payload,
+    event: Option<SealedEvent>,
+}
+
+/// A System Log event carried in an envelope.
+#[derive(Debug, Serialize, Deserialize)]
+struct SealedEvent {
+    id: String,
+    published: i64,
+    event_type: String,
+    body: serde_json::Value,
+}
+
+impl From<store::EventRecord> for SealedEvent {
+    fn from(e: store::EventRecord) -> Self {
+        Self {
+            id: e.id,
+            published: e.published,
+            event_type: e.event_type,
+            body: e.body,
+        }
+    }
+}
+
+impl From<SealedEvent> for store::EventRecord {
+    fn from(e: SealedEvent) -> Self {
+        Self {
+            id: e.id,
+            published: e.published,
+            event_type: e.event_type,
+            body: e.body,
+        }
+    }
+}
+
+/// What a message says.
 #[derive(Debug, Serialize, Deserialize)]
 #[serde(tag = "kind", rename_all = "camelCase")]
 enum Payload {
@@ -65,7 +105,7 @@ enum Payload {
     Void { padding: String },
 }
 
-/// An email to `to`, worth sending until `expires_at`.
+/// An email to `to`, worth sending until `expires_at`; `event` is written once it is sent.
 pub fn email(
     app: &AppState,
     user_id: &str,
@@ -73,21 +113,25 @@ pub fn email(
     subject: &str,
     body: String,
     expires_at: i64,
+    event: store::EventRecord,
 ) -> Result<OutboxMessage, crate::wire::ApiError> {
     seal(
         app,
         "EMAIL",
-        user_id,
-        &Payload::Email {
+        Some(user_id),
+        Payload::Email {
             to: to.to_owned(),
             subject: subject.to_owned(),
             body,
         },
         expires_at,
+        event,
     )
 }
 
-/// A code by SMS or voice to `phone`, through the telephony hook, valid until `expires_at`.
+/// A code by SMS or voice to `phone`, through the telephony hook, valid until `expires_at`;
+/// `event` is written once it is sent.
+#[allow(clippy::too_many_arguments)]
 pub fn phone(
     app: &AppState,
     user_id: &str,
@@ -96,6 +140,7 @@ pub fn phone(
     code: &str,
     expires_at: i64,
     request_type: &str,
+    event: store::EventRecord,
 ) -> Result<OutboxMessage, crate::wire::ApiError> {
     let request = REQUEST.try_with(Clone::clone).unwrap_or_default();
     seal(
@@ -105,8 +150,8 @@ pub fn phone(
         } else {
             "SMS"
         },
-        user_id,
-        &Payload::Phone {
+        Some(user_id),
+        Payload::Phone {
             phone: phone.to_owned(),
             code: code.to_owned(),
             voice: channel == PhoneChannel::Voice,
@@ -115,38 +160,47 @@ pub fn phone(
             ip_address: request.ip_address,
         },
         expires_at,
+        event,
     )
 }
 
 /// The message an unknown username's recovery writes in place of a real one: the same
-/// sealing and insert, and nothing is ever sent.
-pub fn void(app: &AppState, expires_at: i64) -> Result<OutboxMessage, crate::wire::ApiError> {
-    let mut message = seal(
+/// sealing and insert, and nothing is ever sent; `event` is written when it is dropped.
+pub fn void(
+    app: &AppState,
+    expires_at: i64,
+    event: store::EventRecord,
+) -> Result<OutboxMessage, crate::wire::ApiError> {
+    seal(
         app,
         "VOID",
-        "",
-        &Payload::Void {
+        None,
+        Payload::Void {
             padding: "x".repeat(240),
         },
         expires_at,
-    )?;
-    message.user_id = None;
-    Ok(message)
+        event,
+    )
 }
 
 fn seal(
     app: &AppState,
     channel: &str,
-    user_id: &str,
-    payload: &Payload,
+    user_id: Option<&str>,
+    message: Payload,
     expires_at: i64,
+    event: store::EventRecord,
 ) -> Result<OutboxMessage, crate::wire::ApiError> {
     let now = app.clock.now().millis();
-    let text = serde_json::to_string(payload).map_err(|_| crate::wire::ApiError::Internal)?;
+    let envelope = Envelope {
+        message,
+        event: Some(event.into()),
+    };
+    let text = serde_json::to_string(&envelope).map_err(|_| crate::wire::ApiError::Internal)?;
     Ok(OutboxMessage {
         id: model::ids::random_base62(20),
         channel: channel.to_owned(),
-        user_id: Some(user_id.to_owned()),
+        user_id: user_id.map(str::to_owned),
         payload: app.sealer.seal(&crypto::SecretString::from(text)),
         created: now,
         expires_at,
@@ -203,7 +257,14 @@ async fn attempt(app: &AppState, message: &OutboxMessage, now: i64) -> MessageOu
         return MessageOutcome::Done;
     }
     match deliver(app, message).await {
-        Ok(()) => MessageOutcome::Done,
+        Ok(Some(event)) => match app.store.record_events(&[event]).await {
+            Ok(()) => MessageOutcome::Done,
+            Err(err) => MessageOutcome::Retry {
+                next_attempt_at: now + backoff_ms(message.attempts),
+                error: format!("its event was not written: {err}"),
+            },
+        },
+        Ok(None) => MessageOutcome::Done,
         Err(DeliveryError::NoMailer) => {
             tracing::warn!(
                 message = %message.id,
@@ -228,20 +289,25 @@ fn backoff_ms(attempts: i64) -> i64 {
     (5_000_i64 << shift).min(300_000)
 }
 
-async fn deliver(app: &AppState, message: &OutboxMessage) -> Result<(), DeliveryError> {
+/// Delivers a message; answers the event to write now that it went.
+async fn deliver(
+    app: &AppState,
+    message: &OutboxMessage,
+) -> Result<Option<store::EventRecord>, DeliveryError> {
     let text = app.sealer.open(&message.payload).map_err(|_| {
         DeliveryError::Failed("the message cannot be unsealed with this key".into())
     })?;
-    let payload: Payload = {
+    let envelope: Envelope = {
         use crypto::ExposeSecret;
         serde_json::from_str(text.expose_secret())
             .map_err(|_| DeliveryError::Failed("the message is not readable".into()))?
     };
-    match payload {
-        Payload::Void { .. } => Ok(()),
+    let event = envelope.event.map(store::EventRecord::from);
+    match envelope.message {
+        Payload::Void { .. } => Ok(event),
         Payload::Email { to, subject, body } => {
             let mailer = app.mailer.as_ref().ok_or(DeliveryError::NoMailer)?;
-            mailer.send(&to, &subject, body).await
+            mailer.send(&to, &subject, body).await.map(|()| event)
         }
         Payload::Phone {
             phone,
@@ -261,7 +327,7 @@ async fn deliver(app: &AppState, message: &OutboxMessage) -> Result<(), Delivery
             };
             let Some(user) = user else {
                 // The user went: nothing to deliver.
-                return Ok(());
+                return Ok(None);
             };
             let channel = if voice {
                 PhoneChannel::Voice
@@ -287,6 +353,7 @@ async fn deliver(app: &AppState, message: &OutboxMessage) -> Result<(), Delivery
                     ),
                 )
                 .await
+                .map(|()| event)
         }
     }
 }

@@ -212,7 +212,6 @@ async fn start(
                 .and_then(|u| u.profile.get("email").and_then(Value::as_str))
                 .map(str::to_owned);
             let mut target = None;
-            let mut events = Vec::new();
             let mut messages = Vec::new();
             if let (Some(user), Some(email)) = (eligible, email) {
                 let what = if recovery_type == "UNLOCK" {
@@ -227,6 +226,14 @@ async fn start(
                     org = app.org.name,
                     minutes = token_lifetime_ms / 60_000,
                 );
+                let sent = authn_event(
+                    "system.email.password_reset.sent_message",
+                    "Send recovery email",
+                    Some(user),
+                    &typed,
+                    None,
+                    now,
+                );
                 messages.push(crate::outbox::email(
                     app,
                     &user.id,
@@ -234,20 +241,11 @@ async fn start(
                     &format!("{} account recovery", app.org.name),
                     body,
                     expires,
+                    sent,
                 )?);
-                events.push(authn_event(
-                    "system.email.password_reset.sent_message",
-                    "Send recovery email",
-                    Some(user),
-                    &typed,
-                    None,
-                    now,
-                ));
                 target = Some(user);
             } else {
-                let (message, event) = unknown_recovery(app, &typed, expires, now)?;
-                messages.push(message);
-                events.push(event);
+                messages.push(unknown_recovery(app, &typed, expires, now)?);
             }
             // An unknown user gets a transaction too, whose token never arrives.
             create_with_messages(
@@ -257,7 +255,7 @@ async fn start(
                 data.clone(),
                 Some((&token, expires)),
                 false,
-                &events,
+                &[],
                 &messages,
             )
             .await?;
@@ -276,27 +274,24 @@ async fn start(
             data.recovery_factor = Some(kind.to_owned());
             let phone = recovery_phone(app, eligible.unwrap_or(&phantom), kind).await?;
             let target = eligible.filter(|_| phone.is_some());
-            let mut events = Vec::new();
             let mut messages = Vec::new();
             if let (Some(user), Some(phone)) = (target, &phone) {
                 let code = crypto::otp::new_numeric_code();
                 let expires = now + CODE_LIFETIME_MS;
-                messages.push(phone_message(app, user, phone, kind, &code, expires)?);
-                data.code_digest = Some(crypto::otp::code_digest(&user.id, &code));
-                data.code_expires = expires;
-                data.last_sent = now;
-                events.push(authn_event(
+                let sent = authn_event(
                     "system.sms.send_password_reset_message",
                     "Send recovery code",
                     Some(user),
                     &typed,
                     None,
                     now,
-                ));
+                );
+                messages.push(phone_message(app, user, phone, kind, &code, expires, sent)?);
+                data.code_digest = Some(crypto::otp::code_digest(&user.id, &code));
+                data.code_expires = expires;
+                data.last_sent = now;
             } else {
-                let (message, event) = unknown_recovery(app, &typed, now + CODE_LIFETIME_MS, now)?;
-                messages.push(message);
-                events.push(event);
+                messages.push(unknown_recovery(app, &typed, now + CODE_LIFETIME_MS, now)?);
             }
             // An unknown user gets a transaction too, whose code never arrives.
             let txn = create_with_messages(
@@ -306,7 +301,7 @@ async fn start(
                 data,
                 None,
                 true,
-                &events,
+                &[],
                 &messages,
             )
             .await?;
@@ -320,16 +315,17 @@ async fn start(
 }
 
 /// What a recovery for a username that names no one (or no one who may recover) writes in
-/// place of the real message and its event: a void outbox message that is never sent, and a
-/// failed `user.account.reset_password` event naming what was typed.
+/// place of the real message: a void outbox message that is never sent, whose event (a failed
+/// `user.account.reset_password` naming what was typed) is written when it is dropped.
 fn unknown_recovery(
     app: &AppState,
     typed: &str,
     expires: i64,
     now: i64,
-) -> ApiResult<(store::OutboxMessage, store::EventRecord)> {
-    Ok((
-        crate::outbox::void(app, expires)?,
+) -> ApiResult<store::OutboxMessage> {
+    crate::outbox::void(
+        app,
+        expires,
         authn_event(
             "user.account.reset_password",
             "Recovery requested",
@@ -338,10 +334,11 @@ fn unknown_recovery(
             Some("VERIFICATION_ERROR"),
             now,
         ),
-    ))
+    )
 }
 
-/// The outbox message that sends a recovery code by SMS or voice.
+/// The outbox message that sends a recovery code by SMS or voice, with the event written
+/// once it is sent.
 fn phone_message(
     app: &AppState,
     user: &UserRecord,
@@ -349,6 +346,7 @@ fn phone_message(
     kind: &str,
     code: &str,
     expires: i64,
+    sent: store::EventRecord,
 ) -> ApiResult<store::OutboxMessage> {
     let channel = if kind == "CALL" {
         PhoneChannel::Voice
@@ -363,6 +361,7 @@ fn phone_message(
         code,
         expires,
         "com.okta.user.telephony.password-reset",
+        sent,
     )
 }
 
@@ -483,11 +482,27 @@ async fn resend_factor(
     if let (Some(user), Some(phone)) = (&user, phone) {
         let code = crypto::otp::new_numeric_code();
         let expires = now + CODE_LIFETIME_MS;
-        messages.push(phone_message(&app, user, &phone, &kind, &code, expires)?);
+        let login = user
+            .profile
+            .get("login")
+            .and_then(Value::as_str)
+            .unwrap_or_default()
+            .to_owned();
+        let sent = authn_event(
+            "system.sms.send_password_reset_message",
+            "Send recovery code",
+            Some(user),
+            &login,
+            None,
+            now,
+        );
+        messages.push(phone_message(
+            &app, user, &phone, &kind, &code, expires, sent,
+        )?);
         txn.data.code_digest = Some(crypto::otp::code_digest(&user.id, &code));
         txn.data.code_expires = expires;
     } else {
-        messages.push(crate::outbox::void(&app, now + CODE_LIFETIME_MS)?);
+        messages.push(unknown_recovery(&app, "", now + CODE_LIFETIME_MS, now)?);
     }
     txn.data.last_sent = now;
     txn.data.failed_attempts = 0;

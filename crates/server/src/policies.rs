@@ -146,20 +146,9 @@ pub async fn policy_for(
     let kind = policy_type.as_str();
     let policies = app.store.list_policies(kind, None).await?;
     let rules = app.store.rules_of_type(kind).await?;
-    let mut group_ids: Vec<String> = app
-        .store
-        .user_groups(&user.id)
-        .await?
-        .into_iter()
-        .map(|g| g.id)
-        .collect();
+    // The user's groups and Everyone (every user is in it, one not stored yet included).
+    let mut group_ids: Vec<String> = app.store.policy_group_ids(&user.id).await?;
     group_ids.extend(extra_groups.iter().cloned());
-    // Every user is in Everyone, including one not stored yet.
-    if let Some(everyone) = app.store.everyone_group().await? {
-        if !group_ids.contains(&everyone.id) {
-            group_ids.push(everyone.id);
-        }
-    }
     let zone_ids = client_zones(app).await?;
     let as_policy = |p: &PolicyRecord| policy::Policy {
         id: p.id.clone(),

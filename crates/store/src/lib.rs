@@ -85,6 +85,11 @@ pub trait UserStore: Send + Sync {
     /// The groups the user is a member of, ordered by group id.
     async fn user_groups(&self, user_id: &str) -> StoreResult<Vec<GroupRecord>>;
 
+    /// The ids of the groups the user is a member of, and the id of Everyone (which every
+    /// user is in, one not stored yet included), in one indexed query: what policy
+    /// evaluation needs, at the same cost for any user.
+    async fn policy_group_ids(&self, user_id: &str) -> StoreResult<Vec<String>>;
+
     /// Bulk import: inserts a batch of new users in one transaction. A user whose login (or
     /// id) is taken, by a stored user or an earlier one of the batch, is skipped with its
     /// memberships and events. Answers, per user in order, whether it was inserted.

@@ -54,6 +54,10 @@ pub(crate) const GROUPS_READ: &str = "(SELECT g.id, g.type, g.created, g.last_up
      g.profile, g.source_id, g.name_lower \
      FROM groups g CROSS JOIN (SELECT COALESCE(MAX(created), 0) AS newest FROM users) e)";
 
+/// The user's group ids and Everyone's (see `UserStore::policy_group_ids`).
+pub(crate) const POLICY_GROUP_IDS: &str = "SELECT group_id FROM group_members WHERE user_id = $1 \
+     UNION SELECT id FROM groups WHERE type = 'BUILT_IN' AND name_lower = 'everyone'";
+
 pub(crate) fn group_page_sql(
     dialect: &dyn SqlDialect,
     columns: &str,

@@ -216,4 +216,11 @@ impl UserStore for PgStore {
             .fetch_all(&self.pool)
             .await?)
     }
+
+    async fn policy_group_ids(&self, user_id: &str) -> StoreResult<Vec<String>> {
+        Ok(sqlx::query_scalar(crate::page_sql::POLICY_GROUP_IDS)
+            .bind(user_id)
+            .fetch_all(&self.pool)
+            .await?)
+    }
 }

@@ -235,4 +235,11 @@ impl UserStore for SqliteStore {
             .fetch_all(&self.read)
             .await?)
     }
+
+    async fn policy_group_ids(&self, user_id: &str) -> StoreResult<Vec<String>> {
+        Ok(sqlx::query_scalar(crate::page_sql::POLICY_GROUP_IDS)
+            .bind(user_id)
+            .fetch_all(&self.read)
+            .await?)
+    }
 }

@@ -118,12 +118,21 @@ pub trait UserChangeStore: Send + Sync {
         change: &mut (dyn for<'u> FnMut(&'u mut UserRecord) -> UserChange + Send),
     ) -> StoreResult<Option<UserRecord>>;
 
+    /// `modify_user` on the user as the caller already read it: written at once when it is
+    /// still that version (no second read), else as `modify_user` does, on the user as it
+    /// stands. `change` may run twice; only its last result counts.
+    async fn modify_seen_user(
+        &self,
+        seen: &UserRecord,
+        change: &mut (dyn for<'u> FnMut(&'u mut UserRecord) -> UserChange + Send),
+    ) -> StoreResult<Option<UserRecord>>;
+
     /// Ends a sign-in's lockout reservation as a success and, unless another attempt locked
-    /// the user meanwhile, applies `change` as `modify_user` does, in one transaction.
+    /// the user meanwhile, applies `change` as `modify_seen_user` does, in one transaction.
     /// Returns the counter after the change and the user (None when locked or missing).
     async fn sign_in_succeeded(
         &self,
-        id: &str,
+        seen: &UserRecord,
         change: &mut (dyn for<'u> FnMut(&'u mut UserRecord) -> UserChange + Send),
     ) -> StoreResult<(LoginFailuresRecord, Option<UserRecord>)>;
 }

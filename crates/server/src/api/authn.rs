@@ -1094,7 +1094,7 @@ async fn primary(app: &AppState, input: &AuthnIn, cookie: Option<&str>) -> ApiRe
     let mut signed_in = true;
     let (counter, saved) = app
         .store
-        .sign_in_succeeded(&user.id, &mut |u| {
+        .sign_in_succeeded(&user, &mut |u| {
             if !may_sign_in(&u.status) {
                 // Not a status that signs in (or suspended, deactivated, locked meanwhile).
                 signed_in = false;

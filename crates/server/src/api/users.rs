@@ -571,7 +571,8 @@ async fn replace(
 ///
 /// Concurrent updates of one user are last-writer-wins, as in Okta, never 409: everything
 /// slow (validation, password hashing) is done first on a copy, then the change is applied
-/// to the user as it stands under its row lock, a POST merging into the newest profile.
+/// to the user as read, or, if it changed meanwhile, to the user as it stands under its row
+/// lock, a POST merging into the newest profile.
 async fn update(
     app: AppState,
     admin: AdminToken,
@@ -626,7 +627,7 @@ async fn update(
     let mut refused: Option<ApiError> = None;
     let saved = app
         .store
-        .modify_user(&found.id, &mut |user| {
+        .modify_seen_user(&found, &mut |user| {
             if let Some(profile) = &body.profile {
                 if full {
                     user.profile = draft.profile.clone();

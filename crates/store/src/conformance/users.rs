@@ -222,6 +222,34 @@ pub async fn concurrent_changes_all_land(store: &dyn Store) {
         "Keep writes nothing"
     );
     assert_eq!(again.version, 20);
+    // A change on a stale copy lands on the user as it stands, keeping what others wrote.
+    let seen_late = store
+        .modify_seen_user(&u, &mut |user| {
+            user.profile.insert("late".into(), json!(true));
+            crate::UserChange::Write(vec![event("conformance.modify", 72)])
+        })
+        .await
+        .expect("stale copy")
+        .expect("user");
+    assert_eq!(seen_late.version, 21);
+    assert_eq!(
+        seen_late.profile.get("attr7"),
+        Some(&json!(7)),
+        "nothing lost"
+    );
+    // A current copy is written as it is.
+    let current = store
+        .modify_seen_user(&seen_late, &mut |user| {
+            user.profile.insert("current".into(), json!(1));
+            crate::UserChange::Write(Vec::new())
+        })
+        .await
+        .unwrap()
+        .unwrap();
+    assert_eq!(current.version, 22);
+    let stored = store.user_by_id(&u.id).await.unwrap().unwrap();
+    assert_eq!(stored.profile.get("current"), Some(&json!(1)));
+    assert_eq!(stored.profile.get("late"), Some(&json!(true)));
     let missing = store
         .modify_user("00unothere0000000000", &mut |_| crate::UserChange::Keep)
         .await

@@ -31,11 +31,46 @@ macro_rules! enqueue_rule_evaluation {
 }
 pub(crate) use enqueue_rule_evaluation;
 
-/// `evaluate_rules_for_user` and `queued_rule_users` for a backend's group-rule module, where
-/// `write_assignments`, `remove_made`, `Conn`, `USER_COLUMNS` and `insert_event` are in
-/// scope; `$lock` locks the user's row as it is read.
+/// `evaluate_rules_for_user`, `queued_rule_users` and the removal of rule-made memberships
+/// for a backend's group-rule module, where `write_assignments`, `touch_groups`, `Conn`,
+/// `USER_COLUMNS` and `insert_event` are in scope; `$lock` locks the user's row as it is read.
 macro_rules! impl_rule_evaluation {
     ($lock:expr) => {
+        /// Removes each membership of `removals` that its rule made (one no rule made stays)
+        /// and returns the events of those that went (to be inserted last by the caller).
+        async fn remove_made<'a>(
+            conn: &mut Conn,
+            removals: &'a [crate::RuleAssignment],
+            now: i64,
+        ) -> crate::StoreResult<Vec<&'a crate::EventRecord>> {
+            let mut removed = Vec::new();
+            for removal in removals {
+                let done = sqlx::query(
+                    "DELETE FROM group_members WHERE group_id = $1 AND user_id = $2 AND EXISTS \
+                     (SELECT 1 FROM group_rule_members m WHERE m.rule_id = $3 \
+                     AND m.group_id = $4 AND m.user_id = $5)",
+                )
+                .bind(&removal.group_id)
+                .bind(&removal.user_id)
+                .bind(&removal.rule_id)
+                .bind(&removal.group_id)
+                .bind(&removal.user_id)
+                .execute(&mut *conn)
+                .await?;
+                if done.rows_affected() > 0 {
+                    removed.push(removal);
+                }
+            }
+            let mut seen = std::collections::HashSet::new();
+            let groups: Vec<&str> = removed
+                .iter()
+                .map(|r| r.group_id.as_str())
+                .filter(|g| seen.insert(*g))
+                .collect();
+            touch_groups(conn, &groups, now).await?;
+            Ok(removed.into_iter().map(|r| &r.event).collect())
+        }
+
         /// See `GroupRuleStore::evaluate_rules_for_user`.
         pub(crate) async fn evaluate_user(
             conn: &mut Conn,

@@ -215,41 +215,6 @@ async fn touch_groups(conn: &mut Conn, groups: &[&str], now: i64) -> StoreResult
     Ok(())
 }
 
-/// Removes each membership of `removals` that its rule made (one no rule made stays) and
-/// returns the events of those that went (to be inserted last by the caller).
-async fn remove_made<'a>(
-    conn: &mut Conn,
-    removals: &'a [RuleAssignment],
-    now: i64,
-) -> StoreResult<Vec<&'a EventRecord>> {
-    let mut removed = Vec::new();
-    for removal in removals {
-        let done = sqlx::query(
-            "DELETE FROM group_members WHERE group_id = $1 AND user_id = $2 AND EXISTS \
-             (SELECT 1 FROM group_rule_members m WHERE m.rule_id = $3 \
-             AND m.group_id = $4 AND m.user_id = $5)",
-        )
-        .bind(&removal.group_id)
-        .bind(&removal.user_id)
-        .bind(&removal.rule_id)
-        .bind(&removal.group_id)
-        .bind(&removal.user_id)
-        .execute(&mut *conn)
-        .await?;
-        if done.rows_affected() > 0 {
-            removed.push(removal);
-        }
-    }
-    let mut seen = HashSet::new();
-    let groups: Vec<&str> = removed
-        .iter()
-        .map(|r| r.group_id.as_str())
-        .filter(|g| seen.insert(*g))
-        .collect();
-    touch_groups(conn, &groups, now).await?;
-    Ok(removed.into_iter().map(|r| &r.event).collect())
-}
-
 crate::rule_queue_sql::impl_rule_evaluation!(LOCK);
 
 #[async_trait]

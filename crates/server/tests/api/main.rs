@@ -30,6 +30,7 @@ mod inline_hooks;
 mod policies;
 mod rate_limits;
 mod receiver;
+mod reliability;
 mod server;
 mod sessions;
 mod smtp_sink;

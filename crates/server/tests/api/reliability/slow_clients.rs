@@ -3,7 +3,7 @@
 //! address is served; the per-address cap bites with a log line; the idle ones are closed
 //! after the header timeout.
 
-use crate::node::{scale, Backend, Node, Options};
+use super::node::{scale, Backend, Node, Options};
 use reqwest::StatusCode;
 use std::net::{IpAddr, SocketAddr};
 use std::time::{Duration, Instant};

@@ -8,7 +8,7 @@
 //! - each user is in the rule's group exactly when its department matches (once the
 //!   evaluation the crash interrupted has run).
 
-use crate::node::{scale, Backend, Node, Options};
+use super::node::{scale, Backend, Node, Options};
 use reqwest::{Method, StatusCode};
 use serde_json::json;
 use std::collections::{HashMap, HashSet};

@@ -2,7 +2,7 @@
 //! the other node at once, lockout bounds the passwords verified across both, and one quota
 //! holds across both.
 
-use crate::node::{postgres, Backend, Node, Options};
+use super::node::{postgres, Backend, Node, Options};
 use reqwest::{Method, StatusCode};
 use serde_json::json;
 use std::time::Duration;

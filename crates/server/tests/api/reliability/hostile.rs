@@ -3,7 +3,7 @@
 //! deep nesting, huge values, random bytes) on every write. No answer may be a 5xx, every
 //! refusal is Okta's error object, and the server log holds no panic.
 
-use crate::node::{scale, Backend, Node, Options};
+use super::node::{scale, Backend, Node, Options};
 use rand::{Rng, SeedableRng};
 use reqwest::Method;
 use serde_json::{json, Value};

@@ -27,8 +27,10 @@ say() { printf '\n==> %s\n' "$*"; }
 
 # ------------------------------------------------------------------ build and install
 if [[ -z "${LATCHKEY_BIN:-}" ]]; then
-  say "cargo build -p latchkey"
-  (cd "$REPO_DIR" && cargo build -q -p latchkey)
+  say "cargo build"
+  # The workspace with all features: what ./scripts/test's cargo test built, so nothing is
+  # compiled again there.
+  (cd "$REPO_DIR" && cargo build -q --workspace --all-features)
   LATCHKEY_BIN="${CARGO_TARGET_DIR:-$REPO_DIR/target}/debug/latchkey"
 fi
 LATCHKEY_BIN="$(cd "$(dirname "$LATCHKEY_BIN")" && pwd)/$(basename "$LATCHKEY_BIN")"

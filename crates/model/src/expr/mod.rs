@@ -22,6 +22,7 @@ mod parser;
 pub mod resolve;
 pub mod trusted_origins;
 pub mod users;
+pub mod zones;
 
 pub use lexer::Number;
 pub use parser::{parse, Expr, Literal, Op, MAX_CONDITIONS, MAX_DEPTH};

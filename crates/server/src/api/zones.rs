@@ -3,17 +3,20 @@
 //! BlockedIpZone) exist from start-up and cannot be deleted (403 E0000006). Dynamic zones
 //! are refused with 400 E0000001: this server evaluates IP zones only.
 
-use axum::extract::{Path, State};
-use axum::http::StatusCode;
+use axum::extract::{Path, Query, State};
+use axum::http::{HeaderMap, StatusCode};
+use axum::response::{IntoResponse, Response};
 use axum::routing::{get, post};
 use axum::Router;
+use serde::Deserialize;
 use serde_json::{json, Value};
-use store::{NetworkZoneRecord, StoreError};
+use store::{NetworkZoneRecord, PageKey, StoreError};
 
 use crate::auth::AdminToken;
 use crate::events::{self, Actor};
 use crate::state::AppState;
 use crate::wire::dto::policy::{render_zone, NetworkZoneRequest};
+use crate::wire::page::{link_headers, PageRequest};
 use crate::wire::{ApiError, ApiResult, Json};
 use model::ids::{new_id, Kind};
 use model::zones::{validate_addresses, AddressEntry};
@@ -93,11 +96,80 @@ fn fields(body: NetworkZoneRequest) -> ApiResult<(String, String, Value, Value)>
     Ok((name, usage, gateways, proxies))
 }
 
-async fn list(State(app): State<AppState>, _admin: AdminToken) -> ApiResult<Json<Value>> {
+#[derive(Debug, Deserialize)]
+struct ListParams {
+    filter: Option<String>,
+    limit: Option<String>,
+    after: Option<String>,
+}
+
+/// Zones a page holds unless `limit` says otherwise, and at most.
+const DEFAULT_LIMIT: u32 = 100;
+const MAX_LIMIT: u32 = 200;
+
+/// Lists zones oldest first, `filter` (`id`, `usage` with `eq`) applied, in keyset pages
+/// (`limit`, `after`, `Link` headers). An org has few zones: they are read in one query and
+/// filtered and paged here.
+async fn list(
+    State(app): State<AppState>,
+    _admin: AdminToken,
+    Query(params): Query<ListParams>,
+) -> ApiResult<Response> {
+    let page = PageRequest::parse(
+        params.limit.as_deref(),
+        params.after.as_deref(),
+        DEFAULT_LIMIT,
+        MAX_LIMIT,
+    )?;
+    let filter = match params.filter.as_deref().filter(|f| !f.trim().is_empty()) {
+        Some(text) => Some(model::expr::zones::parse_filter(text)?),
+        None => None,
+    };
+    let after = match &page.after {
+        Some(key) => Some((
+            key.key
+                .as_i64()
+                .ok_or(ApiError::InvalidPaging("after: invalid cursor".into()))?,
+            key.id.as_str(),
+        )),
+        None => None,
+    };
     let zones = app.store.list_zones().await?;
-    Ok(Json(Value::Array(
-        zones.iter().map(|z| render_zone(z, &app.links)).collect(),
-    )))
+    let mut rows = zones.iter().filter(|z| {
+        filter
+            .as_ref()
+            .is_none_or(|f| model::expr::zones::matches(f, &z.id, &z.usage))
+            && after
+                .is_none_or(|(created, id)| (z.created, z.id.as_bytes()) > (created, id.as_bytes()))
+    });
+    let limit = page.limit as usize;
+    let taken: Vec<&NetworkZoneRecord> = rows.by_ref().take(limit).collect();
+    let next = match (rows.next(), taken.last()) {
+        (Some(_), Some(last)) => Some(
+            PageKey {
+                key: json!(last.created),
+                id: last.id.clone(),
+            }
+            .encode(),
+        ),
+        _ => None,
+    };
+    let body: Vec<Value> = taken.iter().map(|z| render_zone(z, &app.links)).collect();
+    let mut echo = Vec::new();
+    for (name, value) in [("filter", &params.filter), ("limit", &params.limit)] {
+        if let Some(v) = value {
+            echo.push((name, v.clone()));
+        }
+    }
+    let mut headers = HeaderMap::new();
+    link_headers(
+        &mut headers,
+        &app.links.api("zones"),
+        &echo,
+        params.after.as_deref(),
+        next.as_deref(),
+    );
+    Ok((headers, Json(Value::Array(body))).into_response())
 }
 
 async fn create(

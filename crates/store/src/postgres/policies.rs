@@ -419,7 +419,8 @@ impl ZoneStore for PgStore {
     }
 
     async fn list_zones(&self) -> StoreResult<Vec<NetworkZoneRecord>> {
-        let sql = format!("SELECT {ZONE_COLUMNS} FROM network_zones ORDER BY created, id");
+        let sql =
+            format!("SELECT {ZONE_COLUMNS} FROM network_zones ORDER BY created, id COLLATE \"C\"");
         Ok(sqlx::query_as(&sql).fetch_all(&self.pool).await?)
     }
 

@@ -317,7 +317,7 @@ struct ListParams {
     expand: Option<String>,
 }
 
-/// Lists rules oldest first; `search` keeps those whose name starts with it (ignoring case).
+/// Lists rules oldest first; `search` keeps those whose name contains it (ignoring case).
 async fn list(
     State(app): State<AppState>,
     _admin: AdminToken,
@@ -515,6 +515,21 @@ async fn activate(
         // Changed meanwhile: answer from what it is now.
         let now_rule = find(&app, &rule.id).await?;
         domain::transition(RuleStatus::parse(&now_rule.status), RuleOp::Activate)?;
+        return Ok(StatusCode::NO_CONTENT);
+    }
+    // Users the rule made members while it had another condition, and that it no longer
+    // matches, leave those groups: each is evaluated as after a change of their own.
+    let matched: HashSet<&str> = assignments.iter().map(|a| a.user_id.as_str()).collect();
+    let earlier: std::collections::BTreeSet<String> = app
+        .store
+        .group_rule_memberships(&rule.id)
+        .await?
+        .into_iter()
+        .map(|(_, user_id)| user_id)
+        .filter(|u| !matched.contains(u.as_str()))
+        .collect();
+    for user_id in earlier {
+        apply_rules_to_user(&app, &user_id, None).await?;
     }
     Ok(StatusCode::NO_CONTENT)
 }

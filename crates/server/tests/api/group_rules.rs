@@ -318,6 +318,19 @@ async fn list_pages_search_and_expand() {
     // The order was checked above; here, which rules match.
     names.sort_unstable();
     assert_eq!(names, ["Sales 0", "Sales 2", "Sales 4"]);
+    // As in Okta, the text may be anywhere in the name.
+    let inside = app.get(&format!("{RULES}?search=ng%203")).await;
+    assert_eq!(inside.status, StatusCode::OK, "{}", inside.text);
+    assert_eq!(
+        inside
+            .body
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(id)
+            .collect::<Vec<_>>(),
+        [ids[3].clone()]
+    );
 
     let expanded = app
         .get(&format!("{RULES}?expand=groupIdToGroupNameMap&limit=1"))
@@ -696,4 +709,47 @@ async fn users_who_stop_matching_leave_the_rule_groups_only() {
         .await;
     assert_eq!(r.status, StatusCode::OK);
     assert!(members(&app, &target).await.contains(&keeper));
+}
+
+/// A rule deactivated, given another condition and activated again assigns the users the new
+/// condition matches and removes the users it made members under the old one that the new one
+/// does not match.
+#[tokio::test]
+async fn reactivating_a_replaced_rule_removes_users_who_no_longer_match() {
+    let app = spawn_app().await;
+    let target = create_group(&app, "Rule target").await;
+    let rule = create_rule(
+        &app,
+        rule_body(
+            "Dept",
+            "user.department == \"Engineering\"",
+            &[&target],
+            &[],
+        ),
+    )
+    .await;
+    let rid = id(&rule);
+    let engineer = user(&app, "engineer@example.com", "Engineering").await;
+    let seller = user(&app, "seller@example.com", "Sales").await;
+    activate(&app, &rid).await;
+    assert_eq!(
+        members(&app, &target).await,
+        HashSet::from([engineer.clone()])
+    );
+
+    deactivate(&app, &rid).await;
+    let r = app
+        .put(
+            &format!("{RULES}/{rid}"),
+            rule_body("Dept", "user.department == \"Sales\"", &[&target], &[]),
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::OK, "{}", r.text);
+    activate(&app, &rid).await;
+    let now = members(&app, &target).await;
+    assert!(now.contains(&seller), "the new condition's users join");
+    assert!(
+        !now.contains(&engineer),
+        "a user the old condition added and the new one does not match leaves"
+    );
 }

@@ -169,6 +169,17 @@ pub async fn crud_names_pages_and_invalidation(store: &dyn Store) {
         store.list_group_rules(&pages).await.expect("search").len(),
         4
     );
+    let inside = GroupRuleQuery {
+        search: Some("CRUD PAGE 3".into()),
+        after: None,
+        limit: 50,
+    };
+    let found = store.list_group_rules(&inside).await.expect("search");
+    assert_eq!(
+        found.iter().map(|x| x.name.as_str()).collect::<Vec<_>>(),
+        ["GR-crud page 3"],
+        "search matches anywhere in the name, ignoring case"
+    );
     let like = GroupRuleQuery {
         search: Some("gr-crud%".into()),
         after: None,

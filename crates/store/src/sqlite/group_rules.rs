@@ -53,9 +53,10 @@ fn placeholders(from: usize, count: usize) -> String {
         .join(", ")
 }
 
-/// `search` as a LIKE prefix pattern (escape character `\`).
-fn like_prefix(text: &str) -> String {
-    let mut out = String::new();
+/// The LIKE pattern for names containing `text` anywhere, ignoring case (`search` of List
+/// Group rules matches as Okta's does, not only at the start), with `\`, `%` and `_` escaped.
+fn like_contains(text: &str) -> String {
+    let mut out = String::from("%");
     for c in text.to_lowercase().chars() {
         if matches!(c, '\\' | '%' | '_') {
             out.push('\\');
@@ -409,7 +410,7 @@ impl GroupRuleStore for SqliteStore {
         );
         let mut q = sqlx::query_as::<Db, GroupRuleRecord>(&sql);
         if let Some(search) = &query.search {
-            q = q.bind(like_prefix(search));
+            q = q.bind(like_contains(search));
         }
         if let Some((created, id)) = after {
             q = q.bind(created).bind(id);

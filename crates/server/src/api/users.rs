@@ -598,7 +598,9 @@ async fn update(
         ));
     }
     if let Some(type_id) = body.user_type.as_ref().and_then(|t| t.id.clone()) {
-        if !full {
+        // A partial update may carry the user's own type (the SDKs' get, edit, update sends
+        // it back); only a change of type needs the full replace.
+        if !full && type_id != found.type_id {
             return Err(ApiError::invalid(
                 "type",
                 "type: The user type can be changed only with a full replace (PUT)",

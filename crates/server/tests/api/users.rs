@@ -352,6 +352,37 @@ async fn partial_update_merges_and_put_replaces() {
     assert_eq!(unchanged.body["profile"]["firstName"], "Isaac");
 }
 
+/// The SDKs' get → edit → update sends the whole user back, its `type` included: a partial
+/// update with the user's own type is an ordinary update; another type needs PUT.
+#[tokio::test]
+async fn partial_update_accepts_the_users_own_type() {
+    let app = spawn_app().await;
+    let u = app
+        .create_user(
+            "",
+            json!({"profile": TestApp::profile("typed@example.com")}),
+        )
+        .await;
+    let id = u["id"].as_str().unwrap();
+    let mut edited = u.clone();
+    edited["profile"]["title"] = json!("Engineer");
+    let r = app.post(&format!("/api/v1/users/{id}"), edited).await;
+    assert_eq!(r.status, StatusCode::OK, "{}", r.text);
+    assert_eq!(r.body["profile"]["title"], "Engineer");
+    assert_eq!(r.body["type"], u["type"]);
+    let r = app
+        .post(
+            &format!("/api/v1/users/{id}"),
+            json!({"type": {"id": "otyNotTheUsersType0"}, "profile": {"title": "x"}}),
+        )
+        .await;
+    r.assert_error(400, "E0000001");
+    assert_eq!(
+        app.get(&format!("/api/v1/users/{id}")).await.body["profile"]["title"],
+        "Engineer"
+    );
+}
+
 #[tokio::test]
 async fn update_sets_password_through_credentials() {
     let app = spawn_app().await;

@@ -10,7 +10,14 @@ pub(crate) const COLUMNS: &str = "id, state_token_hash, recovery_token_hash, use
      data, expires_at, recovery_expires_at, version, created";
 
 macro_rules! impl_authn_store {
-    ($store:ty, $write:ident, $read:ident, $activation:expr, $user_columns:expr) => {
+    (
+        $store:ty,
+        $write:ident,
+        $read:ident,
+        $activation:expr,
+        $reset:expr,
+        $user_columns:expr
+    ) => {
         #[async_trait::async_trait]
         impl $crate::AuthnStore for $store {
             async fn insert_authn_with_messages(
@@ -152,6 +159,17 @@ macro_rules! impl_authn_store {
                     "SELECT {} FROM users WHERE {} = $1",
                     $user_columns, $activation
                 );
+                Ok(sqlx::query_as(&sql)
+                    .bind(hash)
+                    .fetch_optional(&self.$read)
+                    .await?)
+            }
+
+            async fn user_by_reset_token(
+                &self,
+                hash: &str,
+            ) -> $crate::StoreResult<Option<$crate::UserRecord>> {
+                let sql = format!("SELECT {} FROM users WHERE {} = $1", $user_columns, $reset);
                 Ok(sqlx::query_as(&sql)
                     .bind(hash)
                     .fetch_optional(&self.$read)

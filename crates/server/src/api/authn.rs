@@ -1080,8 +1080,9 @@ async fn primary(app: &AppState, input: &AuthnIn, cookie: Option<&str>) -> ApiRe
                     store::UserChange::Write(vec![lock.clone()])
                 })
                 .await?;
-            return locked_out(app, lockout.show_lockout_failures);
         }
+        // The attempt that reaches the limit fails like any other (authn.md: the LOCKED_OUT
+        // answer is for a user whose status is already LOCKED_OUT).
         return Err(ApiError::AuthenticationFailed);
     }
     // An imported or outdated hash becomes argon2id with the configured parameters.

@@ -522,9 +522,9 @@ async fn verify_token(State(app): State<AppState>, body: Bytes) -> ApiResult<Jso
             .authn_by_recovery_token(&crypto::tokens::sha256_hex(token))
             .await?
     };
-    let record = record
-        .filter(|r| r.recovery_expires_at > now && r.user_id.is_some())
-        .ok_or(ApiError::InvalidToken)?;
+    let Some(record) = record.filter(|r| r.recovery_expires_at > now && r.user_id.is_some()) else {
+        return redeem_reset_token(&app, token, now).await;
+    };
     let data: TxnData =
         serde_json::from_value(record.data.clone()).map_err(|_| ApiError::Internal)?;
     let user = match &record.user_id {
@@ -547,6 +547,57 @@ async fn verify_token(State(app): State<AppState>, body: Bytes) -> ApiResult<Jso
         state_token,
     };
     after_factor(&app, txn).await
+}
+
+/// The token of a Users API `reset_password` / `forgot_password` (`resetPasswordUrl`) starts a
+/// PASSWORD recovery at the point a mailed recovery token does. It is used once: the
+/// transaction is written first, then the token is taken off the user only if it is still
+/// there, so two redemptions at once give one transaction.
+async fn redeem_reset_token(app: &AppState, token: &str, now: i64) -> ApiResult<Json<Value>> {
+    if token.is_empty() {
+        return Err(ApiError::InvalidToken);
+    }
+    let hash = crypto::tokens::sha256_hex(token);
+    let user = app
+        .store
+        .user_by_reset_token(&hash)
+        .await?
+        .filter(|u| u.secrets.reset_expires_at.is_some_and(|e| e > now))
+        .filter(|u| recoverable(u, "PASSWORD"))
+        .ok_or(ApiError::InvalidToken)?;
+    let data = TxnData {
+        recovery_type: Some("PASSWORD".to_owned()),
+        ..TxnData::default()
+    };
+    let txn = create(
+        app,
+        Some(&user),
+        Status::RecoveryChallenge,
+        data,
+        None,
+        true,
+        &[],
+    )
+    .await?;
+    let mut redeemed = false;
+    app.store
+        .modify_user(&user.id, &mut |u| {
+            redeemed = u.secrets.reset_token_hash.as_deref() == Some(hash.as_str());
+            if !redeemed {
+                return store::UserChange::Keep;
+            }
+            u.secrets.reset_token_hash = None;
+            u.secrets.reset_expires_at = None;
+            store::UserChange::Write(Vec::new())
+        })
+        .await?;
+    if !redeemed {
+        app.store
+            .delete_authn(&txn.record.id, txn.record.version, &[])
+            .await?;
+        return Err(ApiError::InvalidToken);
+    }
+    after_factor(app, txn).await
 }
 
 async fn answer(State(app): State<AppState>, body: Bytes) -> ApiResult<Json<Value>> {

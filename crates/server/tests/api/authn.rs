@@ -269,6 +269,10 @@ async fn lockout_counts_failures_and_unlocks_itself() {
             .await
             .assert_error(401, "E0000004");
     }
+    // The attempt that reaches maxAttempts fails like the others; the user is locked after it.
+    sign_in(&app, "lock@example.com", "wrong")
+        .await
+        .assert_error(401, "E0000004");
     let r = sign_in(&app, "lock@example.com", "wrong").await;
     assert_eq!(r.status, StatusCode::OK, "{}", r.text);
     assert_eq!(r.body["status"], "LOCKED_OUT");
@@ -771,6 +775,69 @@ async fn trusted_application_gets_the_recovery_token() {
     let r = authn(&app, "/recovery/token", json!({ "recoveryToken": token })).await;
     assert_eq!(r.body["status"], "RECOVERY", "{}", r.text);
     assert!(r.body["stateToken"].is_string());
+}
+
+/// The token in a Users API `resetPasswordUrl` is a recovery token: okta-auth-js and the
+/// Sign-In Widget redeem it at /authn/recovery/token, once.
+#[tokio::test]
+async fn reset_password_url_token_is_a_recovery_token() {
+    let app = crate::harness::spawn_app().await;
+    let uid = active_user(&app, "reset@example.com").await;
+    let r = app
+        .post_empty(&format!(
+            "/api/v1/users/{uid}/lifecycle/reset_password?sendEmail=false"
+        ))
+        .await;
+    assert_eq!(r.status, StatusCode::OK, "{}", r.text);
+    let url = r.body["resetPasswordUrl"].as_str().unwrap().to_owned();
+    let token = url.rsplit('/').next().unwrap().to_owned();
+    let r = authn(&app, "/recovery/token", json!({ "recoveryToken": token })).await;
+    assert_eq!(r.status, StatusCode::OK, "{}", r.text);
+    assert_eq!(r.body["status"], "RECOVERY", "{}", r.text);
+    assert_eq!(r.body["recoveryType"], "PASSWORD");
+    assert_eq!(r.body["_embedded"]["user"]["id"], uid.as_str());
+    let state = r.body["stateToken"].as_str().unwrap().to_owned();
+    authn(&app, "/recovery/token", json!({ "recoveryToken": token }))
+        .await
+        .assert_error(401, "E0000011");
+    let r = authn(
+        &app,
+        "/recovery/answer",
+        json!({ "stateToken": state, "answer": "ultramarine" }),
+    )
+    .await;
+    assert_eq!(r.body["status"], "PASSWORD_RESET", "{}", r.text);
+    let r = authn(
+        &app,
+        "/credentials/reset_password",
+        json!({ "stateToken": state, "newPassword": "Br4nd-new-pass" }),
+    )
+    .await;
+    assert_eq!(r.body["status"], "SUCCESS", "{}", r.text);
+    assert_eq!(
+        sign_in(&app, "reset@example.com", "Br4nd-new-pass")
+            .await
+            .body["status"],
+        "SUCCESS"
+    );
+    // forgot_password's link works the same way; a made-up token does not.
+    let r = app
+        .post(
+            &format!("/api/v1/users/{uid}/credentials/forgot_password?sendEmail=false"),
+            json!({}),
+        )
+        .await;
+    let url = r.body["resetPasswordUrl"].as_str().unwrap().to_owned();
+    let token = url.rsplit('/').next().unwrap().to_owned();
+    let r = authn(&app, "/recovery/token", json!({ "recoveryToken": token })).await;
+    assert_eq!(r.body["status"], "RECOVERY", "{}", r.text);
+    authn(
+        &app,
+        "/recovery/token",
+        json!({ "recoveryToken": "x".repeat(20) }),
+    )
+    .await
+    .assert_error(401, "E0000011");
 }
 
 #[tokio::test]
@@ -1277,6 +1344,9 @@ async fn lockout_and_transactions_span_nodes() {
     let uid = active_user(&one, "nodes@example.com").await;
     let (_, secret) = totp_factor(&one, &uid, &clock).await;
     sign_in(&one, "nodes@example.com", "wrong")
+        .await
+        .assert_error(401, "E0000004");
+    sign_in(&two, "nodes@example.com", "wrong")
         .await
         .assert_error(401, "E0000004");
     let r = sign_in(&two, "nodes@example.com", "wrong").await;

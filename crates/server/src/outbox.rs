@@ -1,7 +1,8 @@
-//! Messages to users that leave through the store's outbox: account recovery emails and the
-//! SMS and voice codes of a recovery. The request writes the message in the transaction that
-//! needs it and answers at once; this worker (on every node) claims due messages, delivers
-//! them (`crate::delivery`) and deletes them, or tries again later.
+//! Messages to users that leave through the store's outbox: account recovery, activation and
+//! password reset emails, and the SMS and voice codes of a recovery. The request writes the
+//! message (in the transaction that needs it, where there is one) and answers at once; this
+//! worker (on every node) claims due messages, delivers them (`crate::delivery`) and deletes
+//! them, or tries again later.
 //!
 //! Why: a recovery must answer alike, in body, status and time, whether or not the username
 //! names a user. Sending inside the request made a known user's answer wait for the SMTP
@@ -268,7 +269,7 @@ async fn attempt(app: &AppState, message: &OutboxMessage, now: i64) -> MessageOu
         Err(DeliveryError::NoMailer) => {
             tracing::warn!(
                 message = %message.id,
-                "recovery email dropped: no SMTP server is configured (--smtp-url)"
+                "email dropped: no SMTP server is configured (--smtp-url)"
             );
             MessageOutcome::Done
         }

@@ -239,8 +239,16 @@ async fn forgot_password(
             vec![events::user_target(&user)],
             now,
         );
-        save(&app, &user, &event).await?;
+        let saved = save(&app, &user, &event).await?;
         return Ok(Json(if flag(p.send_email.as_deref(), true) {
+            crate::api::user_lifecycle::mail_link(
+                &app,
+                &saved,
+                crate::api::user_lifecycle::LinkMail::PasswordReset,
+                &token,
+                now,
+            )
+            .await?;
             json!({})
         } else {
             json!({ "resetPasswordUrl": app.links.page(&format!("signin/reset-password/{token}")) })

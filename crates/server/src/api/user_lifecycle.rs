@@ -102,6 +102,66 @@ async fn commit(
     Ok(saved)
 }
 
+/// What a Users API email (`sendEmail=true`) carries.
+pub enum LinkMail {
+    /// The activation link and token (activate, reactivate).
+    Activation,
+    /// The password reset link and its recovery token (reset_password, forgot_password).
+    PasswordReset,
+}
+
+/// Mails `user` (at their profile `email`) the link of `kind` with `token`, through the
+/// outbox: the message is stored and delivered in the background, and its System Log event
+/// is written when it goes. Without an SMTP server the message is dropped with a warning.
+pub async fn mail_link(
+    app: &AppState,
+    user: &UserRecord,
+    kind: LinkMail,
+    token: &str,
+    now: i64,
+) -> ApiResult<()> {
+    let Some(email) = user.profile.get("email").and_then(Value::as_str) else {
+        return Ok(());
+    };
+    let org = &app.org.name;
+    let (subject, body, expires, event_type, display) = match kind {
+        LinkMail::Activation => (
+            format!("Welcome to {org}"),
+            format!(
+                "An account was set up for you at {org}. Activate it here:\n\n{url}\n\n\
+                 Your activation token is {token}\n\nThe link expires in 7 days.\n",
+                url = app.links.page(&format!("welcome/{token}")),
+            ),
+            now + ACTIVATION_TTL_MS,
+            "system.email.delivery",
+            "Send activation email",
+        ),
+        LinkMail::PasswordReset => (
+            format!("{org} password reset"),
+            format!(
+                "A password reset was requested for your {org} account.\n\
+                 Reset your password here:\n\n{url}\n\nYour recovery token is {token}\n\n\
+                 The link expires in 1 hour.\nIf you did not ask for this, ignore this message.\n",
+                url = app.links.page(&format!("signin/reset-password/{token}")),
+            ),
+            now + RESET_TTL_MS,
+            "system.email.password_reset.sent_message",
+            "Send password reset email",
+        ),
+    };
+    let sent = events::event(
+        event_type,
+        display,
+        &Actor::system(),
+        vec![events::user_target(user)],
+        now,
+    );
+    let message = crate::outbox::email(app, &user.id, email, &subject, body, expires, sent)?;
+    app.store.enqueue_messages(&[message]).await?;
+    app.outbox.notify();
+    Ok(())
+}
+
 /// The activation answer: `{}` when an email would be sent, else the link and token.
 fn activation_body(app: &AppState, token: Option<String>, send_email: bool) -> Value {
     match token {
@@ -128,7 +188,7 @@ async fn activate(
     } else {
         user.activated = None;
     }
-    commit(
+    let saved = commit(
         &app,
         &Actor::token(&admin),
         &user,
@@ -137,11 +197,11 @@ async fn activate(
         now,
     )
     .await?;
-    Ok(Json(activation_body(
-        &app,
-        Some(token),
-        flag(p.send_email.as_deref(), true),
-    )))
+    let send_email = flag(p.send_email.as_deref(), true);
+    if send_email {
+        mail_link(&app, &saved, LinkMail::Activation, &token, now).await?;
+    }
+    Ok(Json(activation_body(&app, Some(token), send_email)))
 }
 
 async fn reactivate(
@@ -154,7 +214,7 @@ async fn reactivate(
     let mut user = find_user(&app, &id).await?;
     transition(&mut user, Operation::Reactivate, now)?;
     let token = issue_activation_token(&mut user, now);
-    commit(
+    let saved = commit(
         &app,
         &Actor::token(&admin),
         &user,
@@ -163,11 +223,11 @@ async fn reactivate(
         now,
     )
     .await?;
-    Ok(Json(activation_body(
-        &app,
-        Some(token),
-        flag(p.send_email.as_deref(), false),
-    )))
+    let send_email = flag(p.send_email.as_deref(), false);
+    if send_email {
+        mail_link(&app, &saved, LinkMail::Activation, &token, now).await?;
+    }
+    Ok(Json(activation_body(&app, Some(token), send_email)))
 }
 
 /// Deactivates (DEPROVISIONED), shared with the first DELETE of a user.
@@ -304,7 +364,7 @@ pub async fn start_recovery(
 ) -> ApiResult<Value> {
     transition(&mut user, op, now)?;
     let token = issue_reset_token(&mut user, now);
-    commit(
+    let saved = commit(
         app,
         actor,
         &user,
@@ -314,6 +374,7 @@ pub async fn start_recovery(
     )
     .await?;
     Ok(if send_email {
+        mail_link(app, &saved, LinkMail::PasswordReset, &token, now).await?;
         json!({})
     } else {
         json!({ "resetPasswordUrl": app.links.page(&format!("signin/reset-password/{token}")) })

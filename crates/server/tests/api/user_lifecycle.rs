@@ -194,3 +194,72 @@ async fn reset_factors_and_sessions_for_an_active_user() {
         .await
         .assert_error(404, "E0000007");
 }
+
+/// `sendEmail=true` (the default of activate, reset_password and forgot_password) mails the
+/// user the link that `sendEmail=false` returns, through a real SMTP server.
+#[tokio::test]
+async fn send_email_mails_activation_and_reset_links() {
+    let sink = crate::smtp_sink::SmtpSink::start().await;
+    let url = sink.url.clone();
+    let app = crate::harness::spawn_app_with(move |c| c.smtp_url = Some(url)).await;
+    let u = app
+        .create_user(
+            "?activate=false",
+            json!({"profile": TestApp::profile("mailed@example.com")}),
+        )
+        .await;
+    let id = u["id"].as_str().unwrap();
+    let r = app
+        .post_empty(&format!("/api/v1/users/{id}/lifecycle/activate"))
+        .await;
+    assert_eq!(r.status, StatusCode::OK, "{}", r.text);
+    assert_eq!(r.body, json!({}));
+    // As a mail client reads it (quoted-printable soft line breaks joined).
+    let unfold = |data: String| data.replace("=\r\n", "").replace("=\n", "");
+    let mail = unfold(sink.mail_number("mailed@example.com", 1).await.data);
+    let link = format!("{}/welcome/", app.base);
+    let token = mail
+        .split(&link)
+        .nth(1)
+        .and_then(|rest| rest.split_whitespace().next())
+        .unwrap_or_else(|| panic!("no activation link in {mail}"))
+        .to_owned();
+    // The mailed token is the user's activation token: it signs them in once.
+    let r = app
+        .call_as(
+            reqwest::Method::POST,
+            "/api/v1/authn",
+            Some(json!({ "token": token })),
+            None,
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::OK, "{}", r.text);
+    assert_eq!(r.body["status"], "PASSWORD_RESET", "{}", r.text);
+
+    let active = active_user(&app, "reset-mail@example.com").await;
+    // forgot_password (the user is ACTIVE), then reset_password (it leaves them in RECOVERY).
+    let r = app
+        .post(
+            &format!("/api/v1/users/{active}/credentials/forgot_password"),
+            json!({}),
+        )
+        .await;
+    assert_eq!(r.body, json!({}), "{}", r.text);
+    let mail = unfold(sink.mail_number("reset-mail@example.com", 1).await.data);
+    assert!(
+        mail.contains(&format!("{}/signin/reset-password/", app.base)),
+        "{mail}"
+    );
+    let r = app
+        .post_empty(&format!("/api/v1/users/{active}/lifecycle/reset_password"))
+        .await;
+    assert_eq!(r.body, json!({}), "{}", r.text);
+    sink.mail_number("reset-mail@example.com", 2).await;
+    // sendEmail=false sends nothing.
+    app.post_empty(&format!(
+        "/api/v1/users/{active}/lifecycle/reset_password?sendEmail=false"
+    ))
+    .await;
+    tokio::time::sleep(std::time::Duration::from_millis(500)).await;
+    assert_eq!(sink.mails_to("reset-mail@example.com").len(), 2);
+}

@@ -1,5 +1,7 @@
 //! Liveness and readiness probes (no authentication): `/health` is up when the process serves,
-//! `/health/ready` when the store answers too.
+//! `/health/ready` when the store answers too. Also the org's public self-description,
+//! `/.well-known/okta-organization`, which Okta's clients read to learn the org id and which
+//! sign-in pipeline it runs (`v1`: the Authentication API, as a Classic org).
 
 use axum::extract::State;
 use axum::routing::get;
@@ -13,6 +15,15 @@ pub fn routes() -> Router<AppState> {
     Router::new()
         .route("/health", get(live))
         .route("/health/ready", get(ready))
+        .route("/.well-known/okta-organization", get(organization))
+}
+
+async fn organization(State(app): State<AppState>) -> Json<serde_json::Value> {
+    Json(json!({
+        "id": app.org.id,
+        "pipeline": "v1",
+        "_links": { "organization": { "href": app.links.base() } },
+    }))
 }
 
 async fn live() -> Json<serde_json::Value> {

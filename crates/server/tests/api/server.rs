@@ -322,3 +322,21 @@ async fn the_data_folder_is_private() {
         }
     }
 }
+
+/// `/.well-known/okta-organization` answers without a token: the org id, the Classic
+/// pipeline, and the org's own address.
+#[tokio::test]
+async fn okta_organization_describes_the_org_without_a_token() {
+    let app = spawn_app().await;
+    let r = app
+        .call_as(Method::GET, "/.well-known/okta-organization", None, None)
+        .await;
+    assert_eq!(r.status, StatusCode::OK, "{}", r.text);
+    let id = r.body["id"].as_str().unwrap();
+    assert!(id.starts_with("00o"), "{id}");
+    assert_eq!(r.body["pipeline"], "v1");
+    assert_eq!(
+        r.body["_links"],
+        json!({ "organization": { "href": app.base } })
+    );
+}

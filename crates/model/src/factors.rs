@@ -130,20 +130,60 @@ impl FactorKind {
     }
 }
 
-/// Whether an MFA_ENROLL policy's settings let a user enroll `kind`. `settings` of the
-/// Classic form (`type: FACTORS`) decide by `factors.<key>.enroll.self`; the Identity Engine
-/// form names authenticators, not factors, so it allows every supported kind.
-pub fn policy_allows(settings: &Value, kind: FactorKind) -> bool {
-    if settings.get("type").and_then(Value::as_str) != Some("FACTORS") {
-        return true;
-    }
-    settings
-        .get("factors")
-        .and_then(|f| f.get(kind.policy_key()))
+/// What an MFA_ENROLL policy's settings say of enrolling one factor.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum PolicyEnroll {
+    /// The factor is offered (OPTIONAL or REQUIRED).
+    Allowed,
+    /// The policy names the factor as NOT_ALLOWED.
+    NotAllowed,
+    /// The policy does not name the factor: it is not enabled.
+    NotEnabled,
+}
+
+/// What MFA_ENROLL `settings` say of `kind`, by `factors.<key>.enroll.self` (every stored
+/// form carries `factors`; settings stored before that, with authenticators only, offer every
+/// supported kind).
+pub fn policy_enrollment(settings: &Value, kind: FactorKind) -> PolicyEnroll {
+    let Some(factors) = settings.get("factors") else {
+        return PolicyEnroll::Allowed;
+    };
+    match factors
+        .get(kind.policy_key())
         .and_then(|f| f.get("enroll"))
         .and_then(|e| e.get("self"))
         .and_then(Value::as_str)
-        .is_some_and(|s| s != "NOT_ALLOWED")
+    {
+        None => PolicyEnroll::NotEnabled,
+        Some("NOT_ALLOWED") => PolicyEnroll::NotAllowed,
+        Some(_) => PolicyEnroll::Allowed,
+    }
+}
+
+/// Whether an MFA_ENROLL policy's settings let a user enroll `kind`.
+pub fn policy_allows(settings: &Value, kind: FactorKind) -> bool {
+    policy_enrollment(settings, kind) == PolicyEnroll::Allowed
+}
+
+/// Whether `factor_type` names a factor type of some provider (so a refused pair has the
+/// wrong provider, Okta's "Invalid Provider.").
+pub fn is_factor_type(factor_type: &str) -> bool {
+    matches!(
+        factor_type,
+        "question"
+            | "sms"
+            | "call"
+            | "email"
+            | "push"
+            | "token"
+            | "token:software:totp"
+            | "token:hardware"
+            | "token:hotp"
+            | "u2f"
+            | "web"
+            | "webauthn"
+            | "signed_nonce"
+    )
 }
 
 /// The built-in security questions: key and display text.
@@ -273,20 +313,52 @@ pub fn answer_problems(question_text: &str, answer: &str) -> Vec<String> {
     Vec::new()
 }
 
-/// A phone number in E.164 form (`+` and 8 to 15 digits), from what a user typed: spaces,
-/// dashes, dots and parentheses are dropped (`+1-555-415-1337` is `+15554151337`). `None`
-/// when what remains is not E.164.
+/// A phone number in E.164 form (`+` and 8 to 15 digits), from what a user typed, as Okta
+/// accepts it:
+/// - spaces of every kind, dashes (ASCII and Unicode), dots, slashes and parentheses are
+///   dropped (`+1-555-415-1337` is `+15554151337`);
+/// - invisible formatting characters that copy and paste bring along (direction marks,
+///   zero-width spaces and joiners, the byte order mark) are dropped;
+/// - a full international number without its `+` (11 to 15 digits) gets its `+`.
+///
+/// `None` when what remains is not E.164 (a national number without its country code is
+/// ambiguous, so it is refused).
 pub fn e164(phone: &str) -> Option<String> {
     let kept: String = phone
-        .trim()
         .chars()
-        .filter(|c| !matches!(c, ' ' | '-' | '.' | '(' | ')'))
+        .filter(|c| !(c.is_whitespace() || is_phone_punctuation(*c) || is_invisible(*c)))
         .collect();
-    let digits = kept.strip_prefix('+')?;
+    let digits = match kept.strip_prefix('+') {
+        Some(rest) => rest,
+        None if kept.len() >= 11 => kept.as_str(),
+        None => return None,
+    };
     let ok = (8..=15).contains(&digits.len())
         && digits.chars().all(|c| c.is_ascii_digit())
         && !digits.starts_with('0');
-    ok.then_some(kept)
+    ok.then(|| format!("+{digits}"))
+}
+
+/// Separators people put between the groups of a phone number.
+fn is_phone_punctuation(c: char) -> bool {
+    matches!(
+        c,
+        '-' | '.' | '/' | '(' | ')' | '\u{2010}'..='\u{2015}' | '\u{2212}' | '\u{30FC}'
+    )
+}
+
+/// Characters that format text without showing: direction marks and embeddings, zero-width
+/// spaces and joiners, the word joiner and the byte order mark.
+fn is_invisible(c: char) -> bool {
+    matches!(
+        c,
+        '\u{00AD}'
+            | '\u{200B}'..='\u{200F}'
+            | '\u{202A}'..='\u{202E}'
+            | '\u{2060}'..='\u{2064}'
+            | '\u{2066}'..='\u{2069}'
+            | '\u{FEFF}'
+    )
 }
 
 /// An extension: 1 to 15 digits.
@@ -393,6 +465,15 @@ mod tests {
         assert!(policy_allows(&s, FactorKind::Email));
         assert!(!policy_allows(&s, FactorKind::Sms));
         assert!(!policy_allows(&s, FactorKind::GoogleTotp));
+        assert_eq!(
+            policy_enrollment(&s, FactorKind::Sms),
+            PolicyEnroll::NotAllowed
+        );
+        assert_eq!(
+            policy_enrollment(&s, FactorKind::GoogleTotp),
+            PolicyEnroll::NotEnabled
+        );
+        // Settings stored with authenticators only (before factors were always stored).
         let oie = json!({ "type": "AUTHENTICATORS", "authenticators": [] });
         assert!(policy_allows(&oie, FactorKind::WebAuthn));
     }
@@ -438,9 +519,23 @@ mod tests {
         assert_eq!(e164("+1-555-415-1337").as_deref(), Some("+15554151337"));
         assert_eq!(e164(" +44 20 7183 8750 ").as_deref(), Some("+442071838750"));
         assert_eq!(e164("+1 (415) 599.2671").as_deref(), Some("+14155992671"));
+        // A full international number without its +.
+        assert_eq!(e164("15554151337").as_deref(), Some("+15554151337"));
+        assert_eq!(e164("1 555 415 1337").as_deref(), Some("+15554151337"));
+        // Invisible formatting and Unicode separators from copy and paste.
+        assert_eq!(
+            e164("\u{202A}+1\u{00A0}555\u{2011}415\u{2013}1337\u{202C}").as_deref(),
+            Some("+15554151337")
+        );
+        assert_eq!(
+            e164("\u{FEFF}+44\u{200B}2071838750\u{200E}").as_deref(),
+            Some("+442071838750")
+        );
         for bad in [
             "",
             "5554151337",
+            "00441234567",
+            "+1 555 CALL NOW",
             "+",
             "+1234567",
             "+0123456789",

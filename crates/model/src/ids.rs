@@ -40,6 +40,8 @@ pub enum Kind {
     /// A user's Okta session (sessions.md, "Session object"; System Log
     /// `authenticationContext.externalSessionId`, e.g. `102GALFw8CzRT2KXoqnca8Jdg`).
     Session,
+    /// One of the org's authenticators (`aut`, as in the Authenticators API examples).
+    Authenticator,
 }
 
 /// The id prefix of each factor type Okta shows in its examples.
@@ -76,6 +78,7 @@ impl Kind {
             Self::AppExternalKey => "exk",
             Self::Logo => "fs0",
             Self::Session => "102",
+            Self::Authenticator => "aut",
             Self::Factor(f) => match f {
                 FactorPrefix::Question => "ufs",
                 FactorPrefix::Sms => "mbl",

@@ -4,6 +4,7 @@
 //! matters, so lockout, expiry and lifecycles are tested without a server.
 
 pub mod apps;
+pub mod authenticators;
 pub mod authn;
 pub mod error;
 pub mod expr;

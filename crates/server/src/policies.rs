@@ -102,6 +102,20 @@ pub async fn ensure_defaults(store: &dyn Store, now: i64) -> anyhow::Result<()> 
         );
         store.ensure_default_zone(&zone, &event).await?;
     }
+    let authenticators: Vec<store::AuthenticatorRecord> = model::authenticators::CATALOG
+        .iter()
+        .map(|spec| store::AuthenticatorRecord {
+            id: new_id(Kind::Authenticator),
+            key: spec.key.into(),
+            authenticator_type: spec.kind.into(),
+            name: spec.name.into(),
+            status: Status::Active.as_str().into(),
+            settings: model::authenticators::default_settings(spec.key).to_string(),
+            created: now,
+            last_updated: now,
+        })
+        .collect();
+    store.ensure_authenticators(&authenticators).await?;
     Ok(())
 }
 
@@ -200,12 +214,34 @@ pub async fn password_settings_for(
 }
 
 /// The MFA_ENROLL policy settings that apply to `user`: which factors it may enroll. When no
-/// policy applies, the default policy's settings.
+/// policy applies, the default policy's settings. The factors of the org's INACTIVE
+/// authenticators are taken out (not enabled, whatever the policy says).
 pub async fn mfa_enroll_settings_for(app: &AppState, user: &UserRecord) -> ApiResult<Value> {
-    Ok(
-        match policy_for(app, user, PolicyType::MfaEnroll, &[]).await? {
-            Some((p, _)) => p.settings,
-            None => model::policy::mfa_enroll::default_settings(),
-        },
-    )
+    use model::policy::mfa_enroll;
+    let mut settings = match policy_for(app, user, PolicyType::MfaEnroll, &[]).await? {
+        Some((p, _)) => p.settings,
+        None => mfa_enroll::default_settings(),
+    };
+    if settings.get("factors").is_none() {
+        // Stored with authenticators only, which offered every supported factor.
+        crate::wire::json::put(
+            &mut settings,
+            "factors",
+            mfa_enroll::default_settings()
+                .get("factors")
+                .cloned()
+                .unwrap_or_default(),
+        );
+    }
+    let inactive = crate::api::authenticators::inactive_keys(app).await?;
+    if let Some(factors) = settings.get_mut("factors").and_then(Value::as_object_mut) {
+        for (key, keys) in mfa_enroll::AUTHENTICATOR_FACTORS {
+            if inactive.iter().any(|k| k == key) {
+                for k in keys {
+                    factors.remove(*k);
+                }
+            }
+        }
+    }
+    Ok(settings)
 }

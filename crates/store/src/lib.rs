@@ -8,6 +8,7 @@
 //! - a storage failure is an error, never "absent".
 
 mod app_sql;
+mod authenticator_sql;
 mod authn_sql;
 pub mod cursor;
 pub mod error;
@@ -910,6 +911,10 @@ pub trait AuthnStore: Send + Sync {
 
     /// The user whose pending activation token has this SHA-256 (an indexed lookup).
     async fn user_by_activation_token(&self, hash: &str) -> StoreResult<Option<UserRecord>>;
+
+    /// The user whose pending password reset token (Users API `reset_password` and
+    /// `forgot_password`) has this SHA-256 (an indexed lookup).
+    async fn user_by_reset_token(&self, hash: &str) -> StoreResult<Option<UserRecord>>;
 }
 
 /// One-time session tokens and the sessions they start (sessions.md; the Session and
@@ -991,12 +996,36 @@ pub trait Store:
     + SessionStore
     + AuthnStore
     + OutboxStore
+    + AuthenticatorStore
 {
     /// Cheap round trip for readiness checks.
     async fn ping(&self) -> StoreResult<()>;
 
     /// Which backend this is ("sqlite" or "postgres"), for logs and metrics.
     fn backend(&self) -> &'static str;
+}
+
+/// The org's authenticators (Authenticators API): one per key, never deleted.
+#[async_trait]
+pub trait AuthenticatorStore: Send + Sync {
+    /// Adds the authenticators whose key is not stored yet; existing ones are left as they are.
+    async fn ensure_authenticators(
+        &self,
+        authenticators: &[AuthenticatorRecord],
+    ) -> StoreResult<()>;
+
+    /// Every authenticator, by (created, id).
+    async fn list_authenticators(&self) -> StoreResult<Vec<AuthenticatorRecord>>;
+
+    async fn authenticator_by_id(&self, id: &str) -> StoreResult<Option<AuthenticatorRecord>>;
+
+    /// Writes the name, status, settings and `last_updated` with `event`; false (nothing
+    /// written) when the authenticator does not exist.
+    async fn update_authenticator(
+        &self,
+        authenticator: &AuthenticatorRecord,
+        event: &EventRecord,
+    ) -> StoreResult<bool>;
 }
 
 /// Opens the store named by `url` (`sqlite://PATH` or `postgres://...`) and applies the

@@ -679,7 +679,7 @@ pub struct GroupRuleRecord {
 /// A page request for group rules (List Group rules): oldest first.
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct GroupRuleQuery {
-    /// `search`: rules whose name starts with this text, ignoring case.
+    /// `search`: rules whose name contains this text, ignoring case.
     pub search: Option<String>,
     pub after: Option<PageKey>,
     pub limit: u32,
@@ -856,4 +856,18 @@ pub enum MessageOutcome {
     Done,
     /// Try again at `next_attempt_at`.
     Retry { next_attempt_at: i64, error: String },
+}
+
+/// One of the org's authenticators. `settings` is the JSON text of the authenticator's
+/// `settings` object (`{}` when it has none).
+#[derive(Debug, Clone, PartialEq, Eq, sqlx::FromRow)]
+pub struct AuthenticatorRecord {
+    pub id: String,
+    pub key: String,
+    pub authenticator_type: String,
+    pub name: String,
+    pub status: String,
+    pub settings: String,
+    pub created: i64,
+    pub last_updated: i64,
 }

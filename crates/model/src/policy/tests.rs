@@ -462,6 +462,80 @@ fn rule_actions_per_type() {
     .is_err());
 }
 
+/// The Classic `factors` form and the SDK 8.x `authenticators` form of MFA_ENROLL settings
+/// are one setting: either stores both, consistent; disagreement and unknown keys are refused.
+#[test]
+fn mfa_enroll_settings_accept_factors_and_authenticators_alike() {
+    let req = json!({ "self": "REQUIRED" });
+    let opt = json!({ "self": "OPTIONAL" });
+    let from_list = mfa_enroll::validate_settings(Some(&json!({
+        "type": "AUTHENTICATORS",
+        "authenticators": [
+            { "key": "phone_number", "enroll": req },
+            { "key": "google_otp", "enroll": opt },
+        ]
+    })))
+    .unwrap();
+    assert_eq!(from_list["type"], "AUTHENTICATORS");
+    assert_eq!(from_list["factors"]["okta_sms"]["enroll"], req);
+    assert_eq!(from_list["factors"]["okta_call"]["enroll"], req);
+    assert_eq!(from_list["factors"]["google_otp"]["enroll"], opt);
+    assert!(from_list["factors"].get("okta_email").is_none());
+    assert_eq!(
+        from_list["authenticators"],
+        json!([
+            { "key": "phone_number", "enroll": req },
+            { "key": "google_otp", "enroll": opt },
+        ])
+    );
+    // What the SDK sends back after reading a Classic policy: type FACTORS, no factors, the
+    // authenticators it was shown. Nothing is lost.
+    let classic = mfa_enroll::default_settings();
+    let round_trip = mfa_enroll::validate_settings(Some(&json!({
+        "type": "FACTORS",
+        "authenticators": classic["authenticators"],
+    })))
+    .unwrap();
+    assert_eq!(round_trip["factors"], classic["factors"]);
+    assert_eq!(round_trip["authenticators"], classic["authenticators"]);
+    // Both forms given must agree.
+    assert!(mfa_enroll::validate_settings(Some(&json!({
+        "factors": { "okta_sms": { "enroll": req }, "okta_call": { "enroll": req } },
+        "authenticators": [{ "key": "phone_number", "enroll": req }],
+    })))
+    .is_ok());
+    assert!(mfa_enroll::validate_settings(Some(&json!({
+        "factors": { "okta_sms": { "enroll": opt } },
+        "authenticators": [{ "key": "phone_number", "enroll": req }],
+    })))
+    .is_err());
+    // A replace that sends back both forms as read, one of them edited: the edited one wins.
+    let current = mfa_enroll::default_settings();
+    let mut edited_factors = current.clone();
+    edited_factors["factors"]["okta_sms"]["enroll"]["self"] = json!("REQUIRED");
+    let next = mfa_enroll::validate_settings_over(Some(&current), Some(&edited_factors)).unwrap();
+    assert_eq!(next["factors"]["okta_sms"]["enroll"], req);
+    assert_eq!(next["factors"]["okta_call"]["enroll"], opt);
+    let mut edited_list = current.clone();
+    for a in edited_list["authenticators"].as_array_mut().unwrap() {
+        if a["key"] == "phone_number" {
+            a["enroll"]["self"] = json!("NOT_ALLOWED");
+        }
+    }
+    let next = mfa_enroll::validate_settings_over(Some(&current), Some(&edited_list)).unwrap();
+    assert_eq!(next["factors"]["okta_sms"]["enroll"]["self"], "NOT_ALLOWED");
+    assert_eq!(
+        next["factors"]["okta_call"]["enroll"]["self"],
+        "NOT_ALLOWED"
+    );
+    assert_eq!(next["factors"]["okta_email"]["enroll"], opt);
+    // An authenticator this server cannot enroll is refused, not dropped.
+    assert!(mfa_enroll::validate_settings(Some(&json!({
+        "authenticators": [{ "key": "custom_app", "enroll": opt }],
+    })))
+    .is_err());
+}
+
 #[test]
 fn type_lookup() {
     assert_eq!(

@@ -590,6 +590,10 @@ pub(crate) async fn enroll_factor(
                 "factorType: {factor_type} factors of {provider} are not supported by this server"
             )))
         }
+        // Okta's texts: a known factor type with a provider it does not have.
+        Lookup::Unknown if rules::is_factor_type(factor_type) => {
+            return Err(enroll_invalid("Invalid Provider."))
+        }
         Lookup::Unknown => {
             return Err(enroll_invalid(format!(
                 "factorType: {factor_type} is not a factor type of provider {provider}"
@@ -597,10 +601,14 @@ pub(crate) async fn enroll_factor(
         }
     };
     let settings = crate::policies::mfa_enroll_settings_for(app, &user).await?;
-    if !rules::policy_allows(&settings, kind) {
-        return Err(enroll_invalid(format!(
-            "factorType: The MFA enrollment policy does not allow {factor_type} ({provider}) for this user"
-        )));
+    match rules::policy_enrollment(&settings, kind) {
+        rules::PolicyEnroll::Allowed => {}
+        rules::PolicyEnroll::NotEnabled => return Err(enroll_invalid("Factor not enabled.")),
+        rules::PolicyEnroll::NotAllowed => {
+            return Err(enroll_invalid(
+                "Factor not allowed for the user based on the Multifactor policy.",
+            ))
+        }
     }
     let (activate, update_phone, lifetime) =
         (options.activate, options.update_phone, options.lifetime);
@@ -708,12 +716,13 @@ pub(crate) async fn enroll_factor(
                     .clone()
                     .ok_or_else(|| enroll_invalid("phoneNumber: The field cannot be left blank"))?,
             };
-            if rules::e164(&phone).is_none() {
-                return Err(enroll_invalid("phoneNumber: Invalid Phone Number."));
-            }
+            // Stored as E.164, however it was typed.
+            let phone = rules::e164(&phone)
+                .ok_or_else(|| enroll_invalid("phoneNumber: Invalid Phone Number."))?;
             if let Some(p) = &pending {
                 let before = p.profile.get("phoneNumber").and_then(Value::as_str);
-                if before.and_then(rules::e164) != rules::e164(&phone) && !update_phone {
+                if before.and_then(rules::e164).as_deref() != Some(phone.as_str()) && !update_phone
+                {
                     return Err(enroll_invalid(
                         "There is an existing verified phone number.",
                     ));

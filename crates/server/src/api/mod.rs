@@ -7,6 +7,7 @@ pub mod app_keys;
 pub mod app_logos;
 pub mod app_users;
 pub mod apps;
+pub mod authenticators;
 pub mod authn;
 pub mod authn_recovery;
 pub mod event_hooks;
@@ -46,6 +47,7 @@ pub fn router(state: AppState) -> Router {
         .merge(group_rules::routes())
         .merge(groups::routes())
         .merge(apps::routes())
+        .merge(authenticators::routes())
         .merge(app_users::routes())
         .merge(app_groups::routes())
         .merge(app_keys::routes())

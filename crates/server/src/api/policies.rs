@@ -324,7 +324,10 @@ async fn create(
         TypeLookup::Unsupported => {
             return Err(ApiError::invalid(
                 "type",
-                format!("type: Policies of type {kind} are not supported by this server."),
+                format!(
+                    "type: Policies of type {kind} belong to Okta Identity Engine; this server is \
+                     a Classic org (OKTA_SIGN_ON, PASSWORD, MFA_ENROLL)."
+                ),
             ))
         }
         TypeLookup::Unknown if kind.is_empty() => {
@@ -604,6 +607,10 @@ async fn replace(
     let settings = match policy_type {
         PolicyType::Password => policy::password::validate_settings_over(
             policy::password::Settings::from_stored(&current.settings),
+            body.settings.as_ref(),
+        )?,
+        PolicyType::MfaEnroll => policy::mfa_enroll::validate_settings_over(
+            Some(&current.settings),
             body.settings.as_ref(),
         )?,
         other => policy::validate_settings(other, body.settings.as_ref())?,

@@ -23,8 +23,7 @@ async fn user(app: &TestApp, login: &str) -> String {
     u["id"].as_str().unwrap().to_owned()
 }
 
-/// Lets every supported factor be enrolled (the default MFA enrollment policy offers
-/// question, Okta Verify TOTP, SMS and email only).
+/// Lets every supported factor be enrolled, whatever policy an earlier step of a test set.
 async fn allow_all_factors(app: &TestApp) {
     let list = app.get("/api/v1/policies?type=MFA_ENROLL").await;
     let mut policy = list.body[0].clone();
@@ -79,13 +78,17 @@ async fn catalog_and_questions_follow_the_enrollment_policy() {
         })
         .collect();
     let expect = |t: &str, p: &str| (t.to_owned(), p.to_owned());
+    // A new org offers every factor type the server supports.
     assert_eq!(
         pairs,
         vec![
             expect("question", "OKTA"),
             expect("token:software:totp", "OKTA"),
+            expect("token:software:totp", "GOOGLE"),
             expect("sms", "OKTA"),
+            expect("call", "OKTA"),
             expect("email", "OKTA"),
+            expect("webauthn", "FIDO"),
         ]
     );
     let question = &r.body[0];
@@ -102,13 +105,43 @@ async fn catalog_and_questions_follow_the_enrollment_policy() {
         app.url(&format!("/api/v1/users/{uid}/factors/questions"))
     );
 
-    // A factor the policy does not offer cannot be enrolled.
-    app.post(
-        &format!("/api/v1/users/{uid}/factors"),
-        json!({ "factorType": "token:software:totp", "provider": "GOOGLE" }),
-    )
-    .await
-    .assert_error(400, "E0000001");
+    // A factor the policy does not name is not enabled; one it names NOT_ALLOWED is refused
+    // by the policy; a factor type with a provider it does not have is an invalid provider.
+    let list = app.get("/api/v1/policies?type=MFA_ENROLL").await;
+    let mut policy = list.body[0].clone();
+    let pid = policy["id"].as_str().unwrap().to_owned();
+    policy["settings"] = json!({ "type": "FACTORS", "factors": {
+        "okta_question": { "enroll": { "self": "OPTIONAL" } },
+        "okta_sms": { "enroll": { "self": "NOT_ALLOWED" } },
+    }});
+    let r = app.put(&format!("/api/v1/policies/{pid}"), policy).await;
+    assert_eq!(r.status, StatusCode::OK, "{}", r.text);
+    let enroll = |body: Value| {
+        let app = &app;
+        let uid = uid.clone();
+        async move {
+            app.post(&format!("/api/v1/users/{uid}/factors"), body)
+                .await
+        }
+    };
+    let r = enroll(json!({ "factorType": "token:software:totp", "provider": "GOOGLE" })).await;
+    r.assert_error(400, "E0000001");
+    assert_eq!(r.causes(), ["Factor not enabled."]);
+    let r = enroll(json!({ "factorType": "sms", "provider": "OKTA",
+                           "profile": { "phoneNumber": "+15554151337" } }))
+    .await;
+    r.assert_error(400, "E0000001");
+    assert_eq!(
+        r.causes(),
+        ["Factor not allowed for the user based on the Multifactor policy."]
+    );
+    let r = enroll(json!({ "factorType": "sms", "provider": "GOOGLE" })).await;
+    r.assert_error(400, "E0000001");
+    assert_eq!(r.causes(), ["Invalid Provider."]);
+    let narrowed = app
+        .get(&format!("/api/v1/users/{uid}/factors/catalog"))
+        .await;
+    assert_eq!(narrowed.body.as_array().unwrap().len(), 1);
 
     allow_all_factors(&app).await;
     let all = app
@@ -590,10 +623,8 @@ async fn sms_and_call_codes_go_through_the_telephony_hook() {
     assert_eq!(r.status, StatusCode::OK, "{}", r.text);
     let fid = r.body["id"].as_str().unwrap().to_owned();
     assert!(fid.starts_with("mbl"));
-    assert_eq!(
-        r.body["profile"],
-        json!({ "phoneNumber": "+1-555-415-1337" })
-    );
+    // Stored and shown in E.164, however it was typed.
+    assert_eq!(r.body["profile"], json!({ "phoneNumber": "+15554151337" }));
     assert_eq!(r.body["_links"]["resend"]["name"], "sms");
     let calls = receiver.received();
     assert_eq!(calls.len(), 1);
@@ -613,7 +644,9 @@ async fn sms_and_call_codes_go_through_the_telephony_hook() {
     assert!(message["msgTemplate"].as_str().unwrap().contains(&code));
 
     // Changing the number of a pending factor needs updatePhone.
-    let moved = json!({ "factorType": "sms", "provider": "OKTA", "profile": { "phoneNumber": "+1 415 599 2671" } });
+    // Typed as people paste it: no +, a non-breaking hyphen, a direction mark.
+    let moved = json!({ "factorType": "sms", "provider": "OKTA",
+                        "profile": { "phoneNumber": "1 (415) 599\u{2011}2671\u{200E}" } });
     let r = app.post(&path, moved.clone()).await;
     r.assert_error(400, "E0000001");
     assert_eq!(r.causes(), ["There is an existing verified phone number."]);
@@ -650,10 +683,7 @@ async fn sms_and_call_codes_go_through_the_telephony_hook() {
     clock.advance(30_000);
     let r = app.post(&format!("{base}/verify"), json!({})).await;
     assert_eq!(r.body["factorResult"], "CHALLENGE", "{}", r.text);
-    assert_eq!(
-        r.body["profile"],
-        json!({ "phoneNumber": "+1 415 599 2671" })
-    );
+    assert_eq!(r.body["profile"], json!({ "phoneNumber": "+14155992671" }));
     let got = receiver.received();
     let challenge = &got.last().unwrap().body;
     assert_eq!(
@@ -683,7 +713,7 @@ async fn sms_and_call_codes_go_through_the_telephony_hook() {
     assert!(r.body["id"].as_str().unwrap().starts_with("clf"));
     assert_eq!(
         r.body["profile"],
-        json!({ "phoneNumber": "+1 415 599 2671", "phoneExtension": "1234" })
+        json!({ "phoneNumber": "+14155992671", "phoneExtension": "1234" })
     );
     let voice = receiver.received().last().unwrap().body.clone();
     assert_eq!(voice["data"]["messageProfile"]["deliveryChannel"], "VOICE");

@@ -14,6 +14,7 @@ mod api_tokens;
 mod app_assignments;
 mod app_credentials;
 mod apps;
+mod authenticators;
 mod authn;
 mod bulk;
 mod concurrency;

@@ -239,7 +239,8 @@ async fn invalid_policies_are_refused_whole() {
         ),
         (
             json!({ "type": "ACCESS_POLICY", "name": "x" }),
-            "type: Policies of type ACCESS_POLICY are not supported by this server.",
+            "type: Policies of type ACCESS_POLICY belong to Okta Identity Engine; this server is \
+             a Classic org (OKTA_SIGN_ON, PASSWORD, MFA_ENROLL).",
         ),
         (
             json!({ "type": "OKTA_SIGN_ON", "name": "x", "priority": "first" }),
@@ -713,4 +714,62 @@ async fn policy_lists_page_and_search_by_name() {
     app.get("/api/v1/policies?type=OKTA_SIGN_ON&after=garbage")
         .await
         .assert_error(400, "E0000029");
+}
+
+/// Okta's SDKs from 8.x model MFA_ENROLL settings as `type` and `authenticators` only: what
+/// they read and send back must keep every factor setting, and an authenticator change must
+/// reach the factors it stands for.
+#[tokio::test]
+async fn mfa_enroll_settings_round_trip_through_the_authenticators_form() {
+    let app = spawn_app().await;
+    let policy = default_policy(&app, "MFA_ENROLL").await;
+    let id = policy["id"].as_str().unwrap().to_owned();
+    let settings = &policy["settings"];
+    assert_eq!(settings["type"], "FACTORS");
+    assert_eq!(
+        settings["factors"]["google_otp"]["enroll"]["self"],
+        "OPTIONAL"
+    );
+    let listed = settings["authenticators"].as_array().unwrap().clone();
+    assert!(listed
+        .iter()
+        .any(|a| a == &json!({ "key": "phone_number", "enroll": { "self": "OPTIONAL" } })));
+
+    // What the SDK sends: its model has no `factors`; phone is turned off.
+    let mut authenticators = listed.clone();
+    for a in &mut authenticators {
+        if a["key"] == "phone_number" {
+            a["enroll"]["self"] = json!("NOT_ALLOWED");
+        }
+    }
+    let mut sent = policy.clone();
+    sent["settings"] = json!({ "type": "FACTORS", "authenticators": authenticators });
+    let r = app.put(&format!("/api/v1/policies/{id}"), sent).await;
+    assert_eq!(r.status, 200, "{}", r.text);
+    let factors = &r.body["settings"]["factors"];
+    assert_eq!(factors["okta_sms"]["enroll"]["self"], "NOT_ALLOWED");
+    assert_eq!(factors["okta_call"]["enroll"]["self"], "NOT_ALLOWED");
+    for kept in [
+        "okta_otp",
+        "google_otp",
+        "okta_question",
+        "okta_email",
+        "fido_webauthn",
+    ] {
+        assert_eq!(factors[kept]["enroll"]["self"], "OPTIONAL", "{kept}");
+    }
+    assert_eq!(r.body["settings"]["authenticators"], json!(authenticators));
+
+    // What cannot be stored is refused, and the policy stays as it was.
+    let mut bad = policy;
+    bad["settings"] = json!({ "type": "AUTHENTICATORS",
+        "authenticators": [{ "key": "custom_app", "enroll": { "self": "REQUIRED" } }] });
+    app.put(&format!("/api/v1/policies/{id}"), bad)
+        .await
+        .assert_error(400, "E0000001");
+    let now = app.get(&format!("/api/v1/policies/{id}")).await;
+    assert_eq!(
+        now.body["settings"]["factors"]["okta_sms"]["enroll"]["self"],
+        "NOT_ALLOWED"
+    );
 }

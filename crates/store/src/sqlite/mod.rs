@@ -112,6 +112,7 @@ crate::user_change_sql::impl_user_change_store!(
 );
 crate::rate_limit_sql::impl_rate_limit_store!(SqliteStore, write);
 crate::outbox_sql::impl_outbox_store!(SqliteStore, write, "");
+crate::authenticator_sql::impl_authenticator_store!(SqliteStore, write, read);
 crate::lockout_sql::impl_lockout_store!(SqliteStore, write);
 crate::session_sql::impl_session_store!(SqliteStore, write, read);
 crate::authn_sql::impl_authn_store!(
@@ -119,5 +120,6 @@ crate::authn_sql::impl_authn_store!(
     write,
     read,
     "json_extract(secrets, '$.activationTokenHash')",
+    "json_extract(secrets, '$.resetTokenHash')",
     users::USER_COLUMNS
 );

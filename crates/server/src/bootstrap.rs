@@ -24,6 +24,7 @@ pub async fn ensure_org(
 ) -> anyhow::Result<Bootstrapped> {
     if let Some(org) = store.org().await? {
         crate::policies::ensure_defaults(store, now).await?;
+        ensure_default_user_type(store, &org, admin_login, now).await?;
         return Ok(Bootstrapped {
             org,
             new_admin_token: None,
@@ -133,6 +134,7 @@ pub async fn ensure_org(
         .await?
         .ok_or_else(|| anyhow::anyhow!("org missing after bootstrap"))?;
     crate::policies::ensure_defaults(store, now).await?;
+    ensure_default_user_type(store, &org, admin_login, now).await?;
     Ok(Bootstrapped {
         org,
         new_admin_token: created.then_some(secret),
@@ -145,4 +147,25 @@ pub fn write_admin_token(data_dir: &Path, token: &str) -> anyhow::Result<std::pa
     let path = data_dir.join("admin-token");
     crate::tls::write_private(&path, format!("{token}\n").as_bytes())?;
     Ok(path)
+}
+
+/// Writes the org's default user type unless it exists (made by the super admin).
+async fn ensure_default_user_type(
+    store: &dyn Store,
+    org: &OrgRecord,
+    admin_login: &str,
+    now: i64,
+) -> anyhow::Result<()> {
+    let admin = store
+        .user_by_login(&admin_login.to_lowercase())
+        .await?
+        .map(|u| u.id)
+        .unwrap_or_default();
+    let user_type = crate::api::user_types::default_type(
+        &crate::state::default_user_type_id(&org.id),
+        &admin,
+        now,
+    );
+    store.ensure_default_user_type(&user_type).await?;
+    Ok(())
 }

@@ -53,11 +53,16 @@ pub struct AppParts {
 impl AppParts {
     /// The id of the org's default user type (`oty` + the org id's random part).
     pub fn default_user_type_id(&self) -> String {
-        format!("oty{}", self.org.id.get(3..).unwrap_or_default())
+        default_user_type_id(&self.org.id)
     }
 
     /// The id of the org's default user schema.
     pub fn default_user_schema_id(&self) -> String {
         format!("osc{}", self.org.id.get(3..).unwrap_or_default())
     }
+}
+
+/// The id of an org's default user type: `oty` and the org id's random part.
+pub fn default_user_type_id(org_id: &str) -> String {
+    format!("oty{}", org_id.get(3..).unwrap_or_default())
 }

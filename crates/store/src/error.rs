@@ -80,6 +80,9 @@ impl StoreError {
                 if text.contains("trusted_origins_name") || text.contains("trusted_origins.name") {
                     return Self::Duplicate { field: "name" };
                 }
+                if text.contains("user_types") {
+                    return Self::Duplicate { field: "name" };
+                }
                 if text.contains("groups_name_unique") || text.contains("groups.name_lower") {
                     return Self::Duplicate { field: "name" };
                 }

@@ -29,6 +29,7 @@ pub mod records;
 pub mod sqlite;
 mod trusted_origin_sql;
 mod user_change_sql;
+pub mod user_type_sql;
 
 #[cfg(feature = "conformance")]
 pub mod conformance;
@@ -997,6 +998,7 @@ pub trait Store:
     + AuthnStore
     + OutboxStore
     + AuthenticatorStore
+    + UserTypeStore
 {
     /// Cheap round trip for readiness checks.
     async fn ping(&self) -> StoreResult<()>;
@@ -1026,6 +1028,48 @@ pub trait AuthenticatorStore: Send + Sync {
         authenticator: &AuthenticatorRecord,
         event: &EventRecord,
     ) -> StoreResult<bool>;
+}
+
+/// What a delete of a user type did.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum UserTypeDelete {
+    Deleted,
+    NotFound,
+    /// The default type is never deleted.
+    Default,
+    /// Users still have the type.
+    InUse,
+}
+
+/// User types (User Types API): the default type and up to nine more.
+#[async_trait]
+pub trait UserTypeStore: Send + Sync {
+    /// Adds the default type unless it exists.
+    async fn ensure_default_user_type(&self, user_type: &UserTypeRecord) -> StoreResult<()>;
+
+    /// Inserts a type with its event; false (nothing written) when the org already has
+    /// `user_type_sql::MAX_USER_TYPES`. A taken name (ignoring case) is `StoreError::Duplicate`.
+    async fn insert_user_type(
+        &self,
+        user_type: &UserTypeRecord,
+        event: &EventRecord,
+    ) -> StoreResult<bool>;
+
+    /// Every type, by (created, id).
+    async fn list_user_types(&self) -> StoreResult<Vec<UserTypeRecord>>;
+
+    async fn user_type_by_id(&self, id: &str) -> StoreResult<Option<UserTypeRecord>>;
+
+    /// Writes the display name, description and last-updated fields with the event; false
+    /// when the type does not exist.
+    async fn update_user_type(
+        &self,
+        user_type: &UserTypeRecord,
+        event: &EventRecord,
+    ) -> StoreResult<bool>;
+
+    /// Deletes a type no user has (never the default), with its event.
+    async fn delete_user_type(&self, id: &str, event: &EventRecord) -> StoreResult<UserTypeDelete>;
 }
 
 /// Opens the store named by `url` (`sqlite://PATH` or `postgres://...`) and applies the

@@ -871,3 +871,17 @@ pub struct AuthenticatorRecord {
     pub created: i64,
     pub last_updated: i64,
 }
+
+/// A user type (User Types API).
+#[derive(Debug, Clone, PartialEq, Eq, sqlx::FromRow)]
+pub struct UserTypeRecord {
+    pub id: String,
+    pub name: String,
+    pub display_name: String,
+    pub description: String,
+    pub is_default: bool,
+    pub created_by: String,
+    pub last_updated_by: String,
+    pub created: i64,
+    pub last_updated: i64,
+}

@@ -24,6 +24,7 @@ pub mod system_log;
 pub mod trusted_origins;
 pub mod user_credentials;
 pub mod user_lifecycle;
+pub mod user_types;
 pub mod users;
 pub mod zones;
 
@@ -39,6 +40,7 @@ use crate::wire::ApiError;
 pub fn router(state: AppState) -> Router {
     let api = Router::new()
         .merge(users::routes())
+        .merge(user_types::routes())
         .merge(user_lifecycle::routes())
         .merge(user_credentials::routes())
         .merge(factors::routes())

@@ -418,13 +418,8 @@ pub async fn build_new_user(
     model::users::profile::validate(&profile)?;
 
     let type_id = match body.user_type.as_ref().and_then(|t| t.id.clone()) {
-        Some(id) if id != app.default_user_type_id() => {
-            return Err(ApiError::invalid(
-                "type",
-                format!("type.id: User type {id} not found"),
-            ));
-        }
-        _ => app.default_user_type_id(),
+        Some(id) => crate::api::user_types::known_type(app, id).await?,
+        None => app.default_user_type_id(),
     };
     let mut user = UserRecord {
         id: new_id(Kind::User),
@@ -606,13 +601,11 @@ async fn update(
                 "type: The user type can be changed only with a full replace (PUT)",
             ));
         }
-        if type_id != app.default_user_type_id() {
-            return Err(ApiError::invalid(
-                "type",
-                format!("type.id: User type {type_id} not found"),
-            ));
-        }
-        draft.type_id = type_id;
+        draft.type_id = if type_id == found.type_id {
+            type_id
+        } else {
+            crate::api::user_types::known_type(&app, type_id).await?
+        };
     }
     if let Some(creds) = &body.credentials {
         if creds.password.as_ref().is_some_and(|p| p.hash.is_some())

@@ -98,6 +98,9 @@ pub enum ApiError {
     InvalidAuthnState,
     /// E0000095: a trusted application asked to recover an unknown user.
     RecoveryUnknownUser,
+    /// E0000142: the default user type, or one that users still have, cannot be deleted;
+    /// `reason` is PROHIBITED or UNMET_REQUIREMENTS.
+    UserTypeNotDeletable { reason: &'static str },
 }
 
 impl ApiError {
@@ -289,6 +292,11 @@ impl ApiError {
                 S::FORBIDDEN,
                 "Recovery not allowed for unknown user.".into(),
             ),
+            Self::UserTypeNotDeletable { .. } => (
+                "E0000142",
+                S::FORBIDDEN,
+                "This User Type cannot be deleted.".into(),
+            ),
             Self::UpdateConflict => (
                 "E0000112",
                 S::CONFLICT,
@@ -323,6 +331,7 @@ impl ApiError {
             Self::DeleteActiveApp => {
                 vec!["The application must be deactivated before deletion.".into()]
             }
+            Self::UserTypeNotDeletable { reason } => vec![(*reason).to_owned()],
             _ => Vec::new(),
         }
     }
@@ -525,6 +534,9 @@ mod tests {
             ApiError::AuthenticationFailed,
             ApiError::InvalidAuthnState,
             ApiError::RecoveryUnknownUser,
+            ApiError::UserTypeNotDeletable {
+                reason: "PROHIBITED",
+            },
         ]
     }
 

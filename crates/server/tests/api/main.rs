@@ -40,5 +40,6 @@ mod trusted_origins;
 mod user_credentials;
 mod user_lifecycle;
 mod user_lists;
+mod user_types;
 mod users;
 mod zones;

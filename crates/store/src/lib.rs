@@ -17,6 +17,7 @@ mod event_sql;
 mod factor_sql;
 pub mod filter_sql;
 mod import_sql;
+pub mod linked_object_sql;
 mod lockout_sql;
 mod outbox_sql;
 mod page_sql;
@@ -999,6 +1000,7 @@ pub trait Store:
     + OutboxStore
     + AuthenticatorStore
     + UserTypeStore
+    + LinkedObjectStore
 {
     /// Cheap round trip for readiness checks.
     async fn ping(&self) -> StoreResult<()>;
@@ -1070,6 +1072,73 @@ pub trait UserTypeStore: Send + Sync {
 
     /// Deletes a type no user has (never the default), with its event.
     async fn delete_user_type(&self, id: &str, event: &EventRecord) -> StoreResult<UserTypeDelete>;
+}
+
+/// What an insert of a linked object definition did.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum LinkedObjectInsert {
+    Inserted,
+    /// A name of the definition (ignoring case) is already used, on either side.
+    NameTaken,
+    /// The org has `linked_object_sql::MAX_DEFINITIONS` definitions.
+    TooMany,
+}
+
+/// Linked object definitions and the values that link users by them.
+#[async_trait]
+pub trait LinkedObjectStore: Send + Sync {
+    async fn insert_linked_object(
+        &self,
+        definition: &LinkedObjectRecord,
+        event: &EventRecord,
+    ) -> StoreResult<LinkedObjectInsert>;
+
+    /// Every definition, oldest first.
+    async fn list_linked_objects(&self) -> StoreResult<Vec<LinkedObjectRecord>>;
+
+    /// The definition whose primary or associated name is `name` (ignoring case).
+    async fn linked_object_by_name(&self, name: &str) -> StoreResult<Option<LinkedObjectRecord>>;
+
+    /// Deletes a definition and its values, with the event; false when it does not exist.
+    async fn delete_linked_object(
+        &self,
+        primary_name: &str,
+        event: &EventRecord,
+    ) -> StoreResult<bool>;
+
+    /// Links `associated_user_id` to `primary_user_id` (replacing its earlier primary).
+    async fn set_linked_object_value(
+        &self,
+        primary_name: &str,
+        associated_user_id: &str,
+        primary_user_id: &str,
+        now: i64,
+        event: &EventRecord,
+    ) -> StoreResult<()>;
+
+    /// The primary user of `associated_user_id` in the relationship, if any.
+    async fn primary_of(
+        &self,
+        primary_name: &str,
+        associated_user_id: &str,
+    ) -> StoreResult<Option<String>>;
+
+    /// The associated users of `primary_user_id`, by id after `after`; at most `limit + 1`.
+    async fn associated_of(
+        &self,
+        primary_name: &str,
+        primary_user_id: &str,
+        after: Option<&str>,
+        limit: u32,
+    ) -> StoreResult<Vec<String>>;
+
+    /// Unlinks `associated_user_id` from its primary; false when it had none.
+    async fn delete_linked_object_value(
+        &self,
+        primary_name: &str,
+        associated_user_id: &str,
+        event: &EventRecord,
+    ) -> StoreResult<bool>;
 }
 
 /// Opens the store named by `url` (`sqlite://PATH` or `postgres://...`) and applies the

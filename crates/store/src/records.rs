@@ -885,3 +885,15 @@ pub struct UserTypeRecord {
     pub created: i64,
     pub last_updated: i64,
 }
+
+/// A linked object definition: a primary and an associated relationship name.
+#[derive(Debug, Clone, PartialEq, Eq, sqlx::FromRow)]
+pub struct LinkedObjectRecord {
+    pub primary_name: String,
+    pub primary_title: String,
+    pub primary_description: Option<String>,
+    pub associated_name: String,
+    pub associated_title: String,
+    pub associated_description: Option<String>,
+    pub created: i64,
+}

@@ -18,6 +18,7 @@ pub mod group_rules;
 pub mod groups;
 pub mod health;
 pub mod inline_hooks;
+pub mod linked_objects;
 pub mod policies;
 pub mod sessions;
 pub mod system_log;
@@ -41,6 +42,7 @@ pub fn router(state: AppState) -> Router {
     let api = Router::new()
         .merge(users::routes())
         .merge(user_types::routes())
+        .merge(linked_objects::routes())
         .merge(user_lifecycle::routes())
         .merge(user_credentials::routes())
         .merge(factors::routes())

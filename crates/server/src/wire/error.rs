@@ -101,6 +101,9 @@ pub enum ApiError {
     /// E0000142: the default user type, or one that users still have, cannot be deleted;
     /// `reason` is PROHIBITED or UNMET_REQUIREMENTS.
     UserTypeNotDeletable { reason: &'static str },
+    /// E0000127: a linked object definition whose name is already used; `causes` say which
+    /// side.
+    LinkedObjectNameTaken { causes: Vec<String> },
 }
 
 impl ApiError {
@@ -297,6 +300,12 @@ impl ApiError {
                 S::FORBIDDEN,
                 "This User Type cannot be deleted.".into(),
             ),
+            Self::LinkedObjectNameTaken { .. } => (
+                "E0000127",
+                S::CONFLICT,
+                "Invalid linked objection definition. Linked object identifier is already in use."
+                    .into(),
+            ),
             Self::UpdateConflict => (
                 "E0000112",
                 S::CONFLICT,
@@ -332,6 +341,7 @@ impl ApiError {
                 vec!["The application must be deactivated before deletion.".into()]
             }
             Self::UserTypeNotDeletable { reason } => vec![(*reason).to_owned()],
+            Self::LinkedObjectNameTaken { causes } => causes.clone(),
             _ => Vec::new(),
         }
     }
@@ -537,6 +547,7 @@ mod tests {
             ApiError::UserTypeNotDeletable {
                 reason: "PROHIBITED",
             },
+            ApiError::LinkedObjectNameTaken { causes: vec![] },
         ]
     }
 

@@ -28,6 +28,7 @@ mod groups;
 mod harness;
 mod hostile_input;
 mod inline_hooks;
+mod linked_objects;
 mod policies;
 mod rate_limits;
 mod receiver;

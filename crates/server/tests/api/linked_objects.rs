@@ -114,7 +114,7 @@ async fn values_link_one_primary_per_associated_user() {
             reports[0]
         ))
         .await;
-    assert_eq!(linked_ids(&app, &primary), [boss.clone()]);
+    assert_eq!(linked_ids(&app, &primary), vec![boss.clone()]);
     assert_eq!(
         linked_ids(
             &app,
@@ -160,7 +160,7 @@ async fn values_link_one_primary_per_associated_user() {
             ))
             .await
         ),
-        [other.clone()]
+        vec![other.clone()]
     );
     assert_eq!(
         linked_ids(

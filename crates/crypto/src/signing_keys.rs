@@ -129,6 +129,140 @@ pub fn generate(
     })
 }
 
+/// The subject of a certificate signing request (`CsrMetadataSubject`); empty parts are left
+/// out.
+#[derive(Debug, Default, Clone)]
+pub struct CsrSubject {
+    pub country_name: Option<String>,
+    pub state_or_province_name: Option<String>,
+    pub locality_name: Option<String>,
+    pub organization_name: Option<String>,
+    pub organizational_unit_name: Option<String>,
+    pub common_name: Option<String>,
+}
+
+/// A new key pair and its certificate signing request.
+#[derive(Debug)]
+pub struct GeneratedCsr {
+    /// The key's RFC 7638 thumbprint: the CSR's id, and the key credential's `kid` once a
+    /// certificate is published for it.
+    pub kid: String,
+    pub n: String,
+    pub e: String,
+    /// The PKCS#10 request, DER.
+    pub der: Vec<u8>,
+    /// The private key, PKCS#8 PEM.
+    pub private_key_pem: SecretString,
+}
+
+/// Generates an RSA 2048 key pair and a PKCS#10 request signed with it (SHA-256 with RSA)
+/// for `subject`, with `dns_names` as subject alternative names.
+pub fn generate_csr(subject: &CsrSubject, dns_names: &[String]) -> Result<GeneratedCsr, KeyError> {
+    let mut rng = rand::rngs::OsRng;
+    let private = RsaPrivateKey::new(&mut rng, 2048).map_err(|e| KeyError::Rsa(e.to_string()))?;
+    let pkcs8 = private
+        .to_pkcs8_der()
+        .map_err(|e| KeyError::Rsa(e.to_string()))?;
+    let pem = private
+        .to_pkcs8_pem(LineEnding::LF)
+        .map_err(|e| KeyError::Rsa(e.to_string()))?;
+    let key_pair =
+        KeyPair::from_pkcs8_der_and_sign_algo(&pkcs8.as_bytes().into(), &rcgen::PKCS_RSA_SHA256)
+            .map_err(|e| KeyError::Certificate(e.to_string()))?;
+    let mut params = CertificateParams::new(dns_names.to_vec())
+        .map_err(|e| KeyError::Certificate(e.to_string()))?;
+    let mut dn = DistinguishedName::new();
+    for (kind, value) in [
+        (DnType::CountryName, &subject.country_name),
+        (DnType::StateOrProvinceName, &subject.state_or_province_name),
+        (DnType::LocalityName, &subject.locality_name),
+        (DnType::OrganizationName, &subject.organization_name),
+        (
+            DnType::OrganizationalUnitName,
+            &subject.organizational_unit_name,
+        ),
+        (DnType::CommonName, &subject.common_name),
+    ] {
+        if let Some(v) = value.as_deref().filter(|v| !v.is_empty()) {
+            dn.push(kind, v);
+        }
+    }
+    params.distinguished_name = dn;
+    let request = params
+        .serialize_request(&key_pair)
+        .map_err(|e| KeyError::Certificate(e.to_string()))?;
+    let public = private.to_public_key();
+    let n = URL_SAFE_NO_PAD.encode(public.n().to_bytes_be());
+    let e = URL_SAFE_NO_PAD.encode(public.e().to_bytes_be());
+    Ok(GeneratedCsr {
+        kid: rsa_thumbprint(&e, &n),
+        n,
+        e,
+        der: request.der().to_vec(),
+        private_key_pem: SecretString::from(pem.to_string()),
+    })
+}
+
+/// A certificate a CA issued, as a key credential shows it.
+#[derive(Debug, PartialEq, Eq)]
+pub struct IssuedCertificate {
+    /// DER, standard base64 (one `x5c` entry).
+    pub x5c: String,
+    pub x5t_s256: String,
+    /// `notAfter`, epoch milliseconds.
+    pub expires_at: i64,
+}
+
+/// Why a published certificate was refused.
+#[derive(Debug, thiserror::Error, PartialEq, Eq)]
+pub enum CertificateError {
+    #[error("the body is not an X.509 certificate in DER or PEM form")]
+    Unreadable,
+    #[error("the certificate is not for the key of this certificate signing request")]
+    OtherKey,
+}
+
+/// Reads `body` (DER, or PEM) as an X.509 certificate for the RSA key `e`/`n` (base64url).
+pub fn certificate_for_key(
+    body: &[u8],
+    e: &str,
+    n: &str,
+) -> Result<IssuedCertificate, CertificateError> {
+    let der = if body.starts_with(b"-----BEGIN") {
+        let (_, pem) =
+            x509_parser::pem::parse_x509_pem(body).map_err(|_| CertificateError::Unreadable)?;
+        if pem.label != "CERTIFICATE" {
+            return Err(CertificateError::Unreadable);
+        }
+        pem.contents
+    } else {
+        body.to_vec()
+    };
+    let (rest, cert) =
+        x509_parser::parse_x509_certificate(&der).map_err(|_| CertificateError::Unreadable)?;
+    if !rest.is_empty() {
+        return Err(CertificateError::Unreadable);
+    }
+    let Ok(x509_parser::public_key::PublicKey::RSA(rsa)) = cert.public_key().parsed() else {
+        return Err(CertificateError::OtherKey);
+    };
+    let strip = |b: &[u8]| -> Vec<u8> {
+        let start = b.iter().position(|x| *x != 0).unwrap_or(b.len());
+        b.get(start..).unwrap_or_default().to_vec()
+    };
+    let same = URL_SAFE_NO_PAD.encode(strip(rsa.modulus)) == n
+        && URL_SAFE_NO_PAD.encode(strip(rsa.exponent)) == e;
+    if !same {
+        return Err(CertificateError::OtherKey);
+    }
+    let expires_at = cert.validity().not_after.timestamp().saturating_mul(1000);
+    Ok(IssuedCertificate {
+        x5t_s256: certificate_thumbprint(&der),
+        x5c: STANDARD.encode(&der),
+        expires_at,
+    })
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -154,5 +288,31 @@ mod tests {
             .starts_with("-----BEGIN PRIVATE KEY-----"));
         let other = generate("latchkey", "Latchkey", now, 2).unwrap();
         assert_ne!(other.kid, key.kid);
+    }
+
+    #[test]
+    fn a_certificate_is_accepted_only_for_its_own_key() {
+        let key = generate("latchkey", "Latchkey", 1_700_000_000_000, 2).unwrap();
+        let der = STANDARD.decode(&key.x5c).unwrap();
+        let issued = certificate_for_key(&der, &key.e, &key.n).unwrap();
+        assert_eq!(issued.x5c, key.x5c);
+        assert_eq!(issued.expires_at, key.expires_at);
+        let pem = format!(
+            "-----BEGIN CERTIFICATE-----\n{}\n-----END CERTIFICATE-----\n",
+            key.x5c
+        );
+        assert_eq!(
+            certificate_for_key(pem.as_bytes(), &key.e, &key.n),
+            Ok(issued)
+        );
+        let csr = generate_csr(&CsrSubject::default(), &[]).unwrap();
+        assert_eq!(
+            certificate_for_key(&der, &csr.e, &csr.n),
+            Err(CertificateError::OtherKey)
+        );
+        assert_eq!(
+            certificate_for_key(b"not a certificate", &key.e, &key.n),
+            Err(CertificateError::Unreadable)
+        );
     }
 }

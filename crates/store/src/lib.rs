@@ -7,6 +7,7 @@
 //! - lists are keyset scans (an opaque cursor, never OFFSET);
 //! - a storage failure is an error, never "absent".
 
+mod app_csr_sql;
 mod app_sql;
 mod authenticator_sql;
 mod authn_sql;
@@ -1001,6 +1002,7 @@ pub trait Store:
     + AuthenticatorStore
     + UserTypeStore
     + LinkedObjectStore
+    + AppCsrStore
 {
     /// Cheap round trip for readiness checks.
     async fn ping(&self) -> StoreResult<()>;
@@ -1137,6 +1139,35 @@ pub trait LinkedObjectStore: Send + Sync {
         &self,
         primary_name: &str,
         associated_user_id: &str,
+        event: &EventRecord,
+    ) -> StoreResult<bool>;
+}
+
+/// Certificate signing requests of app key credentials, waiting for their certificate.
+#[async_trait]
+pub trait AppCsrStore: Send + Sync {
+    async fn insert_app_csr(&self, csr: &AppCsrRecord, event: &EventRecord) -> StoreResult<()>;
+
+    /// The app's requests, oldest first.
+    async fn app_csrs(&self, app_id: &str) -> StoreResult<Vec<AppCsrRecord>>;
+
+    async fn app_csr(&self, app_id: &str, id: &str) -> StoreResult<Option<AppCsrRecord>>;
+
+    /// Revokes a request (its key pair goes with it); false when it does not exist.
+    async fn delete_app_csr(
+        &self,
+        app_id: &str,
+        id: &str,
+        event: &EventRecord,
+    ) -> StoreResult<bool>;
+
+    /// Replaces the request by the key credential `key` (its certificate published), with the
+    /// event, in one transaction; false (nothing written) when the request does not exist.
+    async fn publish_app_csr(
+        &self,
+        app_id: &str,
+        id: &str,
+        key: &AppKeyRecord,
         event: &EventRecord,
     ) -> StoreResult<bool>;
 }

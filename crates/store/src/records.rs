@@ -897,3 +897,18 @@ pub struct LinkedObjectRecord {
     pub associated_description: Option<String>,
     pub created: i64,
 }
+
+/// A certificate signing request of an app key credential.
+#[derive(Debug, Clone, PartialEq, Eq, sqlx::FromRow)]
+pub struct AppCsrRecord {
+    pub app_id: String,
+    /// The key's RFC 7638 thumbprint (the `kid` it will have as a credential).
+    pub id: String,
+    pub created: i64,
+    /// The PKCS#10 request, standard base64 DER.
+    pub csr: String,
+    pub e: String,
+    pub n: String,
+    /// The PKCS#8 private key, sealed.
+    pub private_key_sealed: String,
+}

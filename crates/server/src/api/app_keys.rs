@@ -13,9 +13,7 @@
 //! the private key is sealed. A generated or cloned key does not sign until the app is
 //! replaced with it as `credentials.signing.kid`, as the reference describes.
 //!
-//! Not implemented: the CSR operations (`/credentials/csrs`). Publishing a CSR means reading
-//! a certificate the CA returns and matching it to the pending key, which needs an X.509
-//! parser this server does not carry; they answer E0000007 like any unknown route.
+//! The CSR operations (`/credentials/csrs`) are in `app_csrs`.
 
 use axum::extract::{Path, Query, State};
 use axum::http::{header, StatusCode};

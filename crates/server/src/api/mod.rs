@@ -2,6 +2,7 @@
 //! fallbacks that keep every answer in Okta's error format.
 
 pub mod api_tokens;
+pub mod app_csrs;
 pub mod app_groups;
 pub mod app_keys;
 pub mod app_logos;
@@ -55,6 +56,7 @@ pub fn router(state: AppState) -> Router {
         .merge(app_users::routes())
         .merge(app_groups::routes())
         .merge(app_keys::routes())
+        .merge(app_csrs::routes())
         .merge(app_logos::routes())
         .merge(group_owners::routes())
         .merge(policies::routes())

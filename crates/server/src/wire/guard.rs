@@ -162,6 +162,13 @@ fn check_uri(uri: &axum::http::Uri) -> Result<(), ApiError> {
     Ok(())
 }
 
+/// The media types of a published certificate (publishCsrFromApplication).
+pub const CERTIFICATE_TYPES: [&str; 3] = [
+    "application/x-x509-ca-cert",
+    "application/pkix-cert",
+    "application/x-pem-file",
+];
+
 /// Text bodies must not carry NUL in any form their parsers would turn into U+0000.
 fn check_body(headers: &axum::http::HeaderMap, body: &[u8]) -> Result<(), ApiError> {
     if body.is_empty() {
@@ -172,8 +179,12 @@ fn check_body(headers: &axum::http::HeaderMap, body: &[u8]) -> Result<(), ApiErr
         .and_then(|v| v.to_str().ok())
         .unwrap_or("")
         .to_ascii_lowercase();
-    if kind.starts_with("multipart/") || kind.starts_with("image/") {
-        // Binary uploads (app logos) are parsed as bytes, never stored as text.
+    if kind.starts_with("multipart/")
+        || kind.starts_with("image/")
+        || CERTIFICATE_TYPES.iter().any(|t| kind.starts_with(t))
+    {
+        // Binary uploads (app logos, certificates a CA issued) are parsed as bytes, never
+        // stored as text.
         return Ok(());
     }
     if kind.starts_with("application/x-www-form-urlencoded") {
@@ -270,5 +281,6 @@ mod tests {
         assert!(check_body(&json("application/x-www-form-urlencoded"), b"a=b%00").is_err());
         assert!(check_body(&json("application/x-www-form-urlencoded"), b"a=b").is_ok());
         assert!(check_body(&json("multipart/form-data; boundary=x"), b"\0\\u0000").is_ok());
+        assert!(check_body(&json("application/pkix-cert"), b"0\x82\0\0").is_ok());
     }
 }

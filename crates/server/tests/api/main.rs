@@ -13,6 +13,7 @@
 mod api_tokens;
 mod app_assignments;
 mod app_credentials;
+mod app_csrs;
 mod apps;
 mod authenticators;
 mod authn;

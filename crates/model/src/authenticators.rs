@@ -95,6 +95,27 @@ pub const fn key_of(kind: FactorKind) -> &'static str {
     }
 }
 
+/// The MFA_ENROLL factor keys a method of an authenticator stands for (`phone_number`'s
+/// `sms` is `okta_sms`, ...); empty for a method that has no factor of its own here.
+pub fn method_factor_keys(key: &str, method: &str) -> &'static [&'static str] {
+    match (key, method) {
+        ("phone_number", "sms") => &["okta_sms"],
+        ("phone_number", "voice") => &["okta_call"],
+        ("okta_verify", "totp") => &["okta_otp"],
+        ("okta_email", "email") => &["okta_email"],
+        ("security_question", "security_question") => &["okta_question"],
+        ("google_otp", "otp") => &["google_otp"],
+        ("webauthn", "webauthn") => &["fido_webauthn"],
+        ("okta_password", "password") => &["okta_password"],
+        _ => &[],
+    }
+}
+
+/// The methods of `inactive` (the stored, space-separated list).
+pub fn inactive_methods(inactive: &str) -> impl Iterator<Item = &str> {
+    inactive.split_whitespace()
+}
+
 /// `allowedFor` values (AllowedForEnum).
 pub const ALLOWED_FOR: [&str; 4] = ["any", "none", "recovery", "sso"];
 
@@ -175,6 +196,20 @@ mod tests {
         keys.sort_unstable();
         keys.dedup();
         assert_eq!(keys.len(), CATALOG.len());
+    }
+
+    #[test]
+    fn every_supported_method_names_its_factor() {
+        for spec in CATALOG {
+            for (method, supported) in spec.methods {
+                assert_eq!(
+                    !method_factor_keys(spec.key, method).is_empty(),
+                    *supported,
+                    "{} {method}",
+                    spec.key
+                );
+            }
+        }
     }
 
     #[test]

@@ -111,6 +111,7 @@ pub async fn ensure_defaults(store: &dyn Store, now: i64) -> anyhow::Result<()> 
             name: spec.name.into(),
             status: Status::Active.as_str().into(),
             settings: model::authenticators::default_settings(spec.key).to_string(),
+            inactive_methods: String::new(),
             created: now,
             last_updated: now,
         })
@@ -215,7 +216,8 @@ pub async fn password_settings_for(
 
 /// The MFA_ENROLL policy settings that apply to `user`: which factors it may enroll. When no
 /// policy applies, the default policy's settings. The factors of the org's INACTIVE
-/// authenticators are taken out (not enabled, whatever the policy says).
+/// authenticators and of the methods turned off are taken out (not enabled, whatever the
+/// policy says).
 pub async fn mfa_enroll_settings_for(app: &AppState, user: &UserRecord) -> ApiResult<Value> {
     use model::policy::mfa_enroll;
     let mut settings = match policy_for(app, user, PolicyType::MfaEnroll, &[]).await? {
@@ -233,14 +235,10 @@ pub async fn mfa_enroll_settings_for(app: &AppState, user: &UserRecord) -> ApiRe
                 .unwrap_or_default(),
         );
     }
-    let inactive = crate::api::authenticators::inactive_keys(app).await?;
+    let disabled = crate::api::authenticators::disabled_factor_keys(app).await?;
     if let Some(factors) = settings.get_mut("factors").and_then(Value::as_object_mut) {
-        for (key, keys) in mfa_enroll::AUTHENTICATOR_FACTORS {
-            if inactive.iter().any(|k| k == key) {
-                for k in keys {
-                    factors.remove(*k);
-                }
-            }
+        for key in disabled {
+            factors.remove(key);
         }
     }
     Ok(settings)

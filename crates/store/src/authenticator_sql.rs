@@ -6,8 +6,8 @@
 //!   restart never undoes an admin's change and concurrent first starts add each key once;
 //! - an update writes the row and its System Log event in one transaction.
 
-pub(crate) const COLUMNS: &str =
-    "id, key, authenticator_type, name, status, settings, created, last_updated";
+pub(crate) const COLUMNS: &str = "id, key, authenticator_type, name, status, settings, \
+     inactive_methods, created, last_updated";
 
 macro_rules! impl_authenticator_store {
     ($store:ty, $write:ident, $read:ident) => {
@@ -21,8 +21,8 @@ macro_rules! impl_authenticator_store {
                 for a in authenticators {
                     sqlx::query(
                         "INSERT INTO authenticators (id, key, authenticator_type, name, status, \
-                         settings, created, last_updated) VALUES ($1, $2, $3, $4, $5, $6, $7, $8) \
-                         ON CONFLICT (key) DO NOTHING",
+                         settings, inactive_methods, created, last_updated) \
+                         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9) ON CONFLICT (key) DO NOTHING",
                     )
                     .bind(&a.id)
                     .bind(&a.key)
@@ -30,6 +30,7 @@ macro_rules! impl_authenticator_store {
                     .bind(&a.name)
                     .bind(&a.status)
                     .bind(&a.settings)
+                    .bind(&a.inactive_methods)
                     .bind(a.created)
                     .bind(a.last_updated)
                     .execute(&mut *tx)
@@ -72,12 +73,13 @@ macro_rules! impl_authenticator_store {
                 let mut tx = self.$write.begin().await?;
                 let done = sqlx::query(
                     "UPDATE authenticators SET name = $2, status = $3, settings = $4, \
-                     last_updated = $5 WHERE id = $1",
+                     inactive_methods = $5, last_updated = $6 WHERE id = $1",
                 )
                 .bind(&a.id)
                 .bind(&a.name)
                 .bind(&a.status)
                 .bind(&a.settings)
+                .bind(&a.inactive_methods)
                 .bind(a.last_updated)
                 .execute(&mut *tx)
                 .await

@@ -1025,8 +1025,8 @@ pub trait AuthenticatorStore: Send + Sync {
 
     async fn authenticator_by_id(&self, id: &str) -> StoreResult<Option<AuthenticatorRecord>>;
 
-    /// Writes the name, status, settings and `last_updated` with `event`; false (nothing
-    /// written) when the authenticator does not exist.
+    /// Writes the name, status, settings, inactive methods and `last_updated` with `event`;
+    /// false (nothing written) when the authenticator does not exist.
     async fn update_authenticator(
         &self,
         authenticator: &AuthenticatorRecord,

@@ -868,6 +868,8 @@ pub struct AuthenticatorRecord {
     pub name: String,
     pub status: String,
     pub settings: String,
+    /// The methods turned off, space-separated (empty: every supported method is on).
+    pub inactive_methods: String,
     pub created: i64,
     pub last_updated: i64,
 }

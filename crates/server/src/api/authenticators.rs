@@ -30,6 +30,14 @@ pub fn routes() -> Router<AppState> {
         )
         .route("/authenticators/{id}/methods", get(methods))
         .route("/authenticators/{id}/methods/{method}", get(method))
+        .route(
+            "/authenticators/{id}/methods/{method}/lifecycle/activate",
+            post(activate_method),
+        )
+        .route(
+            "/authenticators/{id}/methods/{method}/lifecycle/deactivate",
+            post(deactivate_method),
+        )
 }
 
 fn not_found(id: &str) -> ApiError {
@@ -252,15 +260,21 @@ fn render_method(app: &AppState, a: &AuthenticatorRecord, method: &str, supporte
     let base = app
         .links
         .api(&format!("authenticators/{}/methods/{method}", a.id));
-    let status = if supported && a.status == "ACTIVE" {
-        "ACTIVE"
+    let on = method_active(a, method, supported);
+    let mut links = LinkSet::new().add_hints("self", base.clone(), &["GET"]);
+    links = if on {
+        links.add_hints(
+            "deactivate",
+            format!("{base}/lifecycle/deactivate"),
+            &["POST"],
+        )
     } else {
-        "INACTIVE"
+        links.add_hints("activate", format!("{base}/lifecycle/activate"), &["POST"])
     };
     json!({
         "type": method,
-        "status": status,
-        "_links": LinkSet::new().add_hints("self", base, &["GET"]).into_value(),
+        "status": if on { "ACTIVE" } else { "INACTIVE" },
+        "_links": links.into_value(),
     })
 }
 
@@ -284,26 +298,119 @@ async fn method(
     Path((id, method)): Path<(String, String)>,
 ) -> ApiResult<Json<Value>> {
     let (a, spec) = find(&app, &id).await?;
-    let (m, ok) = spec
-        .methods
+    let (m, ok) = find_method(spec, &method)?;
+    Ok(Json(render_method(&app, &a, m, ok)))
+}
+
+/// The MFA_ENROLL factor keys nobody may enroll: every factor of an INACTIVE authenticator,
+/// and the factor of each method turned off.
+pub async fn disabled_factor_keys(app: &AppState) -> ApiResult<Vec<&'static str>> {
+    let mut out = Vec::new();
+    for a in app.store.list_authenticators().await? {
+        if a.status != "ACTIVE" {
+            if let Some((_, keys)) = model::policy::mfa_enroll::AUTHENTICATOR_FACTORS
+                .iter()
+                .find(|(k, _)| *k == a.key)
+            {
+                out.extend(keys.iter().copied());
+            }
+            continue;
+        }
+        for method in domain::inactive_methods(&a.inactive_methods) {
+            out.extend(domain::method_factor_keys(&a.key, method).iter().copied());
+        }
+    }
+    Ok(out)
+}
+
+fn method_active(a: &AuthenticatorRecord, method: &str, supported: bool) -> bool {
+    supported
+        && a.status == "ACTIVE"
+        && !domain::inactive_methods(&a.inactive_methods).any(|m| m == method)
+}
+
+fn find_method(spec: &Spec, method: &str) -> ApiResult<(&'static str, bool)> {
+    spec.methods
         .iter()
         .find(|(m, _)| *m == method)
+        .copied()
         .ok_or_else(|| {
             ApiError::not_found(format!(
                 "Resource not found: {method} (AuthenticatorMethod)"
             ))
-        })?;
-    Ok(Json(render_method(&app, &a, m, *ok)))
+        })
 }
 
-/// The keys of the org's INACTIVE authenticators, whose factors nobody may enroll.
-pub async fn inactive_keys(app: &AppState) -> ApiResult<Vec<String>> {
-    Ok(app
-        .store
-        .list_authenticators()
-        .await?
-        .into_iter()
-        .filter(|a| a.status != "ACTIVE")
-        .map(|a| a.key)
-        .collect())
+/// Turns a method of an authenticator on: only the methods this server supports.
+async fn activate_method(
+    State(app): State<AppState>,
+    admin: AdminToken,
+    Path((id, method)): Path<(String, String)>,
+) -> ApiResult<Json<Value>> {
+    let (mut a, spec) = find(&app, &id).await?;
+    let (m, supported) = find_method(spec, &method)?;
+    if !supported {
+        return Err(ApiError::invalid(
+            "methodType",
+            format!("methodType: The {m} method is not supported by this server."),
+        ));
+    }
+    let before = a.inactive_methods.clone();
+    a.inactive_methods = domain::inactive_methods(&before)
+        .filter(|x| *x != m)
+        .collect::<Vec<_>>()
+        .join(" ");
+    if a.inactive_methods != before {
+        a.last_updated = app.clock.now().millis();
+        write(
+            &app,
+            &admin,
+            &a,
+            "security.authenticator.lifecycle.activate",
+            "Activate authenticator method",
+        )
+        .await?;
+    }
+    Ok(Json(render_method(&app, &a, m, supported)))
+}
+
+/// Turns a method of an authenticator off; its factor can no longer be enrolled. The last
+/// method that is on stays on (deactivate the authenticator instead).
+async fn deactivate_method(
+    State(app): State<AppState>,
+    admin: AdminToken,
+    Path((id, method)): Path<(String, String)>,
+) -> ApiResult<Json<Value>> {
+    let (mut a, spec) = find(&app, &id).await?;
+    let (m, supported) = find_method(spec, &method)?;
+    if !method_active(&a, m, supported) {
+        return Ok(Json(render_method(&app, &a, m, supported)));
+    }
+    let others_on = spec
+        .methods
+        .iter()
+        .any(|(other, ok)| *other != m && method_active(&a, other, *ok));
+    if !others_on {
+        return Err(ApiError::invalid(
+            "methodType",
+            format!(
+                "methodType: {m} is the last method of the {} authenticator that is on; \
+                 deactivate the authenticator instead.",
+                a.name
+            ),
+        ));
+    }
+    let mut list: Vec<&str> = domain::inactive_methods(&a.inactive_methods).collect();
+    list.push(m);
+    a.inactive_methods = list.join(" ");
+    a.last_updated = app.clock.now().millis();
+    write(
+        &app,
+        &admin,
+        &a,
+        "security.authenticator.lifecycle.deactivate",
+        "Deactivate authenticator method",
+    )
+    .await?;
+    Ok(Json(render_method(&app, &a, m, supported)))
 }

@@ -199,3 +199,67 @@ async fn replace_changes_the_name_and_settings_only() {
     app.put(&path, bad).await.assert_error(400, "E0000001");
     assert_eq!(app.get(&path).await.body["name"], "Work email");
 }
+
+/// A method of an authenticator turned off takes its factor out of enrollment while the
+/// authenticator's other methods stay; the last method on cannot be turned off, and a method
+/// the server does not have cannot be turned on.
+#[tokio::test]
+async fn methods_turn_their_own_factor_on_and_off() {
+    let app = spawn_app().await;
+    let u = app
+        .create_user(
+            "?activate=false",
+            json!({ "profile": TestApp::profile("methods@example.com") }),
+        )
+        .await;
+    let uid = u["id"].as_str().unwrap();
+    let offered = || async {
+        app.get(&format!("/api/v1/users/{uid}/factors/catalog"))
+            .await
+            .body
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|f| f["factorType"].as_str().unwrap().to_owned())
+            .collect::<Vec<_>>()
+    };
+    let phone = by_key(&app, "phone_number").await;
+    let id = phone["id"].as_str().unwrap();
+    let voice = format!("/api/v1/authenticators/{id}/methods/voice");
+    let r = app
+        .post_empty(&format!("{voice}/lifecycle/deactivate"))
+        .await;
+    assert_eq!(r.status, StatusCode::OK, "{}", r.text);
+    assert_eq!(r.body["status"], "INACTIVE");
+    assert_eq!(
+        r.body["_links"]["activate"]["href"],
+        app.url(&format!("{voice}/lifecycle/activate"))
+    );
+    let now = offered().await;
+    assert!(now.contains(&"sms".to_owned()), "{now:?}");
+    assert!(!now.contains(&"call".to_owned()), "{now:?}");
+    // sms is now the only method on: it stays on.
+    app.post_empty(&format!(
+        "/api/v1/authenticators/{id}/methods/sms/lifecycle/deactivate"
+    ))
+    .await
+    .assert_error(400, "E0000001");
+    let r = app.post_empty(&format!("{voice}/lifecycle/activate")).await;
+    assert_eq!(r.body["status"], "ACTIVE", "{}", r.text);
+    assert!(offered().await.contains(&"call".to_owned()));
+    assert_eq!(app.get(&voice).await.body, r.body);
+
+    let verify = by_key(&app, "okta_verify").await;
+    let vid = verify["id"].as_str().unwrap();
+    app.post_empty(&format!(
+        "/api/v1/authenticators/{vid}/methods/push/lifecycle/activate"
+    ))
+    .await
+    .assert_error(400, "E0000001");
+    // TOTP is Okta Verify's only method this server has: it cannot be turned off alone.
+    app.post_empty(&format!(
+        "/api/v1/authenticators/{vid}/methods/totp/lifecycle/deactivate"
+    ))
+    .await
+    .assert_error(400, "E0000001");
+}

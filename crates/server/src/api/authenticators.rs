@@ -205,34 +205,17 @@ async fn replace(
     Ok(Json(render(&app, &a, spec)))
 }
 
-async fn activate(
-    State(app): State<AppState>,
-    admin: AdminToken,
-    Path(id): Path<String>,
+/// Moves the authenticator to `status` (nothing written when it is there already).
+async fn set_status(
+    app: &AppState,
+    admin: &AdminToken,
+    id: &str,
+    status: &str,
+    event_type: &str,
+    display: &str,
 ) -> ApiResult<Json<Value>> {
-    let (mut a, spec) = find(&app, &id).await?;
-    if a.status != "ACTIVE" {
-        a.status = "ACTIVE".into();
-        a.last_updated = app.clock.now().millis();
-        write(
-            &app,
-            &admin,
-            &a,
-            "security.authenticator.lifecycle.activate",
-            "Activate authenticator",
-        )
-        .await?;
-    }
-    Ok(Json(render(&app, &a, spec)))
-}
-
-async fn deactivate(
-    State(app): State<AppState>,
-    admin: AdminToken,
-    Path(id): Path<String>,
-) -> ApiResult<Json<Value>> {
-    let (mut a, spec) = find(&app, &id).await?;
-    if !spec.can_deactivate {
+    let (mut a, spec) = find(app, id).await?;
+    if status == "INACTIVE" && !spec.can_deactivate {
         return Err(ApiError::invalid(
             "status",
             format!(
@@ -241,19 +224,44 @@ async fn deactivate(
             ),
         ));
     }
-    if a.status != "INACTIVE" {
-        a.status = "INACTIVE".into();
+    if a.status != status {
+        a.status = status.into();
         a.last_updated = app.clock.now().millis();
-        write(
-            &app,
-            &admin,
-            &a,
-            "security.authenticator.lifecycle.deactivate",
-            "Deactivate authenticator",
-        )
-        .await?;
+        write(app, admin, &a, event_type, display).await?;
     }
-    Ok(Json(render(&app, &a, spec)))
+    Ok(Json(render(app, &a, spec)))
+}
+
+async fn activate(
+    State(app): State<AppState>,
+    admin: AdminToken,
+    Path(id): Path<String>,
+) -> ApiResult<Json<Value>> {
+    set_status(
+        &app,
+        &admin,
+        &id,
+        "ACTIVE",
+        "security.authenticator.lifecycle.activate",
+        "Activate authenticator",
+    )
+    .await
+}
+
+async fn deactivate(
+    State(app): State<AppState>,
+    admin: AdminToken,
+    Path(id): Path<String>,
+) -> ApiResult<Json<Value>> {
+    set_status(
+        &app,
+        &admin,
+        &id,
+        "INACTIVE",
+        "security.authenticator.lifecycle.deactivate",
+        "Deactivate authenticator",
+    )
+    .await
 }
 
 fn render_method(app: &AppState, a: &AuthenticatorRecord, method: &str, supported: bool) -> Value {

@@ -27,6 +27,30 @@ pub(crate) const APP_COLUMNS: &str = "id, name, label, status, sign_on_mode, cre
     last_updated, definition, signing_kid, client_id, client_secret_sealed, \
     shared_password_sealed, access_policy_id, logo_id";
 
+/// Inserts one key credential on `conn` (inside the caller's transaction); the same text on
+/// both backends, used by generate, clone and a published certificate signing request.
+macro_rules! insert_app_key {
+    ($conn:expr, $key:expr) => {
+        sqlx::query(
+            "INSERT INTO app_keys (app_id, kid, created, expires_at, e, n, x5c, x5t_s256, \
+             private_key_sealed) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9)",
+        )
+        .bind(&$key.app_id)
+        .bind(&$key.kid)
+        .bind($key.created)
+        .bind($key.expires_at)
+        .bind(&$key.e)
+        .bind(&$key.n)
+        .bind(&$key.x5c)
+        .bind(&$key.x5t_s256)
+        .bind(&$key.private_key_sealed)
+        .execute(&mut *$conn)
+        .await
+        .map_err($crate::StoreError::from_write)?
+    };
+}
+pub(crate) use insert_app_key;
+
 pub(crate) const APP_KEY_COLUMNS: &str =
     "app_id, kid, created, expires_at, e, n, x5c, x5t_s256, private_key_sealed";
 

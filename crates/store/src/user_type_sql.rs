@@ -4,8 +4,10 @@
 //! Invariants:
 //! - type names are unique ignoring case (`name_lower`);
 //! - at most `MAX_USER_TYPES` types: the insert counts in its own statement;
-//! - a delete removes a type only when no user has it, in the same statement, so a user
-//!   created with the type at the same time either keeps it or fails on the missing type.
+//! - a delete removes a type only when no user has it, checked in the delete's own statement.
+//!   Users do not reference the table (SQLite cannot add that key to an existing table), so a
+//!   user created with a type while that type is deleted can keep the deleted id; the server
+//!   checks the type just before the insert, which leaves that window narrow, not closed.
 
 /// The default type and nine more (user-types.md, "Create User Type").
 pub const MAX_USER_TYPES: i64 = 10;

@@ -35,22 +35,7 @@ fn bind_all<'q, O>(
 }
 
 async fn insert_key(conn: &mut sqlx::PgConnection, key: &AppKeyRecord) -> StoreResult<()> {
-    sqlx::query(
-        "INSERT INTO app_keys (app_id, kid, created, expires_at, e, n, x5c, x5t_s256, \
-         private_key_sealed) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9)",
-    )
-    .bind(&key.app_id)
-    .bind(&key.kid)
-    .bind(key.created)
-    .bind(key.expires_at)
-    .bind(&key.e)
-    .bind(&key.n)
-    .bind(&key.x5c)
-    .bind(&key.x5t_s256)
-    .bind(&key.private_key_sealed)
-    .execute(conn)
-    .await
-    .map_err(StoreError::from_write)?;
+    crate::app_sql::insert_app_key!(conn, key);
     Ok(())
 }
 

@@ -528,8 +528,10 @@ async fn activate(
         .map(|(_, user_id)| user_id)
         .filter(|u| !matched.contains(u.as_str()))
         .collect();
-    for user_id in earlier {
-        apply_rules_to_user(&app, &user_id, None).await?;
+    if !earlier.is_empty() {
+        let rules = app.store.active_group_rules().await?;
+        let users: Vec<&str> = earlier.iter().map(String::as_str).collect();
+        evaluate_users(&app, &rules, &users, None).await?;
     }
     Ok(StatusCode::NO_CONTENT)
 }
@@ -710,7 +712,17 @@ async fn evaluate_user(
         // A change queues nobody while no rule is ACTIVE.
         return Ok(());
     }
-    let now = app.clock.now().millis();
+    evaluate_users(app, &rules, &[user_id], skip_group).await
+}
+
+/// Evaluates `users` against the ACTIVE `rules`, each in its own transaction under its row
+/// lock; the rules' expressions and target groups are read once for all of them.
+async fn evaluate_users(
+    app: &AppState,
+    rules: &[GroupRuleRecord],
+    users: &[&str],
+    skip_group: Option<&str>,
+) -> ApiResult<()> {
     // A stored expression always parsed once; one that no longer does matches nobody.
     let parsed: Vec<(&GroupRuleRecord, Expression)> = rules
         .iter()
@@ -727,11 +739,14 @@ async fn evaluate_user(
     } else {
         target_groups(app, &target_ids).await?
     };
-    app.store
-        .evaluate_rules_for_user(user_id, now, &mut |user, memberships, made| {
-            rule_changes(&parsed, &targets, user, memberships, made, skip_group, now)
-        })
-        .await?;
+    for user_id in users {
+        let now = app.clock.now().millis();
+        app.store
+            .evaluate_rules_for_user(user_id, now, &mut |user, memberships, made| {
+                rule_changes(&parsed, &targets, user, memberships, made, skip_group, now)
+            })
+            .await?;
+    }
     Ok(())
 }
 

@@ -132,6 +132,9 @@ struct Window {
     /// Totals of every node by counter key (a bucket's name, or `authn-ip:<ip>`), with the
     /// oldest slot they include, as of the last sync.
     shared: HashMap<String, (i64, i64)>,
+    /// The slot of the last sync: the newest slot `shared` can include. Once it has left
+    /// the window, so has everything in `shared`, which then counts for nothing.
+    shared_slot: i64,
     /// Counts on their way to the store: still counted until the totals that include them
     /// come back, so a decision never misses them.
     sending: HashMap<String, Slots>,
@@ -199,7 +202,10 @@ impl RateLimiter {
                 first_refusal: false,
             };
         };
-        let (shared, shared_oldest) = w.shared.get(key).copied().unwrap_or((0, slot));
+        let snapshot = (w.shared_slot >= since)
+            .then(|| w.shared.get(key).copied())
+            .flatten();
+        let (shared, shared_oldest) = snapshot.unwrap_or((0, slot));
         let mut used = shared;
         let mut oldest = if shared > 0 { shared_oldest } else { slot };
         for local in [w.sending.get(key), w.unsent.get(key)]
@@ -307,6 +313,7 @@ impl RateLimiter {
                 .into_iter()
                 .map(|t| (t.key, (t.count, t.oldest_slot)))
                 .collect();
+            w.shared_slot = slot;
             w.sending.clear();
         }
         Ok(())
@@ -384,6 +391,22 @@ mod tests {
         assert!(l.check(Bucket::Groups, t + 3).allowed);
         // Sixty seconds later the two requests still count; a second after, they do not.
         assert!(!l.check(Bucket::Users, t + 60_000).allowed);
+        assert!(l.check(Bucket::Users, t + 61_000).allowed);
+    }
+
+    #[test]
+    fn a_synced_total_stops_counting_once_its_newest_slot_leaves_the_window() {
+        let l = RateLimiter::new(true, BTreeMap::from([(Bucket::Users, 2)]));
+        let t = 120_000;
+        {
+            // As a sync at `t` leaves it: two requests of all nodes, none unsent here.
+            let mut w = l.window.lock().unwrap();
+            w.shared.insert(Bucket::Users.name().to_owned(), (2, t));
+            w.shared_slot = t;
+        }
+        assert!(!l.check(Bucket::Users, t + 60_000).allowed);
+        // No sync since (a stalled store, or a clock that jumped): the snapshot's slots are
+        // all older than the window, so they no longer refuse anything.
         assert!(l.check(Bucket::Users, t + 61_000).allowed);
     }
 

@@ -13,6 +13,7 @@ pub mod groups;
 pub mod ids;
 pub mod password;
 pub mod policy;
+pub mod schemas;
 pub mod time;
 pub mod trusted_origins;
 pub mod users;

@@ -44,15 +44,17 @@ enum Format {
 /// One attribute of the default (`#base`) user schema.
 struct Attribute {
     name: &'static str,
+    title: &'static str,
     required: bool,
     min: usize,
     max: Option<usize>,
     format: Format,
 }
 
-const fn attr(name: &'static str, max: Option<usize>) -> Attribute {
+const fn attr(name: &'static str, title: &'static str, max: Option<usize>) -> Attribute {
     Attribute {
         name,
+        title,
         required: false,
         min: 0,
         max,
@@ -66,6 +68,7 @@ const fn attr(name: &'static str, max: Option<usize>) -> Attribute {
 const BASE: &[Attribute] = &[
     Attribute {
         name: "login",
+        title: "Username",
         required: true,
         min: 5,
         max: Some(100),
@@ -73,6 +76,7 @@ const BASE: &[Attribute] = &[
     },
     Attribute {
         name: "firstName",
+        title: "First name",
         required: true,
         min: 1,
         max: Some(50),
@@ -80,6 +84,7 @@ const BASE: &[Attribute] = &[
     },
     Attribute {
         name: "lastName",
+        title: "Last name",
         required: true,
         min: 1,
         max: Some(50),
@@ -87,6 +92,7 @@ const BASE: &[Attribute] = &[
     },
     Attribute {
         name: "email",
+        title: "Primary email",
         required: true,
         min: 5,
         max: Some(100),
@@ -94,37 +100,38 @@ const BASE: &[Attribute] = &[
     },
     Attribute {
         name: "secondEmail",
+        title: "Secondary email",
         required: false,
         min: 5,
         max: Some(100),
         format: Format::Email,
     },
-    attr("middleName", None),
-    attr("honorificPrefix", None),
-    attr("honorificSuffix", None),
-    attr("title", None),
-    attr("displayName", None),
-    attr("nickName", None),
-    attr("profileUrl", None),
-    attr("primaryPhone", Some(100)),
-    attr("mobilePhone", Some(100)),
-    attr("streetAddress", Some(1024)),
-    attr("city", Some(128)),
-    attr("state", Some(128)),
-    attr("zipCode", Some(50)),
-    attr("countryCode", Some(2)),
-    attr("postalAddress", Some(4096)),
-    attr("preferredLanguage", None),
-    attr("locale", None),
-    attr("timezone", None),
-    attr("userType", None),
-    attr("employeeNumber", None),
-    attr("costCenter", None),
-    attr("organization", None),
-    attr("division", None),
-    attr("department", None),
-    attr("managerId", None),
-    attr("manager", None),
+    attr("middleName", "Middle name", None),
+    attr("honorificPrefix", "Honorific prefix", None),
+    attr("honorificSuffix", "Honorific suffix", None),
+    attr("title", "Title", None),
+    attr("displayName", "Display name", None),
+    attr("nickName", "Nickname", None),
+    attr("profileUrl", "Profile Url", None),
+    attr("primaryPhone", "Primary phone", Some(100)),
+    attr("mobilePhone", "Mobile phone", Some(100)),
+    attr("streetAddress", "Street address", Some(1024)),
+    attr("city", "City", Some(128)),
+    attr("state", "State", Some(128)),
+    attr("zipCode", "Zip code", Some(50)),
+    attr("countryCode", "Country code", Some(2)),
+    attr("postalAddress", "Postal Address", Some(4096)),
+    attr("preferredLanguage", "Preferred language", None),
+    attr("locale", "Locale", None),
+    attr("timezone", "Time zone", None),
+    attr("userType", "User type", None),
+    attr("employeeNumber", "Employee number", None),
+    attr("costCenter", "Cost center", None),
+    attr("organization", "Organization", None),
+    attr("division", "Division", None),
+    attr("department", "Department", None),
+    attr("managerId", "ManagerId", None),
+    attr("manager", "Manager", None),
 ];
 
 /// True for an attribute of the default profile (as opposed to a custom one).
@@ -132,36 +139,78 @@ pub fn is_base_attribute(name: &str) -> bool {
     BASE.iter().any(|a| a.name == name)
 }
 
-/// Checks a complete profile (after a merge, for a partial update).
+/// What a schema may change of the base attributes (schemas.md, "User Profile base
+/// subschema"): a `login` pattern, and whether `firstName` and `lastName` are required.
+#[derive(Debug, Clone, Default)]
+pub struct BaseRules {
+    /// The login pattern (`None`: an email address), matched against the whole login.
+    pub login_pattern: Option<regex::Regex>,
+    /// `.+`: any login; the minimum length is not enforced either.
+    pub any_login: bool,
+    pub first_name_optional: bool,
+    pub last_name_optional: bool,
+}
+
+/// A base attribute as a schema shows it.
+#[derive(Debug, Clone, Copy)]
+pub struct BaseAttribute {
+    pub name: &'static str,
+    pub title: &'static str,
+    pub required: bool,
+    pub min_length: usize,
+    pub max_length: Option<usize>,
+    /// An email address (`format: email`).
+    pub email: bool,
+}
+
+/// The base attributes in the default schema's order.
+pub fn base_attributes() -> impl Iterator<Item = BaseAttribute> {
+    BASE.iter().map(|a| BaseAttribute {
+        name: a.name,
+        title: a.title,
+        required: a.required,
+        min_length: a.min,
+        max_length: a.max,
+        email: a.format == Format::Email,
+    })
+}
+
+/// Checks a complete profile (after a merge, for a partial update) against the default
+/// schema with no custom attributes declared: the base rules, and any other key holding a
+/// custom value. The server checks against the org's stored schema instead
+/// (`crate::schemas::check_profile`).
 pub fn validate(profile: &Map<String, Value>) -> Result<(), DomainError> {
-    let mut failures: Vec<(String, String)> = Vec::new();
-    for attribute in BASE {
-        if let Some(reason) = check_base(attribute, profile.get(attribute.name)) {
-            failures.push((attribute.name.to_owned(), reason));
-        }
-    }
+    let mut failures = base_failures(profile, &BaseRules::default());
     for (name, value) in profile {
         if !is_base_attribute(name) && !is_custom_value(value) {
             failures.push((
                 name.clone(),
-                "The value must be a string, number, boolean, null or an array of those".into(),
+                format!(
+                    "{name}: The value must be a string, number, boolean, null or an array of those"
+                ),
             ));
         }
     }
-    let Some((first, _)) = failures.first() else {
-        return Ok(());
-    };
-    Err(DomainError::Validation {
-        summary: first.clone(),
-        causes: failures
-            .iter()
-            .map(|(name, reason)| format!("{name}: {reason}"))
-            .collect(),
-    })
+    crate::schemas::failed(failures)
+}
+
+/// The failing base attributes of `profile` with their reasons, in schema order.
+pub fn base_failures(profile: &Map<String, Value>, rules: &BaseRules) -> Vec<(String, String)> {
+    BASE.iter()
+        .filter_map(|attribute| {
+            check_base(attribute, profile.get(attribute.name), rules)
+                .map(|reason| (attribute.name.to_owned(), format!("{}: {reason}", attribute.name)))
+        })
+        .collect()
 }
 
 /// The reason a base attribute is invalid, if it is.
-fn check_base(attribute: &Attribute, value: Option<&Value>) -> Option<String> {
+fn check_base(attribute: &Attribute, value: Option<&Value>, rules: &BaseRules) -> Option<String> {
+    let required = match attribute.name {
+        "firstName" => !rules.first_name_optional,
+        "lastName" => !rules.last_name_optional,
+        _ => attribute.required,
+    };
     let text = match value {
         None | Some(Value::Null) => None,
         Some(Value::String(s)) => Some(s.as_str()),
@@ -171,24 +220,36 @@ fn check_base(attribute: &Attribute, value: Option<&Value>) -> Option<String> {
     // field; a required one set to "" or blanks is missing.
     let text = match text {
         Some(t) if !t.trim().is_empty() => t,
-        Some(_) | None if attribute.required => {
+        Some(_) | None if required => {
             return Some("The field cannot be left blank".into());
         }
         Some(_) | None => return None,
     };
     match attribute.format {
-        Format::Login if !is_email(text) => {
-            return Some("Username must be in the form of an email address".into());
-        }
+        Format::Login if rules.any_login => {}
+        Format::Login => match &rules.login_pattern {
+            Some(pattern) if !pattern.is_match(text) => {
+                return Some("Does not match required pattern".into());
+            }
+            Some(_) => {}
+            None if !is_email(text) => {
+                return Some("Username must be in the form of an email address".into());
+            }
+            None => {}
+        },
         Format::Email if !is_email(text) => return Some("Does not match required pattern".into()),
-        Format::Login | Format::Email | Format::Text => {}
+        Format::Email | Format::Text => {}
     }
     let name = attribute.name;
     let length = text.chars().count();
-    if length < attribute.min {
+    let min = if attribute.format == Format::Login && rules.any_login {
+        1
+    } else {
+        attribute.min
+    };
+    if length < min {
         return Some(format!(
-            "'{name}' must be at least '{}' characters long.",
-            attribute.min
+            "'{name}' must be at least '{min}' characters long."
         ));
     }
     match attribute.max {

@@ -58,6 +58,9 @@ impl StoreError {
                     .constraint()
                     .map(str::to_owned)
                     .unwrap_or_else(|| db.message().to_owned());
+                if text.contains("unique_values") {
+                    return Self::Duplicate { field: "unique" };
+                }
                 if text.contains("login") {
                     return Self::Duplicate { field: "login" };
                 }

@@ -22,6 +22,7 @@ pub mod linked_object_sql;
 mod lockout_sql;
 mod outbox_sql;
 mod page_sql;
+pub(crate) mod profile_schema_sql;
 mod rate_limit_sql;
 mod rule_queue_sql;
 mod session_sql;
@@ -1003,6 +1004,7 @@ pub trait Store:
     + UserTypeStore
     + LinkedObjectStore
     + AppCsrStore
+    + ProfileSchemaStore
 {
     /// Cheap round trip for readiness checks.
     async fn ping(&self) -> StoreResult<()>;
@@ -1043,6 +1045,44 @@ pub enum UserTypeDelete {
     Default,
     /// Users still have the type.
     InUse,
+}
+
+/// What a schema save changes besides its document (see `profile_schema_sql`).
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct SchemaChange {
+    /// Custom properties removed: their values are taken out of every profile.
+    pub removed: Vec<String>,
+    /// Every unique property after the save.
+    pub unique: Vec<String>,
+    /// Properties that became unique: the values held now must already be unique.
+    pub added_unique: Vec<String>,
+    /// Properties that stopped being unique (and were not removed).
+    pub dropped_unique: Vec<String>,
+}
+
+/// Profile schemas (Schemas API) and the values their unique properties take.
+#[async_trait]
+pub trait ProfileSchemaStore: Send + Sync {
+    /// The schema `user:<type id>`, `group` or `app:<app id>`; `None` when never changed.
+    async fn profile_schema(&self, id: &str) -> StoreResult<Option<ProfileSchemaRecord>>;
+
+    /// Writes `schema` over the version it was read at (`schema.version`; 0 for a schema
+    /// without a row) with `change`, in one transaction; false when it changed meanwhile. A
+    /// property made unique whose values repeat is `StoreError::Duplicate` ("unique").
+    async fn save_profile_schema(
+        &self,
+        schema: &ProfileSchemaRecord,
+        change: &SchemaChange,
+    ) -> StoreResult<bool>;
+
+    /// Who holds `value` of unique property `name` in `scope` ("user" or "group"), compared
+    /// as stored (strings in lower case).
+    async fn unique_value_owner(
+        &self,
+        scope: &str,
+        name: &str,
+        value: &str,
+    ) -> StoreResult<Option<String>>;
 }
 
 /// User types (User Types API): the default type and up to nine more.

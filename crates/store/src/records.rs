@@ -874,6 +874,18 @@ pub struct AuthenticatorRecord {
     pub last_updated: i64,
 }
 
+/// A changed profile schema (Schemas API): `document` is what `model::schemas::Stored`
+/// serialises to.
+#[derive(Debug, Clone, PartialEq, sqlx::FromRow)]
+pub struct ProfileSchemaRecord {
+    pub id: String,
+    #[sqlx(json)]
+    pub document: Value,
+    pub created: i64,
+    pub last_updated: i64,
+    pub version: i64,
+}
+
 /// A user type (User Types API).
 #[derive(Debug, Clone, PartialEq, Eq, sqlx::FromRow)]
 pub struct UserTypeRecord {

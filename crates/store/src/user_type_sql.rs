@@ -151,6 +151,15 @@ macro_rules! impl_user_type_store {
                         Some(false) => $crate::UserTypeDelete::InUse,
                     });
                 }
+                // The type's schema goes with it.
+                sqlx::query("DELETE FROM profile_schemas WHERE id = 'user:' || $1")
+                    .bind(id)
+                    .execute(&mut *tx)
+                    .await?;
+                sqlx::query("DELETE FROM unique_attributes WHERE scope = 'user' AND owner_key = $1")
+                    .bind(id)
+                    .execute(&mut *tx)
+                    .await?;
                 insert_event(&mut tx, event).await?;
                 tx.commit().await?;
                 Ok($crate::UserTypeDelete::Deleted)

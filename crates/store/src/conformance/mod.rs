@@ -22,6 +22,7 @@ mod inline_hooks;
 mod orgs;
 mod policies;
 mod rate_limits;
+mod schemas;
 mod sessions;
 mod tokens;
 mod trusted_origins;
@@ -81,6 +82,7 @@ pub async fn run_all(store: &dyn Store) {
     sessions::purge_takes_only_expired_sessions_and_tokens(store).await;
     authn::steps_are_versioned_and_tokens_unique(store).await;
     authn::outbox_messages_are_claimed_once(store).await;
+    schemas::saves_are_versioned_and_unique_values_hold_on_every_write(store).await;
 }
 
 /// A user record for tests.

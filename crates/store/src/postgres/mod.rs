@@ -97,6 +97,7 @@ crate::rate_limit_sql::impl_rate_limit_store!(PgStore, pool);
 crate::outbox_sql::impl_outbox_store!(PgStore, pool, " FOR UPDATE SKIP LOCKED");
 crate::authenticator_sql::impl_authenticator_store!(PgStore, pool, pool);
 crate::user_type_sql::impl_user_type_store!(PgStore, pool, pool);
+crate::profile_schema_sql::impl_profile_schema_store!(PgStore, pool, pool);
 crate::linked_object_sql::impl_linked_object_store!(PgStore, pool, pool);
 crate::app_csr_sql::impl_app_csr_store!(PgStore, pool, pool);
 crate::lockout_sql::impl_lockout_store!(PgStore, pool);

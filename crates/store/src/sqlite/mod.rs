@@ -114,6 +114,7 @@ crate::rate_limit_sql::impl_rate_limit_store!(SqliteStore, write);
 crate::outbox_sql::impl_outbox_store!(SqliteStore, write, "");
 crate::authenticator_sql::impl_authenticator_store!(SqliteStore, write, read);
 crate::user_type_sql::impl_user_type_store!(SqliteStore, write, read);
+crate::profile_schema_sql::impl_profile_schema_store!(SqliteStore, write, read);
 crate::linked_object_sql::impl_linked_object_store!(SqliteStore, write, read);
 crate::app_csr_sql::impl_app_csr_store!(SqliteStore, write, read);
 crate::lockout_sql::impl_lockout_store!(SqliteStore, write);

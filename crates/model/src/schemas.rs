@@ -90,38 +90,39 @@ pub fn base_properties(target: Target, stored: &Stored) -> Map<String, Value> {
     match target {
         Target::User => profile::base_attributes()
             .map(|a| {
-                let mut def = json!({
+                let mut def = object(json!({
                     "title": a.title,
                     "type": "string",
                     "mutability": "READ_WRITE",
                     "scope": "NONE",
                     "permissions": [{ "principal": "SELF", "action": "READ_WRITE" }],
                     "master": { "type": "PROFILE_MASTER" },
-                });
+                }));
                 if a.required {
-                    def["required"] = json!(true);
+                    def.insert("required".into(), json!(true));
                 }
                 if a.min_length > 0 {
-                    def["minLength"] = json!(a.min_length);
+                    def.insert("minLength".into(), json!(a.min_length));
                 }
                 if let Some(max) = a.max_length {
-                    def["maxLength"] = json!(max);
+                    def.insert("maxLength".into(), json!(max));
                 }
                 if a.email {
-                    def["format"] = json!("email");
+                    def.insert("format".into(), json!("email"));
                 }
                 if a.name == "login" {
-                    def["unique"] = json!("UNIQUE_VALIDATED");
-                    def["pattern"] = Value::Null;
+                    def.insert("unique".into(), json!("UNIQUE_VALIDATED"));
+                    def.insert("pattern".into(), Value::Null);
                 }
                 if let Some(Value::Object(changed)) = stored.base.get(a.name) {
                     for (key, value) in changed {
-                        def[key] = value.clone();
+                        def.insert(key.clone(), value.clone());
                     }
                     if def.get("required") == Some(&json!(false)) {
-                        def.as_object_mut().map(|d| d.remove("required"));
+                        def.remove("required");
                     }
                 }
+                let def = Value::Object(def);
                 (a.name.to_owned(), def)
             })
             .collect(),
@@ -131,7 +132,7 @@ pub fn base_properties(target: Target, stored: &Stored) -> Map<String, Value> {
         ]
         .into_iter()
         .map(|(name, title, max, required)| {
-            let mut def = json!({
+            let mut def = object(json!({
                 "title": title,
                 "description": title,
                 "type": "string",
@@ -140,11 +141,11 @@ pub fn base_properties(target: Target, stored: &Stored) -> Map<String, Value> {
                 "scope": "NONE",
                 "permissions": [{ "principal": "SELF", "action": "READ_WRITE" }],
                 "master": { "type": "PROFILE_MASTER" },
-            });
+            }));
             if required {
-                def["required"] = json!(true);
+                def.insert("required".into(), json!(true));
             }
-            (name.to_owned(), def)
+            (name.to_owned(), Value::Object(def))
         })
         .collect(),
         Target::App => [(
@@ -175,18 +176,20 @@ pub fn definitions(target: Target, stored: &Stored) -> Value {
         json!({ "id": id, "type": "object", "properties": properties, "required": required })
     };
     let base = base_properties(target, stored);
-    let base = if target == Target::User {
-        // The reference lists the base attributes in their own order, required ones first.
-        let mut ordered = subschema("#base", &base);
+    let mut base_schema = object(subschema("#base", &base));
+    if target == Target::User {
+        // The reference lists the required base attributes in schema order.
         let required: Vec<&str> = profile::base_attributes()
-            .filter(|a| base[a.name].get("required") == Some(&Value::Bool(true)))
+            .filter(|a| {
+                base.get(a.name)
+                    .and_then(|d| d.get("required"))
+                    .is_some_and(|r| r == &Value::Bool(true))
+            })
             .map(|a| a.name)
             .collect();
-        ordered["required"] = json!(required);
-        ordered
-    } else {
-        subschema("#base", &base)
-    };
+        base_schema.insert("required".into(), json!(required));
+    }
+    let base = Value::Object(base_schema);
     json!({ "base": base, "custom": subschema("#custom", &stored.custom) })
 }
 
@@ -213,7 +216,10 @@ fn whole(pattern: &str) -> Result<regex::Regex, regex::Error> {
 pub fn apply_update(target: Target, current: &Stored, body: &Value) -> Result<Update, DomainError> {
     let mut failures: Vec<(String, String)> = Vec::new();
     let Some(definitions) = body.get("definitions").and_then(Value::as_object) else {
-        return Err(invalid("definitions", "definitions: The field cannot be left blank"));
+        return Err(invalid(
+            "definitions",
+            "definitions: The field cannot be left blank",
+        ));
     };
     let mut stored = current.clone();
     let mut removed = Vec::new();
@@ -248,7 +254,9 @@ pub fn apply_update(target: Target, current: &Stored, body: &Value) -> Result<Up
             if base_names.contains_key(name) {
                 failures.push((
                     name.clone(),
-                    format!("{name}: A base property has this name; a custom property needs its own"),
+                    format!(
+                        "{name}: A base property has this name; a custom property needs its own"
+                    ),
                 ));
                 continue;
             }
@@ -320,6 +328,14 @@ pub fn apply_update(target: Target, current: &Stored, body: &Value) -> Result<Up
     })
 }
 
+/// The object inside `v` (`json!({...})` literals only).
+fn object(v: Value) -> Map<String, Value> {
+    match v {
+        Value::Object(m) => m,
+        _ => Map::new(),
+    }
+}
+
 fn invalid(summary: &str, cause: impl Into<String>) -> DomainError {
     DomainError::Validation {
         summary: summary.into(),
@@ -333,7 +349,9 @@ fn name_fault(name: &str) -> Option<&'static str> {
     let mut chars = name.chars();
     let first_ok = chars.next().is_some_and(|c| c.is_ascii_alphabetic());
     if !first_ok || !chars.all(|c| c.is_ascii_alphanumeric() || c == '_') {
-        return Some("A property name starts with a letter and has only letters, digits and underscores");
+        return Some(
+            "A property name starts with a letter and has only letters, digits and underscores",
+        );
     }
     (name.len() > NAME_MAX).then_some("A property name has at most 100 characters")
 }
@@ -354,11 +372,7 @@ const FORMATS: [&str; 10] = [
 ];
 
 /// Checks one custom property definition and returns it as stored, with Okta's defaults.
-fn normalize(
-    target: Target,
-    def: &Value,
-    existing: Option<&Value>,
-) -> Result<Value, Vec<String>> {
+fn normalize(target: Target, def: &Value, existing: Option<&Value>) -> Result<Value, Vec<String>> {
     let Some(def) = def.as_object() else {
         return Err(vec!["A property definition must be an object".into()]);
     };
@@ -429,7 +443,9 @@ fn normalize(
                 None
             }
             None => {
-                faults.push(format!("{key}: The value must be a whole number, 0 or more"));
+                faults.push(format!(
+                    "{key}: The value must be a whole number, 0 or more"
+                ));
                 None
             }
         }
@@ -451,13 +467,18 @@ fn normalize(
         if kind == "number" || kind == "integer" {
             Some(v)
         } else {
-            faults.push(format!("{key}: Only a number or integer property has a range"));
+            faults.push(format!(
+                "{key}: Only a number or integer property has a range"
+            ));
             None
         }
     };
     let lo = bound("minimum", &mut faults);
     let hi = bound("maximum", &mut faults);
-    if let (Some(l), Some(h)) = (lo.as_ref().and_then(Value::as_f64), hi.as_ref().and_then(Value::as_f64)) {
+    if let (Some(l), Some(h)) = (
+        lo.as_ref().and_then(Value::as_f64),
+        hi.as_ref().and_then(Value::as_f64),
+    ) {
         if l > h {
             faults.push("minimum: The minimum is more than the maximum".into());
         }
@@ -470,7 +491,10 @@ fn normalize(
 
     // Arrays take their element type, enum and oneOf under `items`.
     if kind == "array" {
-        let items = def.get("items").cloned().unwrap_or(json!({ "type": "string" }));
+        let items = def
+            .get("items")
+            .cloned()
+            .unwrap_or(json!({ "type": "string" }));
         match items.get("type").and_then(Value::as_str) {
             Some(t) if ITEM_TYPES.contains(&t) => {
                 let mut item = Map::new();
@@ -488,9 +512,8 @@ fn normalize(
                 }
                 out.insert("items".into(), Value::Object(item));
             }
-            _ => faults.push(
-                "items.type: An array's items are string, boolean, number or integer".into(),
-            ),
+            _ => faults
+                .push("items.type: An array's items are string, boolean, number or integer".into()),
         }
     } else if def.get("items").is_some_and(|v| !v.is_null()) {
         faults.push("items: Only an array property has items".into());
@@ -561,22 +584,22 @@ fn normalize(
                 Some("PROFILE_MASTER" | "OKTA" | "OVERRIDE") => {
                     out.insert("master".into(), m.clone());
                 }
-                _ => faults.push(
-                    "master.type: The value must be PROFILE_MASTER, OKTA or OVERRIDE".into(),
-                ),
+                _ => faults
+                    .push("master.type: The value must be PROFILE_MASTER, OKTA or OVERRIDE".into()),
             },
         }
     }
-    let choice = |key: &str, allowed: &[&str], default: Option<&str>, faults: &mut Vec<String>| {
-        match text(key, faults) {
+    let choice =
+        |key: &str, allowed: &[&str], default: Option<&str>, faults: &mut Vec<String>| match text(
+            key, faults,
+        ) {
             Some(v) if allowed.contains(&v.as_str()) => Some(v),
             Some(v) => {
                 faults.push(format!("{key}: '{v}' is not one of {}", allowed.join(", ")));
                 None
             }
             None => default.map(str::to_owned),
-        }
-    };
+        };
     if let Some(m) = choice(
         "mutability",
         &["READ_WRITE", "READ_ONLY", "WRITE_ONLY", "IMMUTABLE"],
@@ -598,10 +621,30 @@ fn normalize(
     }
 
     const KNOWN: [&str; 24] = [
-        "type", "title", "description", "required", "minLength", "maxLength", "minimum",
-        "maximum", "enum", "oneOf", "items", "pattern", "format", "unique", "permissions",
-        "master", "mutability", "scope", "union", "externalName", "externalNamespace",
-        "id", "const", "default",
+        "type",
+        "title",
+        "description",
+        "required",
+        "minLength",
+        "maxLength",
+        "minimum",
+        "maximum",
+        "enum",
+        "oneOf",
+        "items",
+        "pattern",
+        "format",
+        "unique",
+        "permissions",
+        "master",
+        "mutability",
+        "scope",
+        "union",
+        "externalName",
+        "externalNamespace",
+        "id",
+        "const",
+        "default",
     ];
     for (key, value) in def {
         if !value.is_null() && !KNOWN.contains(&key.as_str()) {
@@ -639,7 +682,7 @@ fn enumeration(
         if !matches_type(v, kind) {
             return Err(format!("enum: {v} is not a {kind}"));
         }
-        if list[..i].contains(v) {
+        if list.iter().take(i).any(|earlier| earlier == v) {
             return Err(format!("enum: {v} is listed twice"));
         }
     }
@@ -677,7 +720,9 @@ fn permissions(p: &Value) -> Result<Value, String> {
             return Err("permissions.principal: The only principal is SELF".into());
         }
         if !matches!(action, Some("HIDE" | "READ_ONLY" | "READ_WRITE")) {
-            return Err("permissions.action: The value must be HIDE, READ_ONLY or READ_WRITE".into());
+            return Err(
+                "permissions.action: The value must be HIDE, READ_ONLY or READ_WRITE".into(),
+            );
         }
     }
     Ok(p.clone())
@@ -724,7 +769,9 @@ fn base_change(name: &str, def: &Value, shown: &Value) -> Result<Map<String, Val
                     None => value.is_null() || (key == "required" && value == &json!(false)),
                 };
                 if !same {
-                    faults.push(format!("{key}: This setting of a base property cannot be changed"));
+                    faults.push(format!(
+                        "{key}: This setting of a base property cannot be changed"
+                    ));
                 }
             }
         }
@@ -738,8 +785,7 @@ fn base_change(name: &str, def: &Value, shown: &Value) -> Result<Map<String, Val
 
 /// The login patterns the reference allows: `.+`, or `[…]+` (a character set).
 fn login_pattern_ok(p: &str) -> bool {
-    p == ".+"
-        || (p.starts_with('[') && p.ends_with("]+") && p.len() > 3 && whole(p).is_ok())
+    p == ".+" || (p.starts_with('[') && p.ends_with("]+") && p.len() > 3 && whole(p).is_ok())
 }
 
 fn matches_type(v: &Value, kind: &str) -> bool {
@@ -747,10 +793,11 @@ fn matches_type(v: &Value, kind: &str) -> bool {
         "string" => v.is_string(),
         "boolean" => v.is_boolean(),
         "number" => v.is_number(),
-        "integer" => v
-            .as_i64()
-            .is_some_and(|n| i32::try_from(n).is_ok())
-            || v.as_f64().is_some_and(|f| f.fract() == 0.0 && f.abs() <= f64::from(i32::MAX)),
+        "integer" => {
+            v.as_i64().is_some_and(|n| i32::try_from(n).is_ok())
+                || v.as_f64()
+                    .is_some_and(|f| f.fract() == 0.0 && f.abs() <= f64::from(i32::MAX))
+        }
         _ => false,
     }
 }
@@ -771,7 +818,10 @@ fn check_value(def: &Value, value: Option<&Value>) -> Option<String> {
         let Some(items) = value.as_array() else {
             return Some("The value must be an array".into());
         };
-        let item = def.get("items").cloned().unwrap_or(json!({ "type": "string" }));
+        let item = def
+            .get("items")
+            .cloned()
+            .unwrap_or(json!({ "type": "string" }));
         let item_kind = item.get("type").and_then(Value::as_str).unwrap_or("string");
         for v in items {
             if !matches_type(v, item_kind) {
@@ -937,7 +987,10 @@ mod tests {
         let gone = add(Target::User, &up.stored, json!({ "twitter": null })).unwrap();
         assert!(gone.stored.custom.is_empty());
         assert_eq!(gone.removed, ["twitter"]);
-        assert!(gone.dropped_unique.is_empty(), "removed, not merely made non-unique");
+        assert!(
+            gone.dropped_unique.is_empty(),
+            "removed, not merely made non-unique"
+        );
     }
 
     #[test]
@@ -956,7 +1009,10 @@ mod tests {
         assert_eq!(c.len(), 5, "{c:?}");
         assert!(c.iter().any(|c| c.starts_with("9lives: A property name")));
         assert!(c.iter().any(|c| c.starts_with("email: A base property")));
-        assert!(c.contains(&"size: enum: \"S\" is listed twice".to_owned()), "{c:?}");
+        assert!(
+            c.contains(&"size: enum: \"S\" is listed twice".to_owned()),
+            "{c:?}"
+        );
         assert!(c.contains(&"age: minLength: Only a string property has a length".to_owned()));
         assert!(c.iter().any(|c| c.starts_with("tags: unique:")));
     }
@@ -969,13 +1025,28 @@ mod tests {
             json!({ "n": { "title": "N", "type": "integer" } }),
         )
         .unwrap();
-        let c = causes(add(Target::Group, &up.stored, json!({ "n": { "title": "N", "type": "string" } })));
-        assert_eq!(c, ["n: type: The type of a property cannot be changed (it is integer)"]);
+        let c = causes(add(
+            Target::Group,
+            &up.stored,
+            json!({ "n": { "title": "N", "type": "string" } }),
+        ));
+        assert_eq!(
+            c,
+            ["n: type: The type of a property cannot be changed (it is integer)"]
+        );
         let six: Map<String, Value> = (0..6)
-            .map(|i| (format!("u{i}"), json!({ "title": "U", "type": "string", "unique": true })))
+            .map(|i| {
+                (
+                    format!("u{i}"),
+                    json!({ "title": "U", "type": "string", "unique": true }),
+                )
+            })
             .collect();
         let c = causes(add(Target::User, &Stored::default(), Value::Object(six)));
-        assert_eq!(c, ["unique: A profile can have at most 5 unique properties"]);
+        assert_eq!(
+            c,
+            ["unique: A profile can have at most 5 unique properties"]
+        );
     }
 
     #[test]
@@ -998,14 +1069,30 @@ mod tests {
         p.insert("code".into(), json!("AB"));
         assert_eq!(check_profile(Target::User, &s, &p, None), Ok(()));
         for (key, value, reason) in [
-            ("code", json!("A"), "code: Must be at least '2' characters long."),
+            (
+                "code",
+                json!("A"),
+                "code: Must be at least '2' characters long.",
+            ),
             ("code", json!(""), "code: The field cannot be left blank"),
-            ("size", json!("XL"), "size: Does not match any of the allowed values"),
+            (
+                "size",
+                json!("XL"),
+                "size: Does not match any of the allowed values",
+            ),
             ("level", json!(10), "level: Must be at most 9"),
             ("level", json!(1.5), "level: The value must be an integer"),
             ("vip", json!("yes"), "vip: The value must be a boolean"),
-            ("tags", json!(["a", "c"]), "tags: \"c\" is not one of the allowed values"),
-            ("other", json!(1), "Property name 'other' is not defined in profile"),
+            (
+                "tags",
+                json!(["a", "c"]),
+                "tags: \"c\" is not one of the allowed values",
+            ),
+            (
+                "other",
+                json!(1),
+                "Property name 'other' is not defined in profile",
+            ),
         ] {
             let mut bad = p.clone();
             bad.insert(key.into(), value.clone());
@@ -1036,7 +1123,10 @@ mod tests {
         p.insert("login".into(), json!("ada"));
         assert_eq!(check_profile(Target::User, &up.stored, &p, None), Ok(()));
         let defs = definitions(Target::User, &up.stored);
-        assert_eq!(defs["base"]["required"], json!(["login", "lastName", "email"]));
+        assert_eq!(
+            defs["base"]["required"],
+            json!(["login", "lastName", "email"])
+        );
         assert_eq!(
             defs["base"]["properties"]["firstName"]["permissions"][0]["action"],
             "READ_ONLY"

@@ -44,7 +44,10 @@ impl<'a> Owner<'a> {
         match self {
             Self::UserType(t) => vec![("users", "type_id = $1", t)],
             Self::Groups => vec![("groups", "$1 = $1", "")],
-            Self::App(a) => vec![("app_users", "app_id = $1", a), ("app_groups", "app_id = $1", a)],
+            Self::App(a) => vec![
+                ("app_users", "app_id = $1", a),
+                ("app_groups", "app_id = $1", a),
+            ],
         }
     }
 }

@@ -198,8 +198,12 @@ pub fn validate(profile: &Map<String, Value>) -> Result<(), DomainError> {
 pub fn base_failures(profile: &Map<String, Value>, rules: &BaseRules) -> Vec<(String, String)> {
     BASE.iter()
         .filter_map(|attribute| {
-            check_base(attribute, profile.get(attribute.name), rules)
-                .map(|reason| (attribute.name.to_owned(), format!("{}: {reason}", attribute.name)))
+            check_base(attribute, profile.get(attribute.name), rules).map(|reason| {
+                (
+                    attribute.name.to_owned(),
+                    format!("{}: {reason}", attribute.name),
+                )
+            })
         })
         .collect()
 }

@@ -165,6 +165,20 @@ fn next_row(
     }
 }
 
+/// Checks the row's profile against the app's app-user schema (values it held before and
+/// keeps are not refused for being undeclared).
+async fn check_profile(
+    app: &AppState,
+    record: &AppRecord,
+    row: &AppUserRow,
+    current: Option<&AppUserRecord>,
+) -> ApiResult<()> {
+    let schema = crate::api::schemas::app_schema(app, &record.id).await?;
+    let previous = current.and_then(|c| c.row.as_ref()).map(|r| &r.profile);
+    model::schemas::check_profile(model::schemas::Target::App, &schema, &row.profile, previous)?;
+    Ok(())
+}
+
 fn targets(record: &AppRecord, user: &UserRecord, user_name: &str) -> Vec<Value> {
     vec![
         events::app_user_target(user, user_name),
@@ -204,6 +218,7 @@ async fn assign(
     let already_direct = current.as_ref().is_some_and(AppUserRecord::direct);
     let direct = scope == Scope::User || already_direct;
     let row = next_row(&app, &record, &user, current.as_ref(), &body, direct, now);
+    check_profile(&app, &record, &row, current.as_ref()).await?;
     let (kind, display) = if current.is_some() {
         (
             "application.user_membership.update",
@@ -276,6 +291,7 @@ async fn update(
         current.direct(),
         now,
     );
+    check_profile(&app, &record, &row, Some(&current)).await?;
     let (kind, display) = if body.password().is_some() {
         (
             "application.user_membership.change_password",

@@ -26,6 +26,7 @@ use model::expr::groups as rules;
 use model::groups::group::{check, validate_profile};
 use model::groups::{GroupChange, GroupType};
 use model::ids::{new_id, Kind};
+use model::schemas::Target;
 
 /// List Groups: no `limit` gives 10000 groups a page (groups.md's default) and at most 10000
 /// are allowed (the spec's maximum); a `q` answer defaults to 300 (the spec's `q` note).
@@ -88,6 +89,8 @@ async fn create(
 ) -> ApiResult<Json<Value>> {
     let now = app.clock.now().millis();
     let profile = validate_profile(&body.profile.unwrap_or_default())?;
+    let schema = crate::api::schemas::group_schema(&app).await?;
+    model::schemas::check_profile(Target::Group, &schema, &profile, None)?;
     let group = GroupRecord {
         id: new_id(Kind::Group),
         group_type: GroupType::OktaGroup.as_str().into(),
@@ -104,7 +107,11 @@ async fn create(
         vec![events::group_target(&group)],
         now,
     );
-    app.store.insert_group(&group, &event).await?;
+    if let Err(err) = app.store.insert_group(&group, &event).await {
+        return Err(
+            crate::api::schemas::refused(&app, err, "group", &schema, &group.profile).await,
+        );
+    }
     Ok(Json(dto::render(&group, &app)))
 }
 
@@ -141,7 +148,10 @@ async fn replace(
     let now = app.clock.now().millis();
     let mut group = find_group(&app, &group_id).await?;
     check(group_type(&group), GroupChange::UpdateProfile)?;
-    group.profile = validate_profile(&body.profile.unwrap_or_default())?;
+    let profile = validate_profile(&body.profile.unwrap_or_default())?;
+    let schema = crate::api::schemas::group_schema(&app).await?;
+    model::schemas::check_profile(Target::Group, &schema, &profile, Some(&group.profile))?;
+    group.profile = profile;
     group.last_updated = now;
     let event = events::event(
         "group.profile.update",
@@ -150,13 +160,15 @@ async fn replace(
         vec![events::group_target(&group)],
         now,
     );
-    app.store
-        .update_group(&group, &event)
-        .await
-        .map_err(|e| match e {
-            store::StoreError::NotFound => group_not_found(&group.id),
-            other => other.into(),
-        })?;
+    match app.store.update_group(&group, &event).await {
+        Ok(()) => {}
+        Err(store::StoreError::NotFound) => return Err(group_not_found(&group.id)),
+        Err(err) => {
+            return Err(
+                crate::api::schemas::refused(&app, err, "group", &schema, &group.profile).await,
+            )
+        }
+    }
     Ok(Json(dto::render(&group, &app)))
 }
 

@@ -21,6 +21,7 @@ pub mod health;
 pub mod inline_hooks;
 pub mod linked_objects;
 pub mod policies;
+pub mod schemas;
 pub mod sessions;
 pub mod system_log;
 pub mod trusted_origins;
@@ -44,6 +45,7 @@ pub fn router(state: AppState) -> Router {
         .merge(users::routes())
         .merge(user_types::routes())
         .merge(linked_objects::routes())
+        .merge(schemas::routes())
         .merge(user_lifecycle::routes())
         .merge(user_credentials::routes())
         .merge(factors::routes())

@@ -7,6 +7,7 @@ use axum::http::{HeaderMap, StatusCode};
 use axum::response::{IntoResponse, Response};
 use axum::routing::get;
 use axum::Router;
+use model::schemas::Target;
 use serde::Deserialize;
 use serde_json::{json, Map, Value};
 use store::{UserFilter, UserQuery, UserRecord, UserSecrets};
@@ -372,9 +373,14 @@ async fn create(
     }
 
     let records = new_user_events(&user, &options, &Actor::token(&admin), now);
-    app.store
+    if let Err(err) = app
+        .store
         .insert_user_with_events(&user, &group_ids, &records)
-        .await?;
+        .await
+    {
+        let schema = crate::api::schemas::user_schema(&app, &user.type_id).await?;
+        return Err(crate::api::schemas::refused(&app, err, "user", &schema, &user.profile).await);
+    }
     crate::api::group_rules::apply_rules_to_user(&app, &user.id, None).await?;
     Ok(Json(dto::render(&user, &app, true)))
 }
@@ -415,12 +421,12 @@ pub async fn build_new_user(
     now: i64,
 ) -> ApiResult<UserRecord> {
     let profile = body.profile.clone().unwrap_or_default();
-    model::users::profile::validate(&profile)?;
-
     let type_id = match body.user_type.as_ref().and_then(|t| t.id.clone()) {
         Some(id) => crate::api::user_types::known_type(app, id).await?,
         None => app.default_user_type_id(),
     };
+    let schema = crate::api::schemas::user_schema(app, &type_id).await?;
+    model::schemas::check_profile(Target::User, &schema, &profile, None)?;
     let mut user = UserRecord {
         id: new_id(Kind::User),
         status: UserStatus::Staged.as_str().into(),
@@ -578,20 +584,6 @@ async fn update(
     let now = app.clock.now().millis();
     let found = find_user(&app, &id).await?;
     let mut draft = found.clone();
-    if let Some(profile) = &body.profile {
-        let next: Map<String, Value> = if full {
-            model::users::profile::replace(profile)
-        } else {
-            model::users::profile::merge(&draft.profile, profile)
-        };
-        model::users::profile::validate(&next)?;
-        draft.profile = next;
-    } else if full {
-        return Err(ApiError::invalid(
-            "profile",
-            "profile: The field cannot be left blank",
-        ));
-    }
     if let Some(type_id) = body.user_type.as_ref().and_then(|t| t.id.clone()) {
         // A partial update may carry the user's own type (the SDKs' get, edit, update sends
         // it back); only a change of type needs the full replace.
@@ -606,6 +598,24 @@ async fn update(
         } else {
             crate::api::user_types::known_type(&app, type_id).await?
         };
+    }
+    // The profile is checked against the schema of the type the user will have.
+    let schema = crate::api::schemas::user_schema(&app, &draft.type_id).await?;
+    if let Some(profile) = &body.profile {
+        let next: Map<String, Value> = if full {
+            model::users::profile::replace(profile)
+        } else {
+            model::users::profile::merge(&draft.profile, profile)
+        };
+        model::schemas::check_profile(Target::User, &schema, &next, Some(&found.profile))?;
+        draft.profile = next;
+    } else if full {
+        return Err(ApiError::invalid(
+            "profile",
+            "profile: The field cannot be left blank",
+        ));
+    } else if draft.type_id != found.type_id {
+        model::schemas::check_profile(Target::User, &schema, &draft.profile, None)?;
     }
     if let Some(creds) = &body.credentials {
         if creds.password.as_ref().is_some_and(|p| p.hash.is_some())
@@ -628,7 +638,13 @@ async fn update(
                     user.profile = draft.profile.clone();
                 } else {
                     let next = model::users::profile::merge(&user.profile, profile);
-                    if let Err(err) = model::users::profile::validate(&next) {
+                    let checked = model::schemas::check_profile(
+                        Target::User,
+                        &schema,
+                        &next,
+                        Some(&user.profile),
+                    );
+                    if let Err(err) = checked {
                         refused = Some(err.into());
                         return store::UserChange::Keep;
                     }
@@ -648,7 +664,14 @@ async fn update(
                 now,
             )])
         })
-        .await?;
+        .await;
+    let saved = match saved {
+        Ok(saved) => saved,
+        Err(err) => {
+            let profile = draft.profile.clone();
+            return Err(crate::api::schemas::refused(&app, err, "user", &schema, &profile).await);
+        }
+    };
     if let Some(err) = refused {
         return Err(err);
     }

@@ -305,7 +305,22 @@ async fn write_batches(
     counts: Arc<Counts>,
 ) -> anyhow::Result<()> {
     while let Some(batch) = batches.recv().await {
-        let inserted = app.store.import_users(&batch).await?;
+        let inserted = match app.store.import_users(&batch).await {
+            // A unique property's value repeats somewhere in the batch: one user at a time,
+            // each refused one skipped.
+            Err(store::StoreError::Duplicate { field: "unique" }) => {
+                let mut done = Vec::with_capacity(batch.len());
+                for one in batch.chunks(1) {
+                    done.push(match app.store.import_users(one).await {
+                        Ok(v) => v.first().copied().unwrap_or(false),
+                        Err(store::StoreError::Duplicate { field: "unique" }) => false,
+                        Err(e) => return Err(e.into()),
+                    });
+                }
+                done
+            }
+            other => other?,
+        };
         let created: Vec<&NewUser> = batch
             .iter()
             .zip(&inserted)

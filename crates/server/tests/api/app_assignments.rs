@@ -42,6 +42,11 @@ fn sorted(mut v: Vec<String>) -> Vec<String> {
 async fn direct_assignment_with_credentials() {
     let app = spawn_app().await;
     let aid = id(&create_app(&app, "", swa()).await);
+    app.declare(
+        &format!("/api/v1/meta/schemas/apps/{aid}/default"),
+        json!({ "role": { "title": "Role", "type": "string" } }),
+    )
+    .await;
     let uid = user(&app, "swa.user@example.com").await;
     let r = app
         .post(&format!("/api/v1/apps/{aid}/users"), json!({ "id": uid, "scope": "USER",

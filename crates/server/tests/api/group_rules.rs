@@ -271,6 +271,7 @@ async fn list_pages_search_and_expand() {
     let g = create_group(&app, "Target").await;
     // Lists order by (created, id): rules made in the same millisecond sort by id.
     let mut order: Vec<(String, String)> = Vec::new();
+    let mut eng_3 = String::new();
     for i in 0..5 {
         let name = if i % 2 == 0 {
             format!("Sales {i}")
@@ -278,6 +279,9 @@ async fn list_pages_search_and_expand() {
             format!("Eng {i}")
         };
         let made = create_rule(&app, rule_body(&name, "user.a==\"b\"", &[&g], &[])).await;
+        if i == 3 {
+            eng_3 = id(&made);
+        }
         order.push((made["created"].as_str().unwrap().to_owned(), id(&made)));
     }
     order.sort();
@@ -329,7 +333,7 @@ async fn list_pages_search_and_expand() {
             .iter()
             .map(id)
             .collect::<Vec<_>>(),
-        [ids[3].clone()]
+        [eng_3]
     );
 
     let expanded = app

@@ -122,6 +122,14 @@ async fn collect_pages(app: &TestApp, first: &str) -> (Vec<Value>, usize) {
 #[tokio::test]
 async fn add_group_returns_the_group_object() {
     let app = spawn_app().await;
+    app.declare(
+        "/api/v1/meta/schemas/group/default",
+        json!({
+            "costCenter": { "title": "Cost center", "type": "string" },
+            "floors": { "title": "Floors", "type": "array", "items": { "type": "integer" } },
+        }),
+    )
+    .await;
     let r = app
         .post(
             "/api/v1/groups",
@@ -348,6 +356,11 @@ async fn replace_and_membership_move_their_own_timestamps() {
     let start = Timestamp::parse_iso("2024-03-01T10:00:00.000Z").unwrap();
     let clock = Clock::manual(start);
     let app = spawn_app_with_clock(|_| {}, clock.clone()).await;
+    app.declare(
+        "/api/v1/meta/schemas/group/default",
+        json!({ "room": { "title": "Room", "type": "string" } }),
+    )
+    .await;
     let g = create_group(
         &app,
         json!({ "name": "Timekeepers", "description": "Before", "room": "A" }),
@@ -810,6 +823,11 @@ async fn group_pages_visit_each_of_260_groups_once() {
 #[tokio::test]
 async fn list_filters_search_and_errors() {
     let app = spawn_app().await;
+    app.declare(
+        "/api/v1/meta/schemas/group/default",
+        json!({ "floor": { "title": "Floor", "type": "integer" } }),
+    )
+    .await;
     let west = create_group(
         &app,
         json!({ "name": "West Coast Users", "description": "All Users West of The Rockies" }),

@@ -265,6 +265,19 @@ impl TestApp {
         self.call(Method::POST, path, Some(body)).await
     }
 
+    /// Declares custom properties (name → definition) in the profile schema at `schema`
+    /// (e.g. `/api/v1/meta/schemas/user/default`), as Okta needs before a profile holds them.
+    pub async fn declare(&self, schema: &str, properties: Value) -> Reply {
+        let r = self
+            .post(
+                schema,
+                serde_json::json!({ "definitions": { "custom": { "properties": properties } } }),
+            )
+            .await;
+        assert_eq!(r.status, StatusCode::OK, "{}", r.text);
+        r
+    }
+
     pub async fn post_empty(&self, path: &str) -> Reply {
         self.call(Method::POST, path, None).await
     }

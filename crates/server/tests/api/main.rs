@@ -34,6 +34,7 @@ mod policies;
 mod rate_limits;
 mod receiver;
 mod reliability;
+mod schemas;
 mod server;
 mod sessions;
 mod smtp_sink;

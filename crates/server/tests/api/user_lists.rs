@@ -184,6 +184,14 @@ async fn seed_people(app: &TestApp) {
             json!(["Blue"]),
         ),
     ];
+    app.declare(
+        "/api/v1/meta/schemas/user/default",
+        json!({
+            "level": { "title": "Level", "type": "integer" },
+            "colours": { "title": "Colours", "type": "array", "items": { "type": "string" } },
+        }),
+    )
+    .await;
     for (login, first, last, dept, level, colours) in people {
         let body = json!({"profile": {"login": login, "email": login, "firstName": first, "lastName": last,
             "department": dept, "level": level, "colours": colours}});

@@ -67,7 +67,10 @@ pub async fn saves_are_versioned_and_unique_values_hold_on_every_write(store: &d
     let saved = store.profile_schema(id).await.unwrap().unwrap();
     assert_eq!(saved.version, 1);
     assert_eq!(
-        store.unique_value_owner("user", "badge", "b-1").await.unwrap(),
+        store
+            .unique_value_owner("user", "badge", "b-1")
+            .await
+            .unwrap(),
         Some(a.id.clone()),
         "schemas: values are kept in lower case"
     );
@@ -82,7 +85,10 @@ pub async fn saves_are_versioned_and_unique_values_hold_on_every_write(store: &d
         "schemas: an insert with a taken value is refused: {dup:?}"
     );
     c.profile.insert("badge".into(), json!("B-3"));
-    store.insert_user(&c, &[], &event("x", 2_000)).await.unwrap();
+    store
+        .insert_user(&c, &[], &event("x", 2_000))
+        .await
+        .unwrap();
     let mut c2 = store.user_by_id(&c.id).await.unwrap().unwrap();
     c2.profile.insert("badge".into(), json!("B-1"));
     let dup = store.update_user(&c2, &event("x", 2_100)).await;
@@ -93,7 +99,10 @@ pub async fn saves_are_versioned_and_unique_values_hold_on_every_write(store: &d
     // A user of a type that does not declare the property takes nothing.
     let mut other = user("schema.d@example.com", 2_000);
     other.profile.insert("badge".into(), json!("B-1"));
-    store.insert_user(&other, &[], &event("x", 2_000)).await.unwrap();
+    store
+        .insert_user(&other, &[], &event("x", 2_000))
+        .await
+        .unwrap();
     // Deleting frees the value.
     assert!(store.delete_user(&a.id, &event("x", 2_200)).await.unwrap());
     c2.profile.insert("badge".into(), json!("B-1"));
@@ -113,11 +122,20 @@ pub async fn saves_are_versioned_and_unique_values_hold_on_every_write(store: &d
         !c3.profile.contains_key("badge"),
         "schemas: a removed property's values are gone"
     );
-    assert!(c3.version > c2.version, "schemas: removal moves the version");
+    assert!(
+        c3.version > c2.version,
+        "schemas: removal moves the version"
+    );
     let kept = store.user_by_id(&other.id).await.unwrap().unwrap();
-    assert_eq!(kept.profile["badge"], "B-1", "schemas: other types keep theirs");
     assert_eq!(
-        store.unique_value_owner("user", "badge", "b-1").await.unwrap(),
+        kept.profile["badge"], "B-1",
+        "schemas: other types keep theirs"
+    );
+    assert_eq!(
+        store
+            .unique_value_owner("user", "badge", "b-1")
+            .await
+            .unwrap(),
         None
     );
 

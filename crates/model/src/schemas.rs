@@ -14,8 +14,13 @@
 //!   declare is refused ("Property name '…' is not defined in profile", Okta's cause), unless
 //!   the profile held that key with that value before (a value stored before its schema).
 //!
-//! Invariants: a stored definition always has `type` and `title`, `unique` only as
-//! `"UNIQUE_VALIDATED"` on a string, number or integer property of a user or group schema,
+//! `unique` is answered as the Management API spec types it, a boolean (`true`), which the
+//! SDKs' typed models read; the older reference pages show the status `"UNIQUE_VALIDATED"`,
+//! which is accepted on input as `true`. Uniqueness is checked when it is declared, so there
+//! is no `PENDING_UNIQUENESS` state.
+//!
+//! Invariants: a stored definition always has `type` and `title`, `unique` only as `true` on
+//! a string, number or integer property of a user or group schema,
 //! at most [`MAX_UNIQUE`] unique properties per schema, and the type of a property never
 //! changes once declared. A failed update or check is one E0000001 with one cause per fault,
 //! each `"<property>: <reason>"`.
@@ -80,7 +85,7 @@ pub fn unique_names(stored: &Stored) -> Vec<String> {
     stored
         .custom
         .iter()
-        .filter(|(_, def)| def.get("unique").is_some_and(|u| u == "UNIQUE_VALIDATED"))
+        .filter(|(_, def)| def.get("unique") == Some(&Value::Bool(true)))
         .map(|(name, _)| name.clone())
         .collect()
 }
@@ -111,7 +116,7 @@ pub fn base_properties(target: Target, stored: &Stored) -> Map<String, Value> {
                     def.insert("format".into(), json!("email"));
                 }
                 if a.name == "login" {
-                    def.insert("unique".into(), json!("UNIQUE_VALIDATED"));
+                    def.insert("unique".into(), json!(true));
                     def.insert("pattern".into(), Value::Null);
                 }
                 if let Some(Value::Object(changed)) = stored.base.get(a.name) {
@@ -664,7 +669,7 @@ fn unique(target: Target, kind: &str, out: &mut Map<String, Value>, faults: &mut
     } else if !matches!(kind, "string" | "number" | "integer") {
         faults.push("unique: Only a string, number or integer property can be unique".into());
     } else {
-        out.insert("unique".into(), json!("UNIQUE_VALIDATED"));
+        out.insert("unique".into(), json!(true));
     }
 }
 
@@ -678,6 +683,8 @@ fn enumeration(
     let Some(list) = values.as_array().filter(|l| !l.is_empty()) else {
         return Err("enum: The value must be a list of at least one value".into());
     };
+    let list: Vec<Value> = list.iter().map(unspread).collect();
+    let list = &list;
     for (i, v) in list.iter().enumerate() {
         if !matches_type(v, kind) {
             return Err(format!("enum: {v} is not a {kind}"));
@@ -707,6 +714,23 @@ fn enumeration(
         Some(_) => return Err("oneOf: The value must be a list".into()),
     };
     Ok((Value::Array(list.clone()), one_of))
+}
+
+/// A string the Node SDK (@okta/okta-sdk-nodejs 7 and 8) sent back spread into an object of
+/// its characters (`{"0": "r", "1": "e", "2": "d"}`), as its serialiser does with `enum`
+/// values on a get-edit-update of a schema; anything else as it is.
+fn unspread(v: &Value) -> Value {
+    let Some(fields) = v.as_object().filter(|f| !f.is_empty()) else {
+        return v.clone();
+    };
+    let mut text = String::new();
+    for i in 0..fields.len() {
+        match fields.get(&i.to_string()).and_then(Value::as_str) {
+            Some(c) if c.chars().count() == 1 => text.push_str(c),
+            _ => return v.clone(),
+        }
+    }
+    Value::String(text)
 }
 
 fn permissions(p: &Value) -> Result<Value, String> {
@@ -1106,6 +1130,24 @@ mod tests {
         let mut old = p.clone();
         old.insert("legacy".into(), json!("x"));
         assert_eq!(check_profile(Target::User, &s, &old, Some(&old)), Ok(()));
+    }
+
+    #[test]
+    fn enum_values_spread_by_the_node_sdk_are_read_back_as_strings() {
+        let up = add(
+            Target::User,
+            &Stored::default(),
+            json!({ "c": { "title": "C", "type": "string",
+                           "enum": [{ "0": "r", "1": "e", "2": "d" }, "blue"] } }),
+        )
+        .unwrap();
+        assert_eq!(up.stored.custom["c"]["enum"], json!(["red", "blue"]));
+        let c = causes(add(
+            Target::User,
+            &Stored::default(),
+            json!({ "c": { "title": "C", "type": "string", "enum": [{ "a": "b" }] } }),
+        ));
+        assert_eq!(c, ["c: enum: {\"a\":\"b\"} is not a string"]);
     }
 
     #[test]

@@ -310,3 +310,16 @@ class Inbox:
     def count(self) -> int:
         """How many messages to the address the sink holds now (earlier ones included)."""
         return len(messages_to(self.address))
+
+
+async def declare_group_properties(client, **properties):
+    """Adds string custom properties to the group schema through the SDK (get, edit,
+    update), as Okta needs before a group profile holds them."""
+    from okta.models import GroupSchemaAttribute
+
+    schema, _ = ok(await client.get_group_schema())
+    for name, title in properties.items():
+        schema.definitions.custom.properties[name] = GroupSchemaAttribute.from_dict(
+            {"title": title, "type": "string"})
+    updated, _ = ok(await client.update_group_schema(schema))
+    return updated

@@ -11,7 +11,8 @@ from datetime import timezone
 from okta.models import AddGroupRequest, AssignGroupOwnerRequestBody
 from okta.pagination import PaginationHelper
 
-from helpers import api_error, assert_timestamp, create_user, ok, raw, split, suffix
+from helpers import (api_error, assert_timestamp, create_user, declare_group_properties, ok, raw,
+                     split, suffix)
 
 
 def group_profile(group):
@@ -57,6 +58,7 @@ async def pages_of(call, **params):
 
 async def test_add_group_answers_the_group_object(client, org_url):
     name = f"West Coast {suffix()}"
+    await declare_group_properties(client, costCenter="Cost center")
     group = await add_group(client, name, description="All Users West of The Rockies",
                             costCenter="CC-1")
 
@@ -100,6 +102,7 @@ async def test_add_group_without_a_name_is_rejected(client):
 
 
 async def test_replace_group_replaces_the_whole_profile(client):
+    await declare_group_properties(client, room="Room")
     group = await add_group(client, description="before", room="A")
     name = f"sdk-py-renamed-{suffix()}"
     replaced, _ = ok(await client.replace_group(group.id, AddGroupRequest.from_dict(

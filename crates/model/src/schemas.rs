@@ -917,8 +917,7 @@ fn check_value(def: &Value, value: Option<&Value>) -> Option<String> {
 
 /// Checks a whole profile (after a merge, for a partial update) against a schema.
 /// `previous` is the stored profile it replaces: keys it held with the same value are not
-/// refused for being undeclared. `allowed_extra` are keys the caller stores elsewhere
-/// (none for users; a group's `objectClass`).
+/// refused for being undeclared.
 pub fn check_profile(
     target: Target,
     stored: &Stored,

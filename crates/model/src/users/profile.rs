@@ -2,14 +2,12 @@
 //! "Custom Profile properties"; `UserProfile` in the Management OpenAPI spec; schemas.md,
 //! "Login pattern validation"; users.md, "Get User with Login Shortname").
 //!
-//! - [`validate`] checks a whole profile against the default user schema: `login`, `email`,
-//!   `firstName` and `lastName` are required; `login` must be email-shaped, because the default
-//!   login `pattern` is null and a null pattern means "an email address" (a non-email login
-//!   needs a schema change, which Latchkey does not offer yet); `email` and `secondEmail` are
-//!   email-shaped; lengths are the reference's `minLength`/`maxLength`. Other keys are custom
-//!   attributes, stored as given when they are a string, number, boolean, null, or an array of
-//!   those. Okta requires a custom attribute to be declared in the schema first; until Latchkey
-//!   has the Schemas API every such key is accepted.
+//! - [`base_failures`] checks the base attributes: `login`, `email`, `firstName` and
+//!   `lastName` are required (a schema may make the two names optional); `login` must be
+//!   email-shaped unless the schema sets a login pattern (a null pattern means "an email
+//!   address"); `email` and `secondEmail` are email-shaped; lengths are the reference's
+//!   `minLength`/`maxLength`. Custom attributes are the schema's business
+//!   (`crate::schemas::check_profile`); [`validate`] is the check without a schema.
 //! - [`merge`] is the partial update (POST): top-level keys replace, `null` removes.
 //!   [`replace`] is the full update (PUT): the body is the whole profile.
 //! - [`login_lower`] is the key logins are unique under: Okta treats logins that differ only in

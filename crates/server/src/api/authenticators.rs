@@ -29,7 +29,10 @@ pub fn routes() -> Router<AppState> {
             post(deactivate),
         )
         .route("/authenticators/{id}/methods", get(methods))
-        .route("/authenticators/{id}/methods/{method}", get(method))
+        .route(
+            "/authenticators/{id}/methods/{method}",
+            get(method).put(replace_method),
+        )
         .route(
             "/authenticators/{id}/methods/{method}/lifecycle/activate",
             post(activate_method),
@@ -355,31 +358,11 @@ async fn activate_method(
     admin: AdminToken,
     Path((id, method)): Path<(String, String)>,
 ) -> ApiResult<Json<Value>> {
-    let (mut a, spec) = find(&app, &id).await?;
+    let (a, spec) = find(&app, &id).await?;
     let (m, supported) = find_method(spec, &method)?;
-    if !supported {
-        return Err(ApiError::invalid(
-            "methodType",
-            format!("methodType: The {m} method is not supported by this server."),
-        ));
-    }
-    let before = a.inactive_methods.clone();
-    a.inactive_methods = domain::inactive_methods(&before)
-        .filter(|x| *x != m)
-        .collect::<Vec<_>>()
-        .join(" ");
-    if a.inactive_methods != before {
-        a.last_updated = app.clock.now().millis();
-        write(
-            &app,
-            &admin,
-            &a,
-            "security.authenticator.lifecycle.activate",
-            "Activate authenticator method",
-        )
-        .await?;
-    }
-    Ok(Json(render_method(&app, &a, m, supported)))
+    Ok(Json(
+        switch_method(&app, &admin, a, spec, (m, supported), true).await?,
+    ))
 }
 
 /// Turns a method of an authenticator off; its factor can no longer be enrolled. The last
@@ -389,10 +372,100 @@ async fn deactivate_method(
     admin: AdminToken,
     Path((id, method)): Path<(String, String)>,
 ) -> ApiResult<Json<Value>> {
-    let (mut a, spec) = find(&app, &id).await?;
+    let (a, spec) = find(&app, &id).await?;
     let (m, supported) = find_method(spec, &method)?;
+    Ok(Json(
+        switch_method(&app, &admin, a, spec, (m, supported), false).await?,
+    ))
+}
+
+/// Replaces a method (`type`, `status`, `settings`): the status turns it on or off as the
+/// lifecycle operations do; the methods of this server have no settings, so settings are
+/// refused rather than dropped.
+async fn replace_method(
+    State(app): State<AppState>,
+    admin: AdminToken,
+    Path((id, method)): Path<(String, String)>,
+    Json(body): Json<Value>,
+) -> ApiResult<Json<Value>> {
+    let (a, spec) = find(&app, &id).await?;
+    let (m, supported) = find_method(spec, &method)?;
+    if !body.is_object() {
+        return Err(ApiError::MalformedBody);
+    }
+    match body.get("type") {
+        None | Some(Value::Null) => {}
+        Some(Value::String(t)) if t == m => {}
+        Some(_) => {
+            return Err(ApiError::invalid(
+                "type",
+                format!("type: The method at this address is {m}."),
+            ))
+        }
+    }
+    let has_settings = match body.get("settings") {
+        None | Some(Value::Null) => false,
+        Some(Value::Object(o)) => !o.is_empty(),
+        Some(_) => true,
+    };
+    if has_settings {
+        return Err(ApiError::invalid(
+            "settings",
+            format!("settings: The {m} method of this server has no settings."),
+        ));
+    }
+    let on = match body.get("status") {
+        None | Some(Value::Null) => method_active(&a, m, supported),
+        Some(Value::String(s)) if s == "ACTIVE" => true,
+        Some(Value::String(s)) if s == "INACTIVE" => false,
+        Some(_) => {
+            return Err(ApiError::invalid(
+                "status",
+                "status: The value must be ACTIVE or INACTIVE.",
+            ))
+        }
+    };
+    Ok(Json(
+        switch_method(&app, &admin, a, spec, (m, supported), on).await?,
+    ))
+}
+
+/// Turns method `m` of `a` on or off (nothing written when it already is) and renders it.
+async fn switch_method(
+    app: &AppState,
+    admin: &AdminToken,
+    mut a: AuthenticatorRecord,
+    spec: &Spec,
+    (m, supported): (&'static str, bool),
+    on: bool,
+) -> ApiResult<Value> {
+    if on {
+        if !supported {
+            return Err(ApiError::invalid(
+                "methodType",
+                format!("methodType: The {m} method is not supported by this server."),
+            ));
+        }
+        let before = a.inactive_methods.clone();
+        a.inactive_methods = domain::inactive_methods(&before)
+            .filter(|x| *x != m)
+            .collect::<Vec<_>>()
+            .join(" ");
+        if a.inactive_methods != before {
+            a.last_updated = app.clock.now().millis();
+            write(
+                app,
+                admin,
+                &a,
+                "security.authenticator.lifecycle.activate",
+                "Activate authenticator method",
+            )
+            .await?;
+        }
+        return Ok(render_method(app, &a, m, supported));
+    }
     if !method_active(&a, m, supported) {
-        return Ok(Json(render_method(&app, &a, m, supported)));
+        return Ok(render_method(app, &a, m, supported));
     }
     let others_on = spec
         .methods
@@ -413,12 +486,12 @@ async fn deactivate_method(
     a.inactive_methods = list.join(" ");
     a.last_updated = app.clock.now().millis();
     write(
-        &app,
-        &admin,
+        app,
+        admin,
         &a,
         "security.authenticator.lifecycle.deactivate",
         "Deactivate authenticator method",
     )
     .await?;
-    Ok(Json(render_method(&app, &a, m, supported)))
+    Ok(render_method(app, &a, m, supported))
 }

@@ -249,6 +249,35 @@ async fn methods_turn_their_own_factor_on_and_off() {
     assert!(offered().await.contains(&"call".to_owned()));
     assert_eq!(app.get(&voice).await.body, r.body);
 
+    // A replace of the method turns it off and on the same way; what it cannot hold is
+    // refused.
+    let r = app
+        .put(&voice, json!({ "type": "voice", "status": "INACTIVE" }))
+        .await;
+    assert_eq!(r.body["status"], "INACTIVE", "{}", r.text);
+    assert!(!offered().await.contains(&"call".to_owned()));
+    let r = app
+        .put(
+            &voice,
+            json!({ "type": "voice", "status": "ACTIVE", "settings": {} }),
+        )
+        .await;
+    assert_eq!(r.body["status"], "ACTIVE", "{}", r.text);
+    assert!(offered().await.contains(&"call".to_owned()));
+    for bad in [
+        json!({ "type": "sms", "status": "ACTIVE" }),
+        json!({ "type": "voice", "status": "ON" }),
+        json!({ "type": "voice", "settings": { "algorithms": ["RS256"] } }),
+    ] {
+        app.put(&voice, bad).await.assert_error(400, "E0000001");
+    }
+    app.put(
+        &format!("/api/v1/authenticators/{id}/methods/carrier_pigeon"),
+        json!({ "type": "carrier_pigeon" }),
+    )
+    .await
+    .assert_error(404, "E0000007");
+
     let verify = by_key(&app, "okta_verify").await;
     let vid = verify["id"].as_str().unwrap();
     app.post_empty(&format!(

@@ -10,7 +10,8 @@
 //!   instead of leaving a unique property that is not.
 //!
 //! Values are kept unique by database triggers (migration 0025), which every user and group
-//! write passes through.
+//! write passes through. Users whose value of a removed property goes are queued for group
+//! rule evaluation in the same transaction, as any other profile change queues them.
 
 /// Which profiles a schema id describes: `user:<type id>`, `group` or `app:<app id>`.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -179,6 +180,23 @@ macro_rules! impl_profile_schema_store {
                 }
                 for (table, condition, param) in owner.tables() {
                     for name in &change.removed {
+                        if table == "users" {
+                            // Rules may have read the value: its users are evaluated again.
+                            let q = format!(
+                                "INSERT INTO group_rule_queue (user_id, version, queued_at) \
+                                 SELECT id, 1, $3 FROM users WHERE {condition} AND {has} \
+                                 AND EXISTS (SELECT 1 FROM group_rules WHERE status = 'ACTIVE') \
+                                 ON CONFLICT (user_id) DO UPDATE \
+                                 SET version = group_rule_queue.version + 1",
+                                has = sql.has,
+                            );
+                            sqlx::query(&q)
+                                .bind(param)
+                                .bind(key_param(backend, name))
+                                .bind(schema.last_updated)
+                                .execute(&mut *tx)
+                                .await?;
+                        }
                         let q = format!(
                             "UPDATE {table} SET profile = {remove}{bump} \
                              WHERE {condition} AND {has}",

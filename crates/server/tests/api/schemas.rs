@@ -510,3 +510,67 @@ async fn group_and_app_user_schemas_check_their_profiles() {
     assert_eq!(r.status, StatusCode::OK, "{}", r.text);
     assert_eq!(r.body["profile"]["role"], "admin");
 }
+
+/// A group rule that read a removed property's value stops matching the users who held it.
+#[tokio::test]
+async fn removing_a_property_re_evaluates_the_rules_that_read_it() {
+    let app = spawn_app().await;
+    app.declare(
+        USER,
+        json!({ "team": { "title": "Team", "type": "string" } }),
+    )
+    .await;
+    let mut profile = TestApp::profile("blue@example.com");
+    profile["team"] = json!("Blue");
+    let user = app
+        .create_user(
+            "",
+            json!({ "profile": profile, "credentials": { "password": { "value": "Tr0ub4dor&3Zebra" } } }),
+        )
+        .await;
+    let uid = user["id"].as_str().unwrap().to_owned();
+    let g = app
+        .post(
+            "/api/v1/groups",
+            json!({ "profile": { "name": "Blue team" } }),
+        )
+        .await;
+    let gid = g.body["id"].as_str().unwrap().to_owned();
+    let rule = app
+        .post(
+            "/api/v1/groups/rules",
+            json!({
+                "type": "group_rule", "name": "Blue",
+                "conditions": { "expression": { "value": "user.team == \"Blue\"",
+                                                "type": "urn:okta:expression:1.0" } },
+                "actions": { "assignUserToGroups": { "groupIds": [gid] } },
+            }),
+        )
+        .await;
+    assert_eq!(rule.status, StatusCode::OK, "{}", rule.text);
+    let rid = rule.body["id"].as_str().unwrap();
+    let r = app
+        .post_empty(&format!("/api/v1/groups/rules/{rid}/lifecycle/activate"))
+        .await;
+    assert_eq!(r.status, StatusCode::NO_CONTENT, "{}", r.text);
+    let members = format!("/api/v1/groups/{gid}/users");
+    let ids = |r: &crate::harness::Reply| -> Vec<String> {
+        r.body
+            .as_array()
+            .map(|a| {
+                a.iter()
+                    .map(|u| u["id"].as_str().unwrap().to_owned())
+                    .collect()
+            })
+            .unwrap_or_default()
+    };
+    assert_eq!(ids(&app.get(&members).await), [uid.clone()]);
+
+    app.post(
+        USER,
+        json!({ "definitions": { "custom": { "properties": { "team": null } } } }),
+    )
+    .await;
+    let after = app.get_until(&members, |r| ids(r).is_empty()).await;
+    assert!(ids(&after).is_empty(), "{}", after.text);
+}

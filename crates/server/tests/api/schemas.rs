@@ -564,7 +564,7 @@ async fn removing_a_property_re_evaluates_the_rules_that_read_it() {
             })
             .unwrap_or_default()
     };
-    assert_eq!(ids(&app.get(&members).await), [uid.clone()]);
+    assert_eq!(ids(&app.get(&members).await), [uid]);
 
     app.post(
         USER,

@@ -13,8 +13,10 @@
 //! (`template_swa`) `app.url`, `app.usernameField`, `app.passwordField`, `app.buttonField`,
 //! (`template_swa3field`) `app.targetURL`, `app.userNameSelector`, `app.passwordSelector`,
 //! `app.buttonSelector`; AUTO_LOGIN `signOn.loginUrl`; SAML_2_0 see [`super::saml`];
-//! OPENID_CONNECT see [`super::oidc`]. WS_FEDERATION and SAML_1_1 settings come from the
-//! catalogue definition and are stored as given.
+//! OPENID_CONNECT see [`super::oidc`]; WS_FEDERATION (`template_wsfed`)
+//! `app.audienceRestriction`, `groupValueFormat`, `wReplyURL`, `nameIDFormat`,
+//! `authnContextClassRef`, `siteURL`, `usernameAttribute`. Other WS_FEDERATION and SAML_1_1
+//! settings come from the catalogue definition and are stored as given.
 //!
 //! Names: a catalogue name must come with its sign-on mode; SAML_2_0 and AUTO_LOGIN apps
 //! without a name are custom apps whose name the caller generates (`{org}_{label}_{n}`); any
@@ -450,6 +452,19 @@ fn require_text(app: &Map<String, Value>, field: &str, causes: &mut Causes) {
     }
 }
 
+fn require_one_of(app: &Map<String, Value>, field: &str, allowed: &[&str], causes: &mut Causes) {
+    match app.get(field) {
+        Some(Value::String(s)) if allowed.contains(&s.as_str()) => {}
+        Some(Value::String(s)) if !s.is_empty() => {
+            causes.add(field, format!("'{s}' is not one of {}", allowed.join(", ")))
+        }
+        Some(Value::String(_)) | None | Some(Value::Null) => {
+            causes.add(field, "The field cannot be left blank")
+        }
+        Some(_) => causes.add(field, "The field must be a string"),
+    }
+}
+
 /// `settings` with the common defaults (`app`, `notifications`, `notes`, ...) and the mode's
 /// own checks. Returns the stored settings and, for OpenID Connect, the raw
 /// `settings.oauthClient` to hand to [`oidc::client`].
@@ -523,6 +538,30 @@ fn settings(
             let sign_on = saml::sign_on(input.get("signOn"), custom)?;
             out.insert("app".into(), Value::Object(app));
             out.insert("signOn".into(), Value::Object(sign_on));
+        }
+        SignOnMode::WsFederation if name == "template_wsfed" => {
+            for field in [
+                "audienceRestriction",
+                "nameIDFormat",
+                "authnContextClassRef",
+            ] {
+                require_text(&app, field, causes);
+            }
+            require_url(&app, "wReplyURL", causes);
+            require_url(&app, "siteURL", causes);
+            require_one_of(
+                &app,
+                "groupValueFormat",
+                &["windowsDomainQualifiedName", "samAccountName", "dn"],
+                causes,
+            );
+            require_one_of(
+                &app,
+                "usernameAttribute",
+                &["username", "upn", "upnAndUsername", "none"],
+                causes,
+            );
+            out.insert("app".into(), Value::Object(app));
         }
         SignOnMode::OpenIdConnect | SignOnMode::Saml11 | SignOnMode::WsFederation => {
             out.insert("app".into(), Value::Object(app));

@@ -180,10 +180,11 @@ pub fn sign_on(input: Option<&Value>, custom: bool) -> Result<Map<String, Value>
     let destination_override = url(&o, "destinationOverride", &mut causes);
     let audience = text(&o, "audience", &mut causes).map(str::to_owned);
     if custom {
-        if acs.is_none() && destination_override.is_none() && !o.contains_key("ssoAcsUrl") {
+        // Missing, null and "" alike: a replace cannot clear what a create must have.
+        if acs.is_none() && destination_override.is_none() {
             causes.add("ssoAcsUrl", "The field cannot be left blank");
         }
-        if audience.is_none() && !o.contains_key("audience") {
+        if audience.is_none() {
             causes.add("audience", "The field cannot be left blank");
         }
     }

@@ -369,13 +369,153 @@ pub fn validate_settings_over(base: Settings, raw: Option<&Value>) -> Result<Val
     if let Some(v) = l.user_lockout_notification_channels {
         ol.user_lockout_notification_channels = v;
     }
-    if let Some(v) = input.recovery.filter(Value::is_object) {
-        out.recovery = v;
+    if let Some(v) = input.recovery.filter(|v| !v.is_null()) {
+        out.recovery = recovery_over(&out.recovery, &v)?;
     }
-    if let Some(v) = input.delegation.filter(Value::is_object) {
-        out.delegation = v;
+    if let Some(v) = input.delegation.filter(|v| !v.is_null()) {
+        out.delegation = delegation_over(&out.delegation, &v)?;
     }
     Ok(out.to_value())
+}
+
+/// A 400 for a setting this server does not have (refused, not dropped).
+fn unknown(field: &str) -> DomainError {
+    DomainError::invalid(
+        field,
+        format!("{field}: Not a setting of a password policy."),
+    )
+}
+
+/// The fields of `v` as an object, refusing any not in `allowed`.
+fn fields<'a>(
+    field: &str,
+    v: &'a Value,
+    allowed: &[&str],
+) -> Result<&'a serde_json::Map<String, Value>, DomainError> {
+    let o = v.as_object().ok_or_else(|| {
+        DomainError::invalid(field, format!("{field}: The value must be an object."))
+    })?;
+    match o.keys().find(|k| !allowed.contains(&k.as_str())) {
+        Some(k) => Err(unknown(&format!("{field}.{k}"))),
+        None => Ok(o),
+    }
+}
+
+/// `settings.recovery` (policy.md, "Recovery object"): `factors` of `recovery_question`,
+/// `okta_email`, `okta_sms`, `okta_call`, each with its `status` and the `properties` it has.
+/// A factor given replaces the current one; those not given stay.
+fn recovery_over(current: &Value, v: &Value) -> Result<Value, DomainError> {
+    const F: &str = "settings.recovery";
+    let given = fields(F, v, &["factors"])?;
+    let mut out = current.clone();
+    let Some(factors) = given.get("factors").filter(|f| !f.is_null()) else {
+        return Ok(out);
+    };
+    let factors = fields(
+        &format!("{F}.factors"),
+        factors,
+        &["recovery_question", "okta_email", "okta_sms", "okta_call"],
+    )?;
+    for (key, factor) in factors {
+        let at = format!("{F}.factors.{key}");
+        let f = fields(&at, factor, &["status", "properties"])?;
+        let status = match f.get("status").and_then(Value::as_str) {
+            Some(s @ ("ACTIVE" | "INACTIVE")) if key != "okta_email" || s == "ACTIVE" => s,
+            None if key == "okta_email" => "ACTIVE",
+            _ => {
+                return Err(DomainError::invalid(
+                    &at,
+                    format!(
+                        "{at}.status: The value must be {}.",
+                        if key == "okta_email" {
+                            "ACTIVE"
+                        } else {
+                            "ACTIVE or INACTIVE"
+                        }
+                    ),
+                ))
+            }
+        };
+        let mut next = serde_json::Map::new();
+        next.insert("status".into(), json!(status));
+        let props = f.get("properties").filter(|p| !p.is_null());
+        match (key.as_str(), props) {
+            (_, None) => {
+                if let Some(p) = current.pointer(&format!("/factors/{key}/properties")) {
+                    next.insert("properties".into(), p.clone());
+                }
+            }
+            ("recovery_question", Some(p)) => {
+                let p = fields(&format!("{at}.properties"), p, &["complexity"])?;
+                let c = p.get("complexity").cloned().unwrap_or(json!({}));
+                let cx = fields(&format!("{at}.properties.complexity"), &c, &["minLength"])?;
+                let min = match cx.get("minLength") {
+                    None | Some(Value::Null) => 4,
+                    Some(n) => in_range(
+                        &format!("{at}.properties.complexity.minLength"),
+                        n.as_i64().unwrap_or(-1),
+                        1,
+                        100,
+                    )?,
+                };
+                next.insert(
+                    "properties".into(),
+                    json!({ "complexity": { "minLength": min } }),
+                );
+            }
+            ("okta_email", Some(p)) => {
+                let p = fields(&format!("{at}.properties"), p, &["recoveryToken"])?;
+                let t = p.get("recoveryToken").cloned().unwrap_or(json!({}));
+                let tk = fields(
+                    &format!("{at}.properties.recoveryToken"),
+                    &t,
+                    &["tokenLifetimeMinutes"],
+                )?;
+                let minutes = match tk.get("tokenLifetimeMinutes") {
+                    None | Some(Value::Null) => 10_080,
+                    Some(n) => in_range(
+                        &format!("{at}.properties.recoveryToken.tokenLifetimeMinutes"),
+                        n.as_i64().unwrap_or(-1),
+                        1,
+                        10_080,
+                    )?,
+                };
+                next.insert(
+                    "properties".into(),
+                    json!({ "recoveryToken": { "tokenLifetimeMinutes": minutes } }),
+                );
+            }
+            (_, Some(_)) => return Err(unknown(&format!("{at}.properties"))),
+        }
+        if let Some(all) = out.get_mut("factors").and_then(Value::as_object_mut) {
+            all.insert(key.clone(), Value::Object(next));
+        }
+    }
+    Ok(out)
+}
+
+/// `settings.delegation` (policy.md, "Delegation object"): `options.skipUnlock`.
+fn delegation_over(current: &Value, v: &Value) -> Result<Value, DomainError> {
+    const F: &str = "settings.delegation";
+    let given = fields(F, v, &["options"])?;
+    let mut skip = current
+        .pointer("/options/skipUnlock")
+        .and_then(Value::as_bool)
+        .unwrap_or(false);
+    if let Some(options) = given.get("options").filter(|o| !o.is_null()) {
+        let o = fields(&format!("{F}.options"), options, &["skipUnlock"])?;
+        match o.get("skipUnlock") {
+            None | Some(Value::Null) => {}
+            Some(Value::Bool(b)) => skip = *b,
+            Some(_) => {
+                return Err(DomainError::invalid(
+                    F,
+                    format!("{F}.options.skipUnlock: The value must be true or false."),
+                ))
+            }
+        }
+    }
+    Ok(json!({ "options": { "skipUnlock": skip } }))
 }
 
 /// Validates `settings` of a new PASSWORD policy.

@@ -243,6 +243,29 @@ async fn each_sign_on_mode_checks_its_settings() {
     let all = app.get("/api/v1/apps").await;
     assert_eq!(all.body, json!([]));
 
+    // A replace cannot empty what a create needs, whether it sends "" or null.
+    let saml = app.post("/api/v1/apps", custom_saml("Cleared")).await;
+    assert_eq!(saml.status, StatusCode::OK, "{}", saml.text);
+    let path = format!("/api/v1/apps/{}", saml.body["id"].as_str().unwrap());
+    for blank in [json!(""), Value::Null] {
+        let mut body = custom_saml("Cleared");
+        for field in ["ssoAcsUrl", "audience", "recipient", "destination"] {
+            body["settings"]["signOn"][field] = blank.clone();
+        }
+        let r = app.put(&path, body).await;
+        r.assert_error(400, "E0000001");
+        assert!(
+            r.causes().iter().any(|c| c.starts_with("audience:")),
+            "{:?}",
+            r.causes()
+        );
+    }
+    let kept = app.get(&path).await;
+    assert_eq!(
+        kept.body["settings"]["signOn"]["audience"],
+        "https://sp.example.com/entity"
+    );
+
     // The other modes with their settings.
     let basic = create_app(&app, "", json!({ "name": "template_basic_auth", "label": "Basic", "signOnMode": "BASIC_AUTH",
         "settings": { "app": { "url": "https://example.com/login.html", "authURL": "https://example.com/auth.html" } } })).await;
@@ -283,8 +306,20 @@ async fn each_sign_on_mode_checks_its_settings() {
         auto2["name"].as_str().unwrap().ends_with("_customswa_2"),
         "custom names are numbered"
     );
+    let r = app
+        .post(
+            "/api/v1/apps",
+            json!({ "name": "template_wsfed", "label": "WsFed", "signOnMode": "WS_FEDERATION" }),
+        )
+        .await;
+    r.assert_error(400, "E0000001");
+    assert_eq!(r.causes().len(), 7, "{:?}", r.causes());
     let wsfed = create_app(&app, "", json!({ "name": "template_wsfed", "label": "WsFed", "signOnMode": "WS_FEDERATION",
-        "settings": { "app": { "realm": "urn:example:app", "wReplyURL": "https://example.com/" } } })).await;
+        "settings": { "app": { "realm": "urn:example:app", "wReplyURL": "https://example.com/",
+            "audienceRestriction": "urn:example:app", "groupValueFormat": "windowsDomainQualifiedName",
+            "nameIDFormat": "urn:oasis:names:tc:SAML:1.1:nameid-format:unspecified",
+            "authnContextClassRef": "urn:oasis:names:tc:SAML:2.0:ac:classes:PasswordProtectedTransport",
+            "siteURL": "https://example.com", "usernameAttribute": "username" } } })).await;
     assert_eq!(wsfed["settings"]["app"]["realm"], "urn:example:app");
     assert!(
         wsfed["credentials"]["signing"]["kid"].is_string(),

@@ -238,6 +238,22 @@ async fn invalid_policies_are_refused_whole() {
             "settings.password.complexity.minLength: The value must be between 4 and 30.",
         ),
         (
+            json!({ "type": "PASSWORD", "name": "x", "settings": { "delegation": { "options": { "skipUnlock": [{}] }, "junk": 1 } } }),
+            "settings.delegation.junk: Not a setting of a password policy.",
+        ),
+        (
+            json!({ "type": "PASSWORD", "name": "x", "settings": { "recovery": { "anything": "goes" } } }),
+            "settings.recovery.anything: Not a setting of a password policy.",
+        ),
+        (
+            json!({ "type": "PASSWORD", "name": "x", "settings": { "recovery": { "factors": { "okta_sms": { "status": "ON" } } } } }),
+            "settings.recovery.factors.okta_sms.status: The value must be ACTIVE or INACTIVE.",
+        ),
+        (
+            json!({ "type": "PASSWORD", "name": "x", "settings": { "recovery": { "factors": { "okta_email": { "status": "ACTIVE", "properties": { "recoveryToken": { "tokenLifetimeMinutes": 0 } } } } } } }),
+            "settings.recovery.factors.okta_email.properties.recoveryToken.tokenLifetimeMinutes: The value must be between 1 and 10080.",
+        ),
+        (
             json!({ "type": "ACCESS_POLICY", "name": "x" }),
             "type: Policies of type ACCESS_POLICY belong to Okta Identity Engine; this server is \
              a Classic org (OKTA_SIGN_ON, PASSWORD, MFA_ENROLL).",

@@ -85,6 +85,19 @@ fn targets(app: &store::AppRecord, group: &GroupRecord) -> Vec<Value> {
     vec![events::app_target(app), events::group_target(group)]
 }
 
+/// Checks an assignment's profile against the app's app-user schema, which its members'
+/// app profiles follow (values it held before and keeps are not refused).
+async fn check_profile(
+    app: &AppState,
+    app_id: &str,
+    profile: &Map<String, Value>,
+    previous: Option<&Map<String, Value>>,
+) -> ApiResult<()> {
+    let schema = crate::api::schemas::app_schema(app, app_id).await?;
+    model::schemas::check_profile(model::schemas::Target::App, &schema, profile, previous)?;
+    Ok(())
+}
+
 /// Assigns a group, or replaces its assignment's priority and profile
 /// (assignGroupToApplication).
 async fn assign(
@@ -97,8 +110,15 @@ async fn assign(
     let record = find_app(&app, &app_id).await?;
     let group = find_group(&app, &group_id).await?;
     let priority = priority(body.priority.as_ref())?;
-    let profile = profile(body.profile.as_ref())?;
+    let profile = profile(body.profile.as_ref())?.unwrap_or_default();
     let existing = app.store.app_group(&record.id, &group.id).await?;
+    check_profile(
+        &app,
+        &record.id,
+        &profile,
+        existing.as_ref().map(|e| &e.profile),
+    )
+    .await?;
     let (kind, display) = if existing.is_some() {
         (
             "group.application_assignment.update",
@@ -119,14 +139,7 @@ async fn assign(
     );
     let row = app
         .store
-        .assign_app_group(
-            &record.id,
-            &group.id,
-            priority,
-            Some(&profile.unwrap_or_default()),
-            now,
-            &event,
-        )
+        .assign_app_group(&record.id, &group.id, priority, Some(&profile), now, &event)
         .await?;
     Ok(Json(dto::render_app_group(&row, &app, None)))
 }
@@ -229,6 +242,7 @@ async fn patch(
         .ok_or_else(|| not_assigned(&group_id))?;
     let group = find_group(&app, &group_id).await?;
     let (priority_value, profile_value) = apply_patch(&row, &ops)?;
+    check_profile(&app, &record.id, &profile_value, Some(&row.profile)).await?;
     let event = events::event(
         "group.application_assignment.update",
         "Update assigned application of group",

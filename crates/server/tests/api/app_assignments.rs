@@ -223,7 +223,20 @@ async fn group_assignments_give_members_the_app() {
         "credentials": { "userNameTemplate": { "template": "${fn:substringBefore(source.login, \"@\")}", "type": "BUILT_IN" } },
         "settings": { "app": { "url": "https://example.com/team" } } })).await;
     let aid = id(&app_json);
+    let schema = format!("/api/v1/meta/schemas/apps/{aid}/default");
+    // A group assignment's profile follows the app-user schema too.
     let gid = group(&app, "Team").await;
+    app.put(
+        &format!("/api/v1/apps/{aid}/groups/{gid}"),
+        json!({ "profile": { "role": "member" } }),
+    )
+    .await
+    .assert_error(400, "E0000001");
+    app.declare(
+        &schema,
+        json!({ "role": { "title": "Role", "type": "string" } }),
+    )
+    .await;
     let other_gid = group(&app, "Other Team").await;
     let alice = user(&app, "alice@example.com").await;
     let bob = user(&app, "bob@example.com").await;

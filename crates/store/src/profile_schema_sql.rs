@@ -129,6 +129,18 @@ macro_rules! impl_profile_schema_store {
                 let backend = $crate::Store::backend(self);
                 let sql = json_sql(backend);
                 let mut tx = self.$write.begin().await?;
+                // On PostgreSQL, writers of the schema's profiles wait for this save while it
+                // backfills unique values or strips removed ones, so none slips between the
+                // backfill and the new declarations (SQLite has one writer anyway).
+                if backend == "postgres"
+                    && (!change.added_unique.is_empty() || !change.removed.is_empty())
+                {
+                    for (table, _, _) in owner.tables() {
+                        sqlx::query(&format!("LOCK TABLE {table} IN SHARE ROW EXCLUSIVE MODE"))
+                            .execute(&mut *tx)
+                            .await?;
+                    }
+                }
                 let document = sqlx::types::Json(&schema.document);
                 let written = if schema.version == 0 {
                     sqlx::query(

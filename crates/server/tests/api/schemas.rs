@@ -574,3 +574,52 @@ async fn removing_a_property_re_evaluates_the_rules_that_read_it() {
     let after = app.get_until(&members, |r| ids(r).is_empty()).await;
     assert!(ids(&after).is_empty(), "{}", after.text);
 }
+
+/// A property made unique while users with one value are being created: either the
+/// declaration is refused or at most one of those users holds the value, never both.
+#[tokio::test]
+async fn making_a_property_unique_races_no_duplicate_past_it() {
+    let app = spawn_app().await;
+    app.declare(
+        USER,
+        json!({ "code": { "title": "Code", "type": "string" } }),
+    )
+    .await;
+    let creates = futures::future::join_all((0..12).map(|i| {
+        let app = &app;
+        async move {
+            create_user(
+                app,
+                &format!("race.code{i}@example.com"),
+                json!({ "code": "SAME" }),
+            )
+            .await
+        }
+    }));
+    let declare = async {
+        app.post(
+            USER,
+            json!({ "definitions": { "custom": { "properties": {
+                "code": { "title": "Code", "type": "string", "unique": true } } } } }),
+        )
+        .await
+    };
+    let (created, declared) = futures::future::join(creates, declare).await;
+    for r in &created {
+        assert!(
+            r.status == StatusCode::OK || r.status == StatusCode::BAD_REQUEST,
+            "{}",
+            r.text
+        );
+    }
+    let holders = app
+        .get("/api/v1/users?search=profile.code%20eq%20%22SAME%22")
+        .await;
+    let holders = holders.body.as_array().unwrap().len();
+    if declared.status == StatusCode::OK {
+        assert!(holders <= 1, "unique, yet {holders} users hold the value");
+    } else {
+        declared.assert_error(400, "E0000001");
+        assert!(holders >= 2, "refused with {holders} holders");
+    }
+}

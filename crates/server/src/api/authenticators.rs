@@ -358,11 +358,7 @@ async fn activate_method(
     admin: AdminToken,
     Path((id, method)): Path<(String, String)>,
 ) -> ApiResult<Json<Value>> {
-    let (a, spec) = find(&app, &id).await?;
-    let (m, supported) = find_method(spec, &method)?;
-    Ok(Json(
-        switch_method(&app, &admin, a, spec, (m, supported), true).await?,
-    ))
+    toggle_method(&app, &admin, &id, &method, true).await
 }
 
 /// Turns a method of an authenticator off; its factor can no longer be enrolled. The last
@@ -372,11 +368,20 @@ async fn deactivate_method(
     admin: AdminToken,
     Path((id, method)): Path<(String, String)>,
 ) -> ApiResult<Json<Value>> {
-    let (a, spec) = find(&app, &id).await?;
-    let (m, supported) = find_method(spec, &method)?;
-    Ok(Json(
-        switch_method(&app, &admin, a, spec, (m, supported), false).await?,
-    ))
+    toggle_method(&app, &admin, &id, &method, false).await
+}
+
+/// The lifecycle operations of a method: find it, then turn it on or off.
+async fn toggle_method(
+    app: &AppState,
+    admin: &AdminToken,
+    id: &str,
+    method: &str,
+    on: bool,
+) -> ApiResult<Json<Value>> {
+    let (a, spec) = find(app, id).await?;
+    let found = find_method(spec, method)?;
+    Ok(Json(switch_method(app, admin, a, spec, found, on).await?))
 }
 
 /// Replaces a method (`type`, `status`, `settings`): the status turns it on or off as the

@@ -63,6 +63,16 @@ pub async fn user_schema(app: &AppState, type_id: &str) -> ApiResult<Stored> {
     Ok(load(app, format!("user:{type_id}")).await?.stored)
 }
 
+/// The user schema of every type, by type id (for a bulk import, which checks many users).
+pub async fn user_schemas(app: &AppState) -> ApiResult<std::collections::HashMap<String, Stored>> {
+    let mut all = std::collections::HashMap::new();
+    for t in app.store.list_user_types().await? {
+        let schema = user_schema(app, &t.id).await?;
+        all.insert(t.id, schema);
+    }
+    Ok(all)
+}
+
 /// The group schema.
 pub async fn group_schema(app: &AppState) -> ApiResult<Stored> {
     Ok(load(app, "group".into()).await?.stored)

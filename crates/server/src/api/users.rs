@@ -354,6 +354,7 @@ async fn create(
         activate: flag(params.activate.as_deref(), true),
         next_login: params.next_login.as_deref(),
         stored_password: None,
+        schemas: None,
     };
     let _ = flag(params.provider.as_deref(), false);
     let user = build_new_user(&app, &body, &options, now).await?;
@@ -393,6 +394,9 @@ pub struct NewUserOptions<'a> {
     /// An argon2id PHC string to keep as the password (a bulk import of an export); the
     /// request then carries no password.
     pub stored_password: Option<&'a str>,
+    /// The user schemas by type id, when the caller has read them (a bulk import); without
+    /// them each create reads its type's schema.
+    pub schemas: Option<&'a std::collections::HashMap<String, model::schemas::Stored>>,
 }
 
 /// Refuses a group whose members cannot be managed directly (anything but OKTA_GROUP).
@@ -425,8 +429,15 @@ pub async fn build_new_user(
         Some(id) => crate::api::user_types::known_type(app, id).await?,
         None => app.default_user_type_id(),
     };
-    let schema = crate::api::schemas::user_schema(app, &type_id).await?;
-    model::schemas::check_profile(Target::User, &schema, &profile, None)?;
+    let loaded;
+    let schema = match options.schemas.and_then(|all| all.get(&type_id)) {
+        Some(known) => known,
+        None => {
+            loaded = crate::api::schemas::user_schema(app, &type_id).await?;
+            &loaded
+        }
+    };
+    model::schemas::check_profile(Target::User, schema, &profile, None)?;
     let mut user = UserRecord {
         id: new_id(Kind::User),
         status: UserStatus::Staged.as_str().into(),

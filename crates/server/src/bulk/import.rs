@@ -128,6 +128,11 @@ pub async fn import_users(
 ) -> anyhow::Result<Summary> {
     let started = std::time::Instant::now();
     let groups = Arc::new(GroupIndex::load(app).await?);
+    // Every row is checked against its type's schema, read once for the whole import (a
+    // schema changed while the import runs applies to the next one).
+    let schemas = crate::api::schemas::user_schemas(app)
+        .await
+        .map_err(|e| anyhow::anyhow!("reading user schemas: {}", e.parts().2))?;
     let counts = Arc::new(Counts::default());
     let failures = Arc::new(Mutex::new(Failures {
         reasons: BTreeMap::new(),
@@ -158,7 +163,7 @@ pub async fn import_users(
         if pending.len() >= batch_size || (!open && !pending.is_empty()) {
             let rows = std::mem::take(&mut pending);
             let built: Vec<Result<NewUser, RowFailure>> = futures::stream::iter(rows)
-                .map(|row| build_row(app, &groups, options, row))
+                .map(|row| build_row(app, &groups, &schemas, options, row))
                 .buffered(options.concurrency.max(1))
                 .collect()
                 .await;
@@ -343,6 +348,7 @@ async fn write_batches(
 async fn build_row(
     app: &AppState,
     groups: &GroupIndex,
+    schemas: &HashMap<String, model::schemas::Stored>,
     options: &ImportOptions,
     row: RawRow,
 ) -> Result<NewUser, RowFailure> {
@@ -414,6 +420,7 @@ async fn build_row(
         activate,
         next_login,
         stored_password: argon2.as_deref(),
+        schemas: Some(schemas),
     };
     let now = app.clock.now().millis();
     let mut user = build_new_user(app, &request, &new_options, now)

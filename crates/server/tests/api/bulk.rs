@@ -393,3 +393,48 @@ async fn csv_import_and_export_round_trip_to_another_org() {
         .collect();
     assert!(names.contains(&"Ops"), "{names:?}");
 }
+
+/// Imported profiles follow the schema of their type as the API's do: undeclared attributes
+/// fail their row, and a unique property's repeated value is skipped without failing the
+/// rows imported with it.
+#[tokio::test]
+async fn import_checks_profiles_against_the_schema() {
+    let app = spawn_app().await;
+    app.declare(
+        "/api/v1/meta/schemas/user/default",
+        json!({ "badge": { "title": "Badge", "type": "string", "unique": true } }),
+    )
+    .await;
+    let with = |login: &str, key: &str, value: &str| {
+        let mut p = person(login);
+        p[key] = json!(value);
+        json!({ "profile": p })
+    };
+    let file = app.data_dir.path().join("schema.jsonl");
+    write_lines(
+        &file,
+        &[
+            with("b1@example.com", "badge", "B-1"),
+            with("b2@example.com", "badge", "b-1"),
+            with("b3@example.com", "nickname_typo", "x"),
+            with("b4@example.com", "badge", "B-4"),
+        ],
+    );
+    let (_, stdout, stderr) = latchkey(&app, &["import", "users", file.to_str().unwrap()]).await;
+    assert!(
+        stdout.contains("4 rows")
+            && stdout.contains("2 created, 1 skipped (login exists), 1 failed"),
+        "{stdout}\n{stderr}"
+    );
+    assert_eq!(
+        app.get("/api/v1/users/b1@example.com").await.status,
+        StatusCode::OK
+    );
+    assert_eq!(
+        app.get("/api/v1/users/b4@example.com").await.status,
+        StatusCode::OK
+    );
+    app.get("/api/v1/users/b2@example.com")
+        .await
+        .assert_error(404, "E0000007");
+}

@@ -8,6 +8,7 @@
 //!   or `Display` output here contains a password, salt, hash value or token;
 //! - comparisons of secret-derived bytes are constant time.
 
+pub mod jwt;
 pub mod otp;
 pub mod password;
 pub mod sealed;

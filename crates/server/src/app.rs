@@ -108,6 +108,7 @@ impl Application {
             mailer,
             tokens: Default::default(),
             outbox: Default::default(),
+            oauth_keys: Default::default(),
         });
         let background = vec![
             state
@@ -290,6 +291,7 @@ pub async fn offline_state(config: Config) -> anyhow::Result<AppState> {
         mailer: None,
         tokens: Default::default(),
         outbox: Default::default(),
+        oauth_keys: Default::default(),
     }))
 }
 

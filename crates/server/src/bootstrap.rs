@@ -25,6 +25,9 @@ pub async fn ensure_org(
     if let Some(org) = store.org().await? {
         crate::policies::ensure_defaults(store, now).await?;
         ensure_default_user_type(store, &org, admin_login, now).await?;
+        store
+            .ensure_auth_server(&crate::oauth::servers::default_server(now))
+            .await?;
         return Ok(Bootstrapped {
             org,
             new_admin_token: None,
@@ -135,6 +138,9 @@ pub async fn ensure_org(
         .ok_or_else(|| anyhow::anyhow!("org missing after bootstrap"))?;
     crate::policies::ensure_defaults(store, now).await?;
     ensure_default_user_type(store, &org, admin_login, now).await?;
+    store
+        .ensure_auth_server(&crate::oauth::servers::default_server(now))
+        .await?;
     Ok(Bootstrapped {
         org,
         new_admin_token: created.then_some(secret),

@@ -39,11 +39,18 @@ use crate::trusted_origins::{is_cors_allowed, is_own_origin};
 use crate::wire::ApiError;
 
 /// Path prefixes (whole segments) of the CORS-enabled endpoints.
-const CORS_PREFIXES: [&str; 3] = ["/api/v1/authn", "/api/v1/sessions/me", "/api/v1/users/me"];
+const CORS_PREFIXES: [&str; 4] = [
+    "/api/v1/authn",
+    "/api/v1/sessions/me",
+    "/api/v1/users/me",
+    "/oauth2",
+];
 /// CORS-enabled paths matched exactly.
-const CORS_PATHS: [&str; 2] = [
+const CORS_PATHS: [&str; 4] = [
     "/login/sessionCookieRedirect",
     "/.well-known/okta-organization",
+    "/.well-known/openid-configuration",
+    "/.well-known/oauth-authorization-server",
 ];
 
 /// Methods a preflight may ask for.

@@ -16,6 +16,7 @@ pub mod data_dir;
 pub mod delivery;
 pub mod events;
 pub mod hooks;
+pub mod oauth;
 pub mod outbox;
 pub mod policies;
 pub mod qr;

@@ -48,6 +48,8 @@ pub struct AppParts {
     pub tokens: crate::auth::ssws::TokenCache,
     /// Wakes this node's outbox worker when a request wrote a message.
     pub outbox: crate::outbox::Wakeup,
+    /// The authorization servers' signing keys this node has read.
+    pub oauth_keys: crate::oauth::keys::KeyCache,
 }
 
 impl AppParts {

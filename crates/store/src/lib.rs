@@ -20,6 +20,7 @@ pub mod filter_sql;
 mod import_sql;
 pub mod linked_object_sql;
 mod lockout_sql;
+mod oauth_sql;
 mod outbox_sql;
 mod page_sql;
 pub(crate) mod profile_schema_sql;
@@ -1005,12 +1006,102 @@ pub trait Store:
     + LinkedObjectStore
     + AppCsrStore
     + ProfileSchemaStore
+    + OAuthStore
 {
     /// Cheap round trip for readiness checks.
     async fn ping(&self) -> StoreResult<()>;
 
     /// Which backend this is ("sqlite" or "postgres"), for logs and metrics.
     fn backend(&self) -> &'static str;
+}
+
+/// The OpenID Connect & OAuth 2.0 API: authorization servers, their signing keys, codes and
+/// issued tokens (see `oauth_sql`).
+#[async_trait]
+pub trait OAuthStore: Send + Sync {
+    /// The app whose OAuth client id is `client_id`.
+    async fn app_by_client_id(&self, client_id: &str) -> StoreResult<Option<AppRecord>>;
+
+    /// Adds `server` unless a server with its id exists (the `default` server at first start).
+    async fn ensure_auth_server(&self, server: &AuthServerRecord) -> StoreResult<()>;
+
+    async fn auth_server(&self, id: &str) -> StoreResult<Option<AuthServerRecord>>;
+
+    /// Every key of a server, newest first.
+    async fn auth_server_keys(&self, server_id: &str) -> StoreResult<Vec<AuthServerKeyRecord>>;
+
+    /// Adds `key` as the server's ACTIVE key unless it has one; false when it had one.
+    async fn add_first_auth_server_key(&self, key: &AuthServerKeyRecord) -> StoreResult<bool>;
+
+    /// Stores a new authorization code with its event.
+    async fn insert_oauth_code(
+        &self,
+        code: &OAuthCodeRecord,
+        event: &EventRecord,
+    ) -> StoreResult<()>;
+
+    /// Spends the code `code_hash` live at `now`: the first call gets it, later ones learn
+    /// it was spent. Expired codes are purged on the way.
+    async fn redeem_oauth_code(&self, code_hash: &str, now: i64) -> StoreResult<CodeRedemption>;
+
+    /// Stores issued tokens with their events, in one transaction.
+    async fn insert_oauth_tokens(
+        &self,
+        tokens: &[OAuthTokenRecord],
+        events: &[EventRecord],
+    ) -> StoreResult<()>;
+
+    async fn oauth_token(&self, id: &str) -> StoreResult<Option<OAuthTokenRecord>>;
+
+    async fn refresh_token_by_hash(&self, hash: &str) -> StoreResult<Option<OAuthTokenRecord>>;
+
+    /// Marks a use of refresh token `id` at `now`: with `rotate`, stamps `rotated_at` unless
+    /// stamped; without, moves its idle expiry to `idle_expires_at`. None when the token is
+    /// gone or revoked.
+    async fn use_refresh_token(
+        &self,
+        id: &str,
+        now: i64,
+        rotate: bool,
+        idle_expires_at: i64,
+    ) -> StoreResult<Option<RefreshUse>>;
+
+    /// Revokes every token of a grant at `now`, with `event`; how many were live.
+    async fn revoke_oauth_grant(
+        &self,
+        grant_id: &str,
+        now: i64,
+        event: &EventRecord,
+    ) -> StoreResult<u64>;
+
+    /// Revokes one token at `now` (a row is added for a user-less access token never
+    /// stored), with `event`. False when it was already revoked.
+    async fn revoke_oauth_token(
+        &self,
+        token: &OAuthTokenRecord,
+        now: i64,
+        event: &EventRecord,
+    ) -> StoreResult<bool>;
+
+    /// Revokes every token of a user (deactivation, `oauthTokens=true`); how many.
+    async fn revoke_user_oauth_tokens(&self, user_id: &str, now: i64) -> StoreResult<u64>;
+
+    /// Records a client assertion's `jti_key` until `expires_at`; false when it was seen.
+    async fn claim_assertion_jti(
+        &self,
+        jti_key: &str,
+        expires_at: i64,
+        now: i64,
+    ) -> StoreResult<bool>;
+}
+
+/// A refresh token's state after a use was marked.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct RefreshUse {
+    /// When it was first exchanged for a successor (rotation), if it was.
+    pub rotated_at: Option<i64>,
+    /// Whether this call stamped `rotated_at` (the first exchange).
+    pub first_rotation: bool,
 }
 
 /// The org's authenticators (Authenticators API): one per key, never deleted.

@@ -926,3 +926,89 @@ pub struct AppCsrRecord {
     /// The PKCS#8 private key, sealed.
     pub private_key_sealed: String,
 }
+
+/// A custom authorization server (authorization-servers.md, "Authorization Server object").
+/// Its scopes, claims and access policies live in `body` with its settings, so a change to
+/// any of them is one versioned write.
+#[derive(Debug, Clone, PartialEq, sqlx::FromRow)]
+pub struct AuthServerRecord {
+    pub id: String,
+    pub name: String,
+    /// ACTIVE or INACTIVE.
+    pub status: String,
+    pub created: i64,
+    pub last_updated: i64,
+    /// `description`, `audiences`, `issuerMode`, `rotationMode`, `scopes`, `claims`,
+    /// `policies`.
+    #[sqlx(json)]
+    pub body: Map<String, Value>,
+    pub version: i64,
+}
+
+/// A signing key of an authorization server (`server_id` "org" for the org server).
+#[derive(Debug, Clone, PartialEq, Eq, sqlx::FromRow)]
+pub struct AuthServerKeyRecord {
+    pub server_id: String,
+    pub kid: String,
+    /// ACTIVE, NEXT or EXPIRED.
+    pub status: String,
+    pub created: i64,
+    pub expires_at: i64,
+    pub e: String,
+    pub n: String,
+    pub private_key_sealed: String,
+}
+
+/// An authorization code, known by its SHA-256.
+#[derive(Debug, Clone, PartialEq, sqlx::FromRow)]
+pub struct OAuthCodeRecord {
+    pub code_hash: String,
+    /// The grant the code starts: every token issued from it carries this id.
+    pub grant_id: String,
+    pub server_id: String,
+    pub client_id: String,
+    pub user_id: String,
+    /// `redirect_uri`, `scopes`, `nonce`, `code_challenge`, `code_challenge_method`,
+    /// `auth_time`, `amr`, `session_id`, `response_type`.
+    #[sqlx(json)]
+    pub body: Map<String, Value>,
+    pub created: i64,
+    pub expires_at: i64,
+    pub used_at: Option<i64>,
+}
+
+/// What redeeming a code found.
+#[derive(Debug, Clone, PartialEq)]
+pub enum CodeRedemption {
+    /// First use: the code is now spent.
+    Redeemed(OAuthCodeRecord),
+    /// The code was already spent: a replay.
+    Replayed(OAuthCodeRecord),
+    /// No such code, or it expired.
+    Missing,
+}
+
+/// An issued token: a refresh token (`token_hash` set) or an access token (`id` its `jti`).
+#[derive(Debug, Clone, PartialEq, sqlx::FromRow)]
+pub struct OAuthTokenRecord {
+    pub id: String,
+    /// `access_token` or `refresh_token`.
+    pub kind: String,
+    pub token_hash: Option<String>,
+    pub grant_id: String,
+    pub server_id: String,
+    pub client_id: String,
+    pub user_id: Option<String>,
+    #[sqlx(json)]
+    pub scopes: Vec<String>,
+    /// `auth_time`, `amr`, `idp`: what minting again needs.
+    #[sqlx(json)]
+    pub body: Map<String, Value>,
+    pub created: i64,
+    pub expires_at: i64,
+    /// A refresh token unused until then lapses (the rule's refresh window).
+    pub idle_expires_at: i64,
+    /// When a rotating refresh token was first exchanged for a successor.
+    pub rotated_at: Option<i64>,
+    pub revoked_at: Option<i64>,
+}

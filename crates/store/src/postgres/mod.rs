@@ -100,6 +100,7 @@ crate::user_type_sql::impl_user_type_store!(PgStore, pool, pool);
 crate::profile_schema_sql::impl_profile_schema_store!(PgStore, pool, pool);
 crate::linked_object_sql::impl_linked_object_store!(PgStore, pool, pool);
 crate::app_csr_sql::impl_app_csr_store!(PgStore, pool, pool);
+crate::oauth_sql::impl_oauth_store!(PgStore, pool, pool);
 crate::lockout_sql::impl_lockout_store!(PgStore, pool);
 crate::session_sql::impl_session_store!(PgStore, pool, pool);
 crate::authn_sql::impl_authn_store!(

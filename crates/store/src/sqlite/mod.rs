@@ -117,6 +117,7 @@ crate::user_type_sql::impl_user_type_store!(SqliteStore, write, read);
 crate::profile_schema_sql::impl_profile_schema_store!(SqliteStore, write, read);
 crate::linked_object_sql::impl_linked_object_store!(SqliteStore, write, read);
 crate::app_csr_sql::impl_app_csr_store!(SqliteStore, write, read);
+crate::oauth_sql::impl_oauth_store!(SqliteStore, write, read);
 crate::lockout_sql::impl_lockout_store!(SqliteStore, write);
 crate::session_sql::impl_session_store!(SqliteStore, write, read);
 crate::authn_sql::impl_authn_store!(

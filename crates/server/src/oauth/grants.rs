@@ -1,0 +1,429 @@
+//! The token endpoint's grants (oidc.md, "/token"): `authorization_code` (one use; a second
+//! use revokes what the first issued), `refresh_token` (rotation with the app's leeway, reuse
+//! of a rotated token revokes the grant), and `client_credentials` (a custom server's own
+//! scopes). Every grant is checked against the app's grant types, the server's access
+//! policy, and for a user their status and assignment to the app.
+
+use std::collections::HashMap;
+
+use serde_json::{json, Map, Value};
+use store::{CodeRedemption, EventRecord, UserRecord};
+
+use super::clients::Client;
+use super::error::{OAuthError, OAuthResult};
+use super::mint::{self, Issued, Subject};
+use super::servers::{Lifetimes, Server, OIDC_SCOPES};
+use crate::events::{self, Actor};
+use crate::state::AppState;
+
+/// Whether the client's app allows `grant_type`.
+fn require_grant(client: &Client, grant_type: &str) -> OAuthResult<()> {
+    let grants = client.grant_types();
+    if grants.iter().any(|g| g == grant_type) {
+        return Ok(());
+    }
+    Err(OAuthError::unauthorized_client(format!(
+        "The client is not authorized to use the provided grant type. Configured grant types: [{}].",
+        grants.join(", ")
+    )))
+}
+
+/// The space-separated scopes of a request, without repeats, in order.
+pub fn split_scopes(scope: Option<&String>) -> Vec<String> {
+    let mut out: Vec<String> = Vec::new();
+    for s in scope.map(String::as_str).unwrap_or_default().split(' ') {
+        if !s.is_empty() && !out.iter().any(|o| o == s) {
+            out.push(s.to_owned());
+        }
+    }
+    out
+}
+
+/// The client as an event actor.
+pub fn client_actor(client: &Client) -> Actor {
+    Actor {
+        id: client.client_id.clone(),
+        actor_type: "PublicClientApp",
+        alternate_id: client.app.label.clone(),
+        display_name: client.app.label.clone(),
+    }
+}
+
+/// The prefix of a server's event types: `app.oauth2.as` for custom servers, `app.oauth2`
+/// for the org server (system-log.md event types).
+pub fn event_prefix(server: &Server) -> &'static str {
+    if server.custom.is_some() {
+        "app.oauth2.as"
+    } else {
+        "app.oauth2"
+    }
+}
+
+/// The events of a token response: one per token kind issued.
+pub fn token_events(
+    server: &Server,
+    client: &Client,
+    user: Option<&UserRecord>,
+    issued: &Issued,
+    now: i64,
+) -> Vec<EventRecord> {
+    let prefix = event_prefix(server);
+    let actor = user.map_or_else(|| client_actor(client), crate::sessions::user_actor);
+    let mut targets = vec![events::app_target(&client.app)];
+    if let Some(u) = user {
+        targets.push(events::user_target(u));
+    }
+    let mut out = Vec::new();
+    for (present, kind, display) in [
+        (issued.access_token.is_some(), "access_token", "OAuth2 access token is granted"),
+        (issued.id_token.is_some(), "id_token", "OAuth2 id token is granted"),
+        (issued.refresh_token.is_some(), "refresh_token", "OAuth2 refresh token is granted"),
+    ] {
+        if present {
+            out.push(events::event(
+                &format!("{prefix}.token.grant.{kind}"),
+                display,
+                &actor,
+                targets.clone(),
+                now,
+            ));
+        }
+    }
+    out
+}
+
+/// Whether `user` may receive tokens for `client` now: ACTIVE and assigned to its app.
+pub async fn user_may_use(app: &AppState, client: &Client, user: &UserRecord) -> OAuthResult<bool> {
+    if user.status != "ACTIVE" {
+        return Ok(false);
+    }
+    Ok(app.store.app_user(&client.app.id, &user.id).await?.is_some())
+}
+
+/// The token response body (oidc.md, "/token" response properties).
+pub fn response_body(issued: &Issued, refresh_token: Option<&str>) -> Value {
+    let mut body = Map::new();
+    body.insert("token_type".into(), json!("Bearer"));
+    body.insert("expires_in".into(), json!(issued.expires_in));
+    if let Some(t) = &issued.access_token {
+        body.insert("access_token".into(), json!(t));
+    }
+    body.insert("scope".into(), json!(issued.scope));
+    if let Some(t) = issued.refresh_token.as_deref().or(refresh_token) {
+        body.insert("refresh_token".into(), json!(t));
+    }
+    if let Some(t) = &issued.id_token {
+        body.insert("id_token".into(), json!(t));
+    }
+    Value::Object(body)
+}
+
+fn stored_lifetimes(body: &Map<String, Value>, fallback: Lifetimes) -> Lifetimes {
+    let get = |f: &str, d: i64| body.get(f).and_then(Value::as_i64).unwrap_or(d);
+    Lifetimes {
+        access_ms: get("access_ms", fallback.access_ms),
+        refresh_ms: get("refresh_ms", fallback.refresh_ms),
+        refresh_window_ms: get("refresh_window_ms", fallback.refresh_window_ms),
+    }
+}
+
+/// Keeps the grant's lifetimes in its tokens, for refreshes.
+fn keep_lifetimes(issued: &mut Issued, lifetimes: Lifetimes) {
+    for record in &mut issued.records {
+        record.body.insert("access_ms".into(), json!(lifetimes.access_ms));
+        record.body.insert("refresh_ms".into(), json!(lifetimes.refresh_ms));
+        record
+            .body
+            .insert("refresh_window_ms".into(), json!(lifetimes.refresh_window_ms));
+    }
+}
+
+fn invalid_code() -> OAuthError {
+    OAuthError::invalid_grant("The authorization code is invalid or has expired.")
+}
+
+/// `grant_type=authorization_code`.
+pub async fn authorization_code(
+    app: &AppState,
+    server: &Server,
+    client: &Client,
+    form: &HashMap<String, String>,
+) -> OAuthResult<Value> {
+    require_grant(client, "authorization_code")?;
+    let code = form
+        .get("code")
+        .filter(|c| !c.is_empty())
+        .ok_or_else(|| OAuthError::invalid_request("The 'code' parameter is required."))?;
+    let redirect_uri = form.get("redirect_uri").filter(|r| !r.is_empty()).ok_or_else(|| {
+        OAuthError::invalid_request("The 'redirect_uri' parameter is required.")
+    })?;
+    let now = app.clock.now().millis();
+    let record = match app
+        .store
+        .redeem_oauth_code(&crypto::tokens::sha256_hex(code), now)
+        .await?
+    {
+        CodeRedemption::Redeemed(record) => record,
+        CodeRedemption::Replayed(record) => {
+            // A code used twice: what its first use issued is revoked (RFC 6749 4.1.2).
+            let event = events::event(
+                &format!("{}.token.revoke", event_prefix(server)),
+                "OAuth2 tokens revoked: authorization code reused",
+                &client_actor(client),
+                vec![events::app_target(&client.app)],
+                now,
+            );
+            app.store
+                .revoke_oauth_grant(&record.grant_id, now, &event)
+                .await?;
+            return Err(invalid_code());
+        }
+        CodeRedemption::Missing => return Err(invalid_code()),
+    };
+    if record.client_id != client.client_id || record.server_id != server.key_id() {
+        return Err(invalid_code());
+    }
+    let body = &record.body;
+    if body.get("redirect_uri").and_then(Value::as_str) != Some(redirect_uri.as_str()) {
+        return Err(OAuthError::invalid_grant(
+            "The 'redirect_uri' does not match the redirection URI used in the authorization request.",
+        ));
+    }
+    let verifier = form.get("code_verifier").filter(|v| !v.is_empty());
+    match (body.get("code_challenge").and_then(Value::as_str), verifier) {
+        (Some(challenge), Some(verifier)) => {
+            if verifier.len() < 43 || verifier.len() > 128 {
+                return Err(OAuthError::invalid_request(
+                    "PKCE code verifier must be at least 43 characters and at most 128 characters.",
+                ));
+            }
+            if !crypto::tokens::constant_time_eq(
+                crypto::jwt::pkce_s256(verifier).as_bytes(),
+                challenge.as_bytes(),
+            ) {
+                return Err(OAuthError::invalid_grant("PKCE verification failed."));
+            }
+        }
+        (Some(_), None) => {
+            return Err(OAuthError::invalid_grant("PKCE verification failed."));
+        }
+        (None, Some(_)) => {
+            return Err(OAuthError::invalid_request(
+                "The code_verifier parameter is not allowed: the authorization request had no code_challenge.",
+            ));
+        }
+        (None, None) => {}
+    }
+    let user = app
+        .store
+        .user_by_id(&record.user_id)
+        .await?
+        .ok_or_else(invalid_code)?;
+    if !user_may_use(app, client, &user).await? {
+        return Err(OAuthError::invalid_grant(
+            "The user is not assigned to the client application or is not active.",
+        ));
+    }
+    let scopes: Vec<String> = body
+        .get("scopes")
+        .and_then(Value::as_array)
+        .map(|a| a.iter().filter_map(Value::as_str).map(str::to_owned).collect())
+        .unwrap_or_default();
+    let lifetimes = stored_lifetimes(body, server.lifetimes(&client.client_id, "authorization_code", &scopes)?);
+    let subject = Subject::from_body(user, body);
+    let wants_refresh = scopes.iter().any(|s| s == "offline_access")
+        && client.grant_types().iter().any(|g| g == "refresh_token");
+    let mut issued = mint::issue(
+        app,
+        &mint::Request {
+            server,
+            client,
+            subject: Some(&subject),
+            scopes: scopes.clone(),
+            lifetimes,
+            grant_id: record.grant_id.clone(),
+            nonce: body.get("nonce").and_then(Value::as_str).map(str::to_owned),
+            access_token: true,
+            id_token: scopes.iter().any(|s| s == "openid"),
+            refresh_token: wants_refresh,
+            code: None,
+        },
+    )
+    .await?;
+    keep_lifetimes(&mut issued, lifetimes);
+    let events = token_events(server, client, Some(&subject.user), &issued, now);
+    app.store.insert_oauth_tokens(&issued.records, &events).await?;
+    Ok(response_body(&issued, None))
+}
+
+fn invalid_refresh() -> OAuthError {
+    OAuthError::invalid_grant("The refresh token is invalid or expired.")
+}
+
+/// `grant_type=refresh_token`.
+pub async fn refresh_token(
+    app: &AppState,
+    server: &Server,
+    client: &Client,
+    form: &HashMap<String, String>,
+) -> OAuthResult<Value> {
+    require_grant(client, "refresh_token")?;
+    let presented = form
+        .get("refresh_token")
+        .filter(|t| !t.is_empty())
+        .ok_or_else(|| OAuthError::invalid_request("The 'refresh_token' parameter is required."))?;
+    let now = app.clock.now().millis();
+    let token = app
+        .store
+        .refresh_token_by_hash(&crypto::tokens::sha256_hex(presented))
+        .await?
+        .filter(|t| {
+            t.kind == "refresh_token"
+                && t.client_id == client.client_id
+                && t.server_id == server.key_id()
+        })
+        .ok_or_else(invalid_refresh)?;
+    if token.revoked_at.is_some() || token.expires_at <= now || token.idle_expires_at <= now {
+        return Err(invalid_refresh());
+    }
+    let requested = split_scopes(form.get("scope"));
+    let scopes = if requested.is_empty() {
+        token.scopes.clone()
+    } else {
+        if let Some(extra) = requested.iter().find(|s| !token.scopes.contains(s)) {
+            return Err(OAuthError::invalid_scope(format!(
+                "The scope '{extra}' was not granted to the refresh token."
+            )));
+        }
+        requested
+    };
+    let user_id = token.user_id.clone().ok_or_else(invalid_refresh)?;
+    let user = app
+        .store
+        .user_by_id(&user_id)
+        .await?
+        .ok_or_else(invalid_refresh)?;
+    if !user_may_use(app, client, &user).await? {
+        return Err(invalid_refresh());
+    }
+    let lifetimes = stored_lifetimes(
+        &token.body,
+        server.lifetimes(&client.client_id, "authorization_code", &scopes)?,
+    );
+    let (rotates, leeway_ms) = client.refresh_rotation();
+    let window_end = (now + lifetimes.refresh_window_ms).min(token.expires_at);
+    let used = app
+        .store
+        .use_refresh_token(&token.id, now, rotates, window_end)
+        .await?
+        .ok_or_else(invalid_refresh)?;
+    if rotates && !used.first_rotation {
+        let rotated_at = used.rotated_at.unwrap_or(now);
+        if now > rotated_at + leeway_ms {
+            // A rotated token used after its leeway: the grant is revoked (reuse detection).
+            let event = events::event(
+                &format!("{}.token.revoke", event_prefix(server)),
+                "OAuth2 tokens revoked: refresh token reused",
+                &crate::sessions::user_actor(&user),
+                vec![events::app_target(&client.app), events::user_target(&user)],
+                now,
+            );
+            app.store
+                .revoke_oauth_grant(&token.grant_id, now, &event)
+                .await?;
+            return Err(invalid_refresh());
+        }
+    }
+    let subject = Subject::from_body(user, &token.body);
+    let mut issued = mint::issue(
+        app,
+        &mint::Request {
+            server,
+            client,
+            subject: Some(&subject),
+            scopes: scopes.clone(),
+            lifetimes,
+            grant_id: token.grant_id.clone(),
+            nonce: None,
+            access_token: true,
+            id_token: scopes.iter().any(|s| s == "openid"),
+            refresh_token: rotates,
+            code: None,
+        },
+    )
+    .await?;
+    keep_lifetimes(&mut issued, lifetimes);
+    for record in &mut issued.records {
+        if record.kind == "refresh_token" {
+            // A successor keeps the grant's absolute lifetime.
+            record.expires_at = token.expires_at;
+            record.idle_expires_at = window_end;
+            record.scopes = token.scopes.clone();
+        }
+    }
+    let events = token_events(server, client, Some(&subject.user), &issued, now);
+    app.store.insert_oauth_tokens(&issued.records, &events).await?;
+    Ok(response_body(&issued, (!rotates).then_some(presented.as_str())))
+}
+
+/// `grant_type=client_credentials`: a custom server's own scopes, no user.
+pub async fn client_credentials(
+    app: &AppState,
+    server: &Server,
+    client: &Client,
+    form: &HashMap<String, String>,
+) -> OAuthResult<Value> {
+    require_grant(client, "client_credentials")?;
+    if client.is_public() {
+        return Err(OAuthError::invalid_client(
+            "Public clients cannot use the client credentials grant.",
+        ));
+    }
+    let mut scopes = split_scopes(form.get("scope"));
+    if scopes.is_empty() {
+        scopes = server
+            .scopes()
+            .into_iter()
+            .filter(|(name, _, default)| *default && !OIDC_SCOPES.contains(&name.as_str()))
+            .map(|(name, ..)| name)
+            .collect();
+        if scopes.is_empty() {
+            return Err(OAuthError::invalid_scope(
+                "The authorization server resource does not have any configured default scopes, 'scope' must be provided.",
+            ));
+        }
+    }
+    if let Some(oidc) = scopes.iter().find(|s| OIDC_SCOPES.contains(&s.as_str())) {
+        return Err(OAuthError::invalid_scope(format!(
+            "The scope '{oidc}' is an OpenID Connect scope, which a client credentials grant cannot have."
+        )));
+    }
+    if scopes.iter().any(|s| !server.knows_scope(s)) {
+        return Err(OAuthError::invalid_scope(
+            "One or more scopes are not configured for the authorization server resource.",
+        ));
+    }
+    let lifetimes = server.lifetimes(&client.client_id, "client_credentials", &scopes)?;
+    let now = app.clock.now().millis();
+    let issued = mint::issue(
+        app,
+        &mint::Request {
+            server,
+            client,
+            subject: None,
+            scopes,
+            lifetimes,
+            grant_id: String::new(),
+            nonce: None,
+            access_token: true,
+            id_token: false,
+            refresh_token: false,
+            code: None,
+        },
+    )
+    .await?;
+    app.store
+        .record_events(&token_events(server, client, None, &issued, now))
+        .await?;
+    Ok(response_body(&issued, None))
+}

@@ -1,0 +1,384 @@
+//! The OAuth store (authorization servers, signing keys, codes, issued tokens), written once
+//! for both backends: `$n` parameters, `RETURNING`, `ON CONFLICT` and JSON bound through
+//! `sqlx::types::Json` read alike on SQLite and PostgreSQL. `impl_oauth_store!` expands it
+//! for a store type given its write and read pools; the expansion site's `insert_event`
+//! writes System Log rows in the same transaction.
+//!
+//! Invariants:
+//! - a code is spent by one conditional `UPDATE` (`used_at IS NULL`): of two concurrent
+//!   redemptions exactly one gets it, the other sees a replay;
+//! - a server has at most one ACTIVE key (a partial unique index), so nodes that start
+//!   together and each make a first key keep one of them;
+//! - a refresh token is first rotated by one conditional `UPDATE` (`rotated_at IS NULL`), so
+//!   the reuse window starts at the first exchange whatever the concurrency;
+//! - revocations stamp `revoked_at` and never delete, so introspection answers `active:
+//!   false` for a revoked token until it expires.
+
+pub(crate) const SERVER_COLUMNS: &str =
+    "id, name, status, created, last_updated, body, version";
+pub(crate) const KEY_COLUMNS: &str =
+    "server_id, kid, status, created, expires_at, e, n, private_key_sealed";
+pub(crate) const CODE_COLUMNS: &str =
+    "code_hash, grant_id, server_id, client_id, user_id, body, created, expires_at, used_at";
+pub(crate) const TOKEN_COLUMNS: &str = "id, kind, token_hash, grant_id, server_id, client_id, \
+     user_id, scopes, body, created, expires_at, idle_expires_at, rotated_at, revoked_at";
+pub(crate) const INSERT_TOKEN: &str = "INSERT INTO oauth_tokens (id, kind, token_hash, \
+     grant_id, server_id, client_id, user_id, scopes, body, created, expires_at, \
+     idle_expires_at, rotated_at, revoked_at) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, \
+     $10, $11, $12, $13, $14)";
+
+/// Binds a token's columns in `INSERT_TOKEN` order.
+macro_rules! bind_token {
+    ($query:expr, $t:expr) => {
+        $query
+            .bind(&$t.id)
+            .bind(&$t.kind)
+            .bind(&$t.token_hash)
+            .bind(&$t.grant_id)
+            .bind(&$t.server_id)
+            .bind(&$t.client_id)
+            .bind(&$t.user_id)
+            .bind(sqlx::types::Json(&$t.scopes))
+            .bind(sqlx::types::Json(&$t.body))
+            .bind($t.created)
+            .bind($t.expires_at)
+            .bind($t.idle_expires_at)
+            .bind($t.rotated_at)
+            .bind($t.revoked_at)
+    };
+}
+pub(crate) use bind_token;
+
+macro_rules! impl_oauth_store {
+    ($store:ty, $write:ident, $read:ident) => {
+        #[async_trait::async_trait]
+        impl $crate::OAuthStore for $store {
+            async fn app_by_client_id(
+                &self,
+                client_id: &str,
+            ) -> $crate::StoreResult<Option<$crate::AppRecord>> {
+                let sql = format!(
+                    "SELECT {} FROM apps WHERE client_id = $1",
+                    $crate::app_sql::APP_COLUMNS
+                );
+                Ok(sqlx::query_as(&sql)
+                    .bind(client_id)
+                    .fetch_optional(&self.$read)
+                    .await?)
+            }
+
+            async fn ensure_auth_server(
+                &self,
+                s: &$crate::AuthServerRecord,
+            ) -> $crate::StoreResult<()> {
+                sqlx::query(
+                    "INSERT INTO auth_servers (id, name, name_lower, status, created, \
+                     last_updated, body, version) VALUES ($1, $2, $3, $4, $5, $6, $7, $8) \
+                     ON CONFLICT DO NOTHING",
+                )
+                .bind(&s.id)
+                .bind(&s.name)
+                .bind(s.name.to_lowercase())
+                .bind(&s.status)
+                .bind(s.created)
+                .bind(s.last_updated)
+                .bind(sqlx::types::Json(&s.body))
+                .bind(s.version)
+                .execute(&self.$write)
+                .await
+                .map_err($crate::StoreError::from_write)?;
+                Ok(())
+            }
+
+            async fn auth_server(
+                &self,
+                id: &str,
+            ) -> $crate::StoreResult<Option<$crate::AuthServerRecord>> {
+                let sql = format!(
+                    "SELECT {} FROM auth_servers WHERE id = $1",
+                    $crate::oauth_sql::SERVER_COLUMNS
+                );
+                Ok(sqlx::query_as(&sql).bind(id).fetch_optional(&self.$read).await?)
+            }
+
+            async fn auth_server_keys(
+                &self,
+                server_id: &str,
+            ) -> $crate::StoreResult<Vec<$crate::AuthServerKeyRecord>> {
+                let sql = format!(
+                    "SELECT {} FROM auth_server_keys WHERE server_id = $1 \
+                     ORDER BY created DESC, kid",
+                    $crate::oauth_sql::KEY_COLUMNS
+                );
+                Ok(sqlx::query_as(&sql).bind(server_id).fetch_all(&self.$write).await?)
+            }
+
+            async fn add_first_auth_server_key(
+                &self,
+                k: &$crate::AuthServerKeyRecord,
+            ) -> $crate::StoreResult<bool> {
+                let done = sqlx::query(
+                    "INSERT INTO auth_server_keys (server_id, kid, status, created, \
+                     expires_at, e, n, private_key_sealed) \
+                     VALUES ($1, $2, 'ACTIVE', $3, $4, $5, $6, $7) ON CONFLICT DO NOTHING",
+                )
+                .bind(&k.server_id)
+                .bind(&k.kid)
+                .bind(k.created)
+                .bind(k.expires_at)
+                .bind(&k.e)
+                .bind(&k.n)
+                .bind(&k.private_key_sealed)
+                .execute(&self.$write)
+                .await
+                .map_err($crate::StoreError::from_write)?;
+                Ok(done.rows_affected() == 1)
+            }
+
+            async fn insert_oauth_code(
+                &self,
+                c: &$crate::OAuthCodeRecord,
+                event: &$crate::EventRecord,
+            ) -> $crate::StoreResult<()> {
+                let mut tx = self.$write.begin().await?;
+                sqlx::query("DELETE FROM oauth_codes WHERE expires_at <= $1")
+                    .bind(c.created)
+                    .execute(&mut *tx)
+                    .await?;
+                sqlx::query(
+                    "INSERT INTO oauth_codes (code_hash, grant_id, server_id, client_id, \
+                     user_id, body, created, expires_at, used_at) \
+                     VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9)",
+                )
+                .bind(&c.code_hash)
+                .bind(&c.grant_id)
+                .bind(&c.server_id)
+                .bind(&c.client_id)
+                .bind(&c.user_id)
+                .bind(sqlx::types::Json(&c.body))
+                .bind(c.created)
+                .bind(c.expires_at)
+                .bind(c.used_at)
+                .execute(&mut *tx)
+                .await
+                .map_err($crate::StoreError::from_write)?;
+                insert_event(&mut tx, event).await?;
+                tx.commit().await?;
+                Ok(())
+            }
+
+            async fn redeem_oauth_code(
+                &self,
+                code_hash: &str,
+                now: i64,
+            ) -> $crate::StoreResult<$crate::CodeRedemption> {
+                let cols = $crate::oauth_sql::CODE_COLUMNS;
+                let spend = format!(
+                    "UPDATE oauth_codes SET used_at = $2 WHERE code_hash = $1 \
+                     AND expires_at > $2 AND used_at IS NULL RETURNING {cols}"
+                );
+                let spent: Option<$crate::OAuthCodeRecord> = sqlx::query_as(&spend)
+                    .bind(code_hash)
+                    .bind(now)
+                    .fetch_optional(&self.$write)
+                    .await?;
+                if let Some(code) = spent {
+                    return Ok($crate::CodeRedemption::Redeemed(code));
+                }
+                let seen = format!(
+                    "SELECT {cols} FROM oauth_codes WHERE code_hash = $1 AND expires_at > $2"
+                );
+                let found: Option<$crate::OAuthCodeRecord> = sqlx::query_as(&seen)
+                    .bind(code_hash)
+                    .bind(now)
+                    .fetch_optional(&self.$write)
+                    .await?;
+                Ok(match found {
+                    Some(code) if code.used_at.is_some() => {
+                        $crate::CodeRedemption::Replayed(code)
+                    }
+                    _ => $crate::CodeRedemption::Missing,
+                })
+            }
+
+            async fn insert_oauth_tokens(
+                &self,
+                tokens: &[$crate::OAuthTokenRecord],
+                events: &[$crate::EventRecord],
+            ) -> $crate::StoreResult<()> {
+                let mut tx = self.$write.begin().await?;
+                for t in tokens {
+                    $crate::oauth_sql::bind_token!(
+                        sqlx::query($crate::oauth_sql::INSERT_TOKEN),
+                        t
+                    )
+                    .execute(&mut *tx)
+                    .await
+                    .map_err($crate::StoreError::from_write)?;
+                }
+                for event in events {
+                    insert_event(&mut tx, event).await?;
+                }
+                tx.commit().await?;
+                Ok(())
+            }
+
+            async fn oauth_token(
+                &self,
+                id: &str,
+            ) -> $crate::StoreResult<Option<$crate::OAuthTokenRecord>> {
+                let sql = format!(
+                    "SELECT {} FROM oauth_tokens WHERE id = $1",
+                    $crate::oauth_sql::TOKEN_COLUMNS
+                );
+                Ok(sqlx::query_as(&sql).bind(id).fetch_optional(&self.$write).await?)
+            }
+
+            async fn refresh_token_by_hash(
+                &self,
+                hash: &str,
+            ) -> $crate::StoreResult<Option<$crate::OAuthTokenRecord>> {
+                let sql = format!(
+                    "SELECT {} FROM oauth_tokens WHERE token_hash = $1",
+                    $crate::oauth_sql::TOKEN_COLUMNS
+                );
+                Ok(sqlx::query_as(&sql).bind(hash).fetch_optional(&self.$write).await?)
+            }
+
+            async fn use_refresh_token(
+                &self,
+                id: &str,
+                now: i64,
+                rotate: bool,
+                idle_expires_at: i64,
+            ) -> $crate::StoreResult<Option<$crate::RefreshUse>> {
+                if !rotate {
+                    let done = sqlx::query(
+                        "UPDATE oauth_tokens SET idle_expires_at = $2 \
+                         WHERE id = $1 AND revoked_at IS NULL",
+                    )
+                    .bind(id)
+                    .bind(idle_expires_at)
+                    .execute(&self.$write)
+                    .await?;
+                    return Ok((done.rows_affected() == 1).then_some($crate::RefreshUse {
+                        rotated_at: None,
+                        first_rotation: false,
+                    }));
+                }
+                let first = sqlx::query(
+                    "UPDATE oauth_tokens SET rotated_at = $2 \
+                     WHERE id = $1 AND revoked_at IS NULL AND rotated_at IS NULL",
+                )
+                .bind(id)
+                .bind(now)
+                .execute(&self.$write)
+                .await?;
+                if first.rows_affected() == 1 {
+                    return Ok(Some($crate::RefreshUse {
+                        rotated_at: Some(now),
+                        first_rotation: true,
+                    }));
+                }
+                let row: Option<(Option<i64>, Option<i64>)> = sqlx::query_as(
+                    "SELECT rotated_at, revoked_at FROM oauth_tokens WHERE id = $1",
+                )
+                .bind(id)
+                .fetch_optional(&self.$write)
+                .await?;
+                Ok(match row {
+                    Some((rotated_at, None)) => Some($crate::RefreshUse {
+                        rotated_at,
+                        first_rotation: false,
+                    }),
+                    _ => None,
+                })
+            }
+
+            async fn revoke_oauth_grant(
+                &self,
+                grant_id: &str,
+                now: i64,
+                event: &$crate::EventRecord,
+            ) -> $crate::StoreResult<u64> {
+                let mut tx = self.$write.begin().await?;
+                let done = sqlx::query(
+                    "UPDATE oauth_tokens SET revoked_at = $2 \
+                     WHERE grant_id = $1 AND revoked_at IS NULL",
+                )
+                .bind(grant_id)
+                .bind(now)
+                .execute(&mut *tx)
+                .await?;
+                insert_event(&mut tx, event).await?;
+                tx.commit().await?;
+                Ok(done.rows_affected())
+            }
+
+            async fn revoke_oauth_token(
+                &self,
+                t: &$crate::OAuthTokenRecord,
+                now: i64,
+                event: &$crate::EventRecord,
+            ) -> $crate::StoreResult<bool> {
+                let mut tx = self.$write.begin().await?;
+                let sql = format!(
+                    "{} ON CONFLICT (id) DO UPDATE SET revoked_at = $15 \
+                     WHERE oauth_tokens.revoked_at IS NULL",
+                    $crate::oauth_sql::INSERT_TOKEN
+                );
+                let done = $crate::oauth_sql::bind_token!(sqlx::query(&sql), t)
+                    .bind(now)
+                    .execute(&mut *tx)
+                    .await
+                    .map_err($crate::StoreError::from_write)?;
+                if done.rows_affected() == 0 {
+                    return Ok(false);
+                }
+                insert_event(&mut tx, event).await?;
+                tx.commit().await?;
+                Ok(true)
+            }
+
+            async fn revoke_user_oauth_tokens(
+                &self,
+                user_id: &str,
+                now: i64,
+            ) -> $crate::StoreResult<u64> {
+                let done = sqlx::query(
+                    "UPDATE oauth_tokens SET revoked_at = $2 \
+                     WHERE user_id = $1 AND revoked_at IS NULL",
+                )
+                .bind(user_id)
+                .bind(now)
+                .execute(&self.$write)
+                .await?;
+                Ok(done.rows_affected())
+            }
+
+            async fn claim_assertion_jti(
+                &self,
+                jti_key: &str,
+                expires_at: i64,
+                now: i64,
+            ) -> $crate::StoreResult<bool> {
+                let mut tx = self.$write.begin().await?;
+                sqlx::query("DELETE FROM oauth_assertion_jtis WHERE expires_at <= $1")
+                    .bind(now)
+                    .execute(&mut *tx)
+                    .await?;
+                let done = sqlx::query(
+                    "INSERT INTO oauth_assertion_jtis (jti_key, expires_at) VALUES ($1, $2) \
+                     ON CONFLICT DO NOTHING",
+                )
+                .bind(jti_key)
+                .bind(expires_at)
+                .execute(&mut *tx)
+                .await?;
+                tx.commit().await?;
+                Ok(done.rows_affected() == 1)
+            }
+        }
+    };
+}
+pub(crate) use impl_oauth_store;

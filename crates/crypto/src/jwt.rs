@@ -140,7 +140,10 @@ fn signature_only(alg: Algorithm) -> Validation {
 
 /// The payload of an RS256 `token` whose signature `key` verifies.
 pub fn verify_rs256(token: &str, key: &RsaVerifier) -> Result<Map<String, Value>, JwtError> {
-    let alg = header(token)?.get("alg").and_then(Value::as_str).map(str::to_owned);
+    let alg = header(token)?
+        .get("alg")
+        .and_then(Value::as_str)
+        .map(str::to_owned);
     if alg.as_deref() != Some("RS256") {
         return Err(JwtError::Algorithm);
     }
@@ -242,7 +245,9 @@ mod tests {
     #[test]
     fn signed_tokens_verify_and_tampered_ones_do_not() {
         let (signer, verifier) = key_pair();
-        let token = signer.sign(&serde_json::json!({ "sub": "a", "n": 1 })).unwrap();
+        let token = signer
+            .sign(&serde_json::json!({ "sub": "a", "n": 1 }))
+            .unwrap();
         assert_eq!(header(&token).unwrap()["kid"], signer.kid());
         let claims = verify_rs256(&token, &verifier).unwrap();
         assert_eq!(claims["sub"], "a");
@@ -254,7 +259,10 @@ mod tests {
             JwtError::Signature
         );
         let (_, other) = key_pair();
-        assert_eq!(verify_rs256(&token, &other).unwrap_err(), JwtError::Signature);
+        assert_eq!(
+            verify_rs256(&token, &other).unwrap_err(),
+            JwtError::Signature
+        );
     }
 
     #[test]
@@ -270,13 +278,17 @@ mod tests {
             verify_assertion(&token, AssertionKeys::Secret(secret)).unwrap()["iss"],
             "c"
         );
-        assert!(verify_assertion(&token, AssertionKeys::Secret(b"other-secret-of-32-characters!!")).is_err());
+        assert!(verify_assertion(
+            &token,
+            AssertionKeys::Secret(b"other-secret-of-32-characters!!")
+        )
+        .is_err());
         let key = crate::signing_keys::generate("t", "t", 0, 2).unwrap();
         let signer = Signer::from_pkcs8_pem(&key.kid, &key.private_key_pem).unwrap();
         let signed = signer.sign(&serde_json::json!({ "iss": "c" })).unwrap();
         let jwk = serde_json::json!({ "kty": "RSA", "kid": key.kid, "n": key.n, "e": key.e });
         assert_eq!(
-            verify_assertion(&signed, AssertionKeys::Jwks(&[jwk.clone()])).unwrap()["iss"],
+            verify_assertion(&signed, AssertionKeys::Jwks(std::slice::from_ref(&jwk))).unwrap()["iss"],
             "c"
         );
         // An HMAC assertion never verifies against a public key set (no algorithm confusion).

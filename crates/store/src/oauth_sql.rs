@@ -14,8 +14,7 @@
 //! - revocations stamp `revoked_at` and never delete, so introspection answers `active:
 //!   false` for a revoked token until it expires.
 
-pub(crate) const SERVER_COLUMNS: &str =
-    "id, name, status, created, last_updated, body, version";
+pub(crate) const SERVER_COLUMNS: &str = "id, name, status, created, last_updated, body, version";
 pub(crate) const KEY_COLUMNS: &str =
     "server_id, kid, status, created, expires_at, e, n, private_key_sealed";
 pub(crate) const CODE_COLUMNS: &str =
@@ -98,7 +97,10 @@ macro_rules! impl_oauth_store {
                     "SELECT {} FROM auth_servers WHERE id = $1",
                     $crate::oauth_sql::SERVER_COLUMNS
                 );
-                Ok(sqlx::query_as(&sql).bind(id).fetch_optional(&self.$read).await?)
+                Ok(sqlx::query_as(&sql)
+                    .bind(id)
+                    .fetch_optional(&self.$read)
+                    .await?)
             }
 
             async fn auth_server_keys(
@@ -110,7 +112,10 @@ macro_rules! impl_oauth_store {
                      ORDER BY created DESC, kid",
                     $crate::oauth_sql::KEY_COLUMNS
                 );
-                Ok(sqlx::query_as(&sql).bind(server_id).fetch_all(&self.$write).await?)
+                Ok(sqlx::query_as(&sql)
+                    .bind(server_id)
+                    .fetch_all(&self.$write)
+                    .await?)
             }
 
             async fn add_first_auth_server_key(
@@ -194,9 +199,7 @@ macro_rules! impl_oauth_store {
                     .fetch_optional(&self.$write)
                     .await?;
                 Ok(match found {
-                    Some(code) if code.used_at.is_some() => {
-                        $crate::CodeRedemption::Replayed(code)
-                    }
+                    Some(code) if code.used_at.is_some() => $crate::CodeRedemption::Replayed(code),
                     _ => $crate::CodeRedemption::Missing,
                 })
             }
@@ -208,13 +211,10 @@ macro_rules! impl_oauth_store {
             ) -> $crate::StoreResult<()> {
                 let mut tx = self.$write.begin().await?;
                 for t in tokens {
-                    $crate::oauth_sql::bind_token!(
-                        sqlx::query($crate::oauth_sql::INSERT_TOKEN),
-                        t
-                    )
-                    .execute(&mut *tx)
-                    .await
-                    .map_err($crate::StoreError::from_write)?;
+                    $crate::oauth_sql::bind_token!(sqlx::query($crate::oauth_sql::INSERT_TOKEN), t)
+                        .execute(&mut *tx)
+                        .await
+                        .map_err($crate::StoreError::from_write)?;
                 }
                 for event in events {
                     insert_event(&mut tx, event).await?;
@@ -231,7 +231,10 @@ macro_rules! impl_oauth_store {
                     "SELECT {} FROM oauth_tokens WHERE id = $1",
                     $crate::oauth_sql::TOKEN_COLUMNS
                 );
-                Ok(sqlx::query_as(&sql).bind(id).fetch_optional(&self.$write).await?)
+                Ok(sqlx::query_as(&sql)
+                    .bind(id)
+                    .fetch_optional(&self.$write)
+                    .await?)
             }
 
             async fn refresh_token_by_hash(
@@ -242,7 +245,10 @@ macro_rules! impl_oauth_store {
                     "SELECT {} FROM oauth_tokens WHERE token_hash = $1",
                     $crate::oauth_sql::TOKEN_COLUMNS
                 );
-                Ok(sqlx::query_as(&sql).bind(hash).fetch_optional(&self.$write).await?)
+                Ok(sqlx::query_as(&sql)
+                    .bind(hash)
+                    .fetch_optional(&self.$write)
+                    .await?)
             }
 
             async fn use_refresh_token(
@@ -280,12 +286,11 @@ macro_rules! impl_oauth_store {
                         first_rotation: true,
                     }));
                 }
-                let row: Option<(Option<i64>, Option<i64>)> = sqlx::query_as(
-                    "SELECT rotated_at, revoked_at FROM oauth_tokens WHERE id = $1",
-                )
-                .bind(id)
-                .fetch_optional(&self.$write)
-                .await?;
+                let row: Option<(Option<i64>, Option<i64>)> =
+                    sqlx::query_as("SELECT rotated_at, revoked_at FROM oauth_tokens WHERE id = $1")
+                        .bind(id)
+                        .fetch_optional(&self.$write)
+                        .await?;
                 Ok(match row {
                     Some((rotated_at, None)) => Some($crate::RefreshUse {
                         rotated_at,

@@ -43,8 +43,14 @@ fn error_page(error: &str, description: &str) -> Response {
     (
         StatusCode::BAD_REQUEST,
         [
-            (CONTENT_TYPE, HeaderValue::from_static("text/html; charset=utf-8")),
-            (CACHE_CONTROL, HeaderValue::from_static("no-cache, no-store")),
+            (
+                CONTENT_TYPE,
+                HeaderValue::from_static("text/html; charset=utf-8"),
+            ),
+            (
+                CACHE_CONTROL,
+                HeaderValue::from_static("no-cache, no-store"),
+            ),
         ],
         body,
     )
@@ -123,8 +129,10 @@ impl Reply {
                 page(body)
             }
             Mode::PostMessage => {
-                let data: Map<String, Value> =
-                    all.iter().map(|(k, v)| ((*k).to_owned(), json!(v))).collect();
+                let data: Map<String, Value> = all
+                    .iter()
+                    .map(|(k, v)| ((*k).to_owned(), json!(v)))
+                    .collect();
                 let origin = url::Url::parse(&self.redirect_uri)
                     .map(|u| u.origin().ascii_serialization())
                     .unwrap_or_default();
@@ -144,9 +152,10 @@ impl Reply {
         if let Some(c) = cookie {
             response.headers_mut().append(SET_COOKIE, c);
         }
-        response
-            .headers_mut()
-            .insert(CACHE_CONTROL, HeaderValue::from_static("no-cache, no-store"));
+        response.headers_mut().insert(
+            CACHE_CONTROL,
+            HeaderValue::from_static("no-cache, no-store"),
+        );
         response
     }
 
@@ -164,7 +173,10 @@ impl Reply {
 fn page(body: String) -> Response {
     (
         StatusCode::OK,
-        [(CONTENT_TYPE, HeaderValue::from_static("text/html; charset=utf-8"))],
+        [(
+            CONTENT_TYPE,
+            HeaderValue::from_static("text/html; charset=utf-8"),
+        )],
         body,
     )
         .into_response()
@@ -230,7 +242,10 @@ pub async fn authorize(
         Err(e) => return e.into_response(),
     };
     let Some(redirect_uri) = get("redirect_uri") else {
-        return error_page("invalid_request", "The 'redirect_uri' parameter is required.");
+        return error_page(
+            "invalid_request",
+            "The 'redirect_uri' parameter is required.",
+        );
     };
     if !client.allows_redirect(redirect_uri) {
         return error_page(
@@ -254,7 +269,11 @@ pub async fn authorize(
         Some(_) => {
             let reply = Reply {
                 redirect_uri: redirect_uri.clone(),
-                mode: if tokens_in_front { Mode::Fragment } else { Mode::Query },
+                mode: if tokens_in_front {
+                    Mode::Fragment
+                } else {
+                    Mode::Query
+                },
                 state: get("state").cloned(),
             };
             return reply.error(
@@ -325,7 +344,10 @@ async fn decide(
         ));
     }
     let allowed = client.response_types();
-    if response_types.iter().any(|t| !allowed.iter().any(|a| a == t)) {
+    if response_types
+        .iter()
+        .any(|t| !allowed.iter().any(|a| a == t))
+    {
         return Err(Refusal::Redirect(
             "unsupported_response_type",
             format!(
@@ -396,7 +418,11 @@ async fn decide(
             "PKCE code challenge is required by the client application.",
         ));
     }
-    let grant = if has("code") { "authorization_code" } else { "implicit" };
+    let grant = if has("code") {
+        "authorization_code"
+    } else {
+        "implicit"
+    };
     if !client.grant_types().iter().any(|g| g == grant) {
         return Err(Refusal::Redirect(
             "unauthorized_client",
@@ -421,15 +447,25 @@ async fn decide(
     }
     let max_age = match get("max_age") {
         None => None,
-        Some(text) => Some(text.parse::<i64>().ok().filter(|n| *n >= 0).ok_or_else(|| {
-            refuse("invalid_request", "The 'max_age' parameter must be a whole number of seconds.")
-        })?),
+        Some(text) => Some(
+            text.parse::<i64>()
+                .ok()
+                .filter(|n| *n >= 0)
+                .ok_or_else(|| {
+                    refuse(
+                        "invalid_request",
+                        "The 'max_age' parameter must be a whole number of seconds.",
+                    )
+                })?,
+        ),
     };
     let now = app.clock.now().millis();
     let signed_in = session(app, headers, params).await?;
     let signed_in = signed_in.filter(|(session, ..)| {
         let fresh_login = params.contains_key("sessionToken");
-        let authenticated_at = session.last_password_verification.unwrap_or(session.created);
+        let authenticated_at = session
+            .last_password_verification
+            .unwrap_or(session.created);
         (fresh_login || !prompt.contains(&"login"))
             && max_age.is_none_or(|age| now - authenticated_at <= age * 1000)
     });
@@ -451,7 +487,10 @@ async fn decide(
     }
     let lifetimes = server.lifetimes(&client.client_id, grant, &scopes)?;
     let subject = Subject {
-        auth_time: session.last_password_verification.unwrap_or(session.created) / 1000,
+        auth_time: session
+            .last_password_verification
+            .unwrap_or(session.created)
+            / 1000,
         amr: session.amr.clone(),
         user,
     };
@@ -459,7 +498,10 @@ async fn decide(
     let mut answer: Vec<(&'static str, String)> = Vec::new();
     let mut code_value = None;
     let prefix = event_prefix(server);
-    let targets = vec![events::app_target(&client.app), events::user_target(&subject.user)];
+    let targets = vec![
+        events::app_target(&client.app),
+        events::user_target(&subject.user),
+    ];
     let actor = crate::sessions::user_actor(&subject.user);
     if has("code") {
         let code = crypto::tokens::random_token(CODE_CHARS);
@@ -469,7 +511,10 @@ async fn decide(
         body.insert("session_id".into(), json!(session.id));
         body.insert("access_ms".into(), json!(lifetimes.access_ms));
         body.insert("refresh_ms".into(), json!(lifetimes.refresh_ms));
-        body.insert("refresh_window_ms".into(), json!(lifetimes.refresh_window_ms));
+        body.insert(
+            "refresh_window_ms".into(),
+            json!(lifetimes.refresh_window_ms),
+        );
         if let Some(n) = &nonce {
             body.insert("nonce".into(), json!(n));
         }

@@ -111,11 +111,14 @@ impl Client {
     /// Whether `uri` is one of the app's redirect URIs (exactly, or under a registered
     /// subdomain wildcard when `wildcard_redirect` is `SUBDOMAIN`).
     pub fn allows_redirect(&self, uri: &str) -> bool {
-        let wildcards = self.settings.get("wildcard_redirect").and_then(Value::as_str)
+        let wildcards = self
+            .settings
+            .get("wildcard_redirect")
+            .and_then(Value::as_str)
             == Some("SUBDOMAIN");
-        self.redirect_uris().iter().any(|registered| {
-            registered == uri || (wildcards && wildcard_match(registered, uri))
-        })
+        self.redirect_uris()
+            .iter()
+            .any(|registered| registered == uri || (wildcards && wildcard_match(registered, uri)))
     }
 }
 
@@ -128,8 +131,7 @@ fn wildcard_match(pattern: &str, uri: &str) -> bool {
         .and_then(|rest| {
             let label_end = rest.find(after.chars().next()?)?;
             let (label, tail) = rest.split_at(label_end);
-            (!label.is_empty() && !label.contains(['.', '/', ':']) && tail == after)
-                .then_some(())
+            (!label.is_empty() && !label.contains(['.', '/', ':']) && tail == after).then_some(())
         })
         .is_some()
 }
@@ -183,8 +185,14 @@ fn failed() -> OAuthError {
 
 /// What the request presents.
 enum Presented {
-    Secret { client_id: String, secret: String },
-    Assertion { client_id: Option<String>, jwt: String },
+    Secret {
+        client_id: String,
+        secret: String,
+    },
+    Assertion {
+        client_id: Option<String>,
+        jwt: String,
+    },
     IdOnly(String),
 }
 
@@ -194,7 +202,9 @@ fn presented(headers: &HeaderMap, form: &HashMap<String, String>) -> OAuthResult
         .and_then(|v| v.to_str().ok())
         .and_then(|v| {
             let (scheme, rest) = v.split_once(' ')?;
-            scheme.eq_ignore_ascii_case("basic").then(|| rest.trim().to_owned())
+            scheme
+                .eq_ignore_ascii_case("basic")
+                .then(|| rest.trim().to_owned())
         });
     let assertion = form.get("client_assertion").filter(|a| !a.is_empty());
     let form_secret = form.get("client_secret").filter(|s| !s.is_empty());
@@ -212,9 +222,7 @@ fn presented(headers: &HeaderMap, form: &HashMap<String, String>) -> OAuthResult
             .decode(encoded)
             .ok()
             .and_then(|b| String::from_utf8(b).ok())
-            .ok_or_else(|| {
-                OAuthError::invalid_request("The authorization header is malformed.")
-            })?;
+            .ok_or_else(|| OAuthError::invalid_request("The authorization header is malformed."))?;
         let decode = |s: &str| {
             urlencoding::decode(s)
                 .map(|d| d.into_owned())
@@ -307,10 +315,16 @@ async fn assertion(
     jwt: &str,
     endpoint: &str,
 ) -> OAuthResult<Client> {
-    let unverified =
-        crypto::jwt::payload(jwt).map_err(|_| OAuthError::invalid_client("The client_assertion token is malformed."))?;
-    let iss = unverified.get("iss").and_then(Value::as_str).unwrap_or_default();
-    let sub = unverified.get("sub").and_then(Value::as_str).unwrap_or_default();
+    let unverified = crypto::jwt::payload(jwt)
+        .map_err(|_| OAuthError::invalid_client("The client_assertion token is malformed."))?;
+    let iss = unverified
+        .get("iss")
+        .and_then(Value::as_str)
+        .unwrap_or_default();
+    let sub = unverified
+        .get("sub")
+        .and_then(Value::as_str)
+        .unwrap_or_default();
     let client_id = form_id.unwrap_or(iss);
     if iss != client_id || sub != client_id {
         return Err(OAuthError::invalid_client(
@@ -349,7 +363,9 @@ async fn assertion(
         OAuthError::invalid_client("The client_assertion token must have an 'exp' claim.")
     })?;
     if exp <= now {
-        return Err(OAuthError::invalid_client("The client_assertion token is expired."));
+        return Err(OAuthError::invalid_client(
+            "The client_assertion token is expired.",
+        ));
     }
     if exp > now + MAX_ASSERTION_LIFETIME_S {
         return Err(OAuthError::invalid_client(

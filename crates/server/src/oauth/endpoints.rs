@@ -24,7 +24,10 @@ use crate::state::AppState;
 
 pub fn routes() -> Router<AppState> {
     Router::new()
-        .route("/.well-known/openid-configuration", get(openid_configuration))
+        .route(
+            "/.well-known/openid-configuration",
+            get(openid_configuration),
+        )
         .route(
             "/.well-known/oauth-authorization-server",
             get(oauth_metadata),
@@ -37,7 +40,10 @@ pub fn routes() -> Router<AppState> {
             "/oauth2/{server}/.well-known/oauth-authorization-server",
             get(oauth_metadata),
         )
-        .route("/oauth2/v1/authorize", get(authorize_get).post(authorize_post))
+        .route(
+            "/oauth2/v1/authorize",
+            get(authorize_get).post(authorize_post),
+        )
         .route(
             "/oauth2/{server}/v1/authorize",
             get(authorize_get).post(authorize_post),
@@ -49,7 +55,10 @@ pub fn routes() -> Router<AppState> {
         .route("/oauth2/v1/userinfo", get(userinfo).post(userinfo))
         .route("/oauth2/{server}/v1/userinfo", get(userinfo).post(userinfo))
         .route("/oauth2/v1/introspect", axum::routing::post(introspect))
-        .route("/oauth2/{server}/v1/introspect", axum::routing::post(introspect))
+        .route(
+            "/oauth2/{server}/v1/introspect",
+            axum::routing::post(introspect),
+        )
         .route("/oauth2/v1/revoke", axum::routing::post(revoke))
         .route("/oauth2/{server}/v1/revoke", axum::routing::post(revoke))
         .route("/oauth2/v1/logout", get(logout_get).post(logout_post))
@@ -81,8 +90,10 @@ fn parameters(raw: &[u8]) -> OAuthResult<HashMap<String, String>> {
 
 fn json_no_store(body: Value) -> Response {
     let mut r = axum::Json(body).into_response();
-    r.headers_mut()
-        .insert(CACHE_CONTROL, HeaderValue::from_static("no-cache, no-store"));
+    r.headers_mut().insert(
+        CACHE_CONTROL,
+        HeaderValue::from_static("no-cache, no-store"),
+    );
     r.headers_mut()
         .insert(PRAGMA, HeaderValue::from_static("no-cache"));
     r
@@ -157,7 +168,10 @@ fn metadata(server: &Server, openid: bool) -> Value {
     );
     m.insert("token_endpoint".into(), json!(server.endpoint("token")));
     if openid {
-        m.insert("userinfo_endpoint".into(), json!(server.endpoint("userinfo")));
+        m.insert(
+            "userinfo_endpoint".into(),
+            json!(server.endpoint("userinfo")),
+        );
     }
     m.insert("jwks_uri".into(), json!(server.endpoint("keys")));
     m.insert("response_types_supported".into(), json!(RESPONSE_TYPES));
@@ -167,7 +181,12 @@ fn metadata(server: &Server, openid: bool) -> Value {
     );
     m.insert(
         "grant_types_supported".into(),
-        json!(["authorization_code", "implicit", "refresh_token", "client_credentials"]),
+        json!([
+            "authorization_code",
+            "implicit",
+            "refresh_token",
+            "client_credentials"
+        ]),
     );
     if openid {
         m.insert("subject_types_supported".into(), json!(["public"]));
@@ -183,7 +202,11 @@ fn metadata(server: &Server, openid: bool) -> Value {
     );
     m.insert(
         "claims_supported".into(),
-        json!(if openid { ID_TOKEN_CLAIMS } else { ACCESS_TOKEN_CLAIMS }),
+        json!(if openid {
+            ID_TOKEN_CLAIMS
+        } else {
+            ACCESS_TOKEN_CLAIMS
+        }),
     );
     m.insert("code_challenge_methods_supported".into(), json!(["S256"]));
     m.insert(
@@ -194,12 +217,18 @@ fn metadata(server: &Server, openid: bool) -> Value {
         "introspection_endpoint_auth_methods_supported".into(),
         json!(AUTH_METHODS),
     );
-    m.insert("revocation_endpoint".into(), json!(server.endpoint("revoke")));
+    m.insert(
+        "revocation_endpoint".into(),
+        json!(server.endpoint("revoke")),
+    );
     m.insert(
         "revocation_endpoint_auth_methods_supported".into(),
         json!(AUTH_METHODS),
     );
-    m.insert("end_session_endpoint".into(), json!(server.endpoint("logout")));
+    m.insert(
+        "end_session_endpoint".into(),
+        json!(server.endpoint("logout")),
+    );
     m.insert("request_parameter_supported".into(), json!(false));
     Value::Object(m)
 }
@@ -257,7 +286,12 @@ async fn authorize_post(
     authorize_with(&app, path, &headers, &body).await
 }
 
-async fn authorize_with(app: &AppState, path: ServerPath, headers: &HeaderMap, raw: &[u8]) -> Response {
+async fn authorize_with(
+    app: &AppState,
+    path: ServerPath,
+    headers: &HeaderMap,
+    raw: &[u8],
+) -> Response {
     let server = match server_of(app, path).await {
         Ok(s) => s,
         Err(e) => return e.into_response(),
@@ -292,15 +326,15 @@ async fn token(
                 Some("authorization_code") => {
                     grants::authorization_code(&app, &server, &client, &form).await?
                 }
-                Some("refresh_token") => grants::refresh_token(&app, &server, &client, &form).await?,
+                Some("refresh_token") => {
+                    grants::refresh_token(&app, &server, &client, &form).await?
+                }
                 Some("client_credentials") => {
                     grants::client_credentials(&app, &server, &client, &form).await?
                 }
-                Some(_) => {
-                    return Err(OAuthError::unsupported_grant_type(
-                        "The authorization grant type is not supported by the authorization server.",
-                    ))
-                }
+                Some(_) => return Err(OAuthError::unsupported_grant_type(
+                    "The authorization grant type is not supported by the authorization server.",
+                )),
             };
             Ok(json_no_store(answer))
         }
@@ -355,7 +389,10 @@ async fn access_token_live(app: &AppState, claims: &Map<String, Value>) -> OAuth
 }
 
 fn bearer(headers: &HeaderMap) -> Option<String> {
-    let value = headers.get(axum::http::header::AUTHORIZATION)?.to_str().ok()?;
+    let value = headers
+        .get(axum::http::header::AUTHORIZATION)?
+        .to_str()
+        .ok()?;
     let (scheme, token) = value.split_once(' ')?;
     scheme
         .eq_ignore_ascii_case("bearer")
@@ -411,10 +448,15 @@ async fn introspect(
                 clients::authenticate(&app, &headers, &form, &server.endpoint("introspect"))
                     .await?;
             let Some(token) = form.get("token").filter(|t| !t.is_empty()) else {
-                return Err(OAuthError::invalid_request("The 'token' parameter is required."));
+                return Err(OAuthError::invalid_request(
+                    "The 'token' parameter is required.",
+                ));
             };
             if let Some(claims) = own_jwt(&app, &server, token).await? {
-                let jti = claims.get("jti").and_then(Value::as_str).unwrap_or_default();
+                let jti = claims
+                    .get("jti")
+                    .and_then(Value::as_str)
+                    .unwrap_or_default();
                 if jti.starts_with("ID.") {
                     let mut out = claims.clone();
                     out.insert("active".into(), json!(true));
@@ -430,12 +472,23 @@ async fn introspect(
                 let scope = claims
                     .get("scp")
                     .and_then(Value::as_array)
-                    .map(|a| a.iter().filter_map(Value::as_str).collect::<Vec<_>>().join(" "))
+                    .map(|a| {
+                        a.iter()
+                            .filter_map(Value::as_str)
+                            .collect::<Vec<_>>()
+                            .join(" ")
+                    })
                     .unwrap_or_default();
                 out.insert("scope".into(), json!(scope));
-                out.insert("client_id".into(), claims.get("cid").cloned().unwrap_or_default());
+                out.insert(
+                    "client_id".into(),
+                    claims.get("cid").cloned().unwrap_or_default(),
+                );
                 if claims.contains_key("uid") {
-                    out.insert("username".into(), claims.get("sub").cloned().unwrap_or_default());
+                    out.insert(
+                        "username".into(),
+                        claims.get("sub").cloned().unwrap_or_default(),
+                    );
                 }
                 for field in ["exp", "iat", "sub", "aud", "iss", "jti", "uid"] {
                     if let Some(v) = claims.get(field) {
@@ -497,12 +550,16 @@ async fn revoke(
             let client =
                 clients::authenticate(&app, &headers, &form, &server.endpoint("revoke")).await?;
             let Some(token) = form.get("token").filter(|t| !t.is_empty()) else {
-                return Err(OAuthError::invalid_request("The 'token' parameter is required."));
+                return Err(OAuthError::invalid_request(
+                    "The 'token' parameter is required.",
+                ));
             };
             revoke_token(&app, &server, &client, token).await?;
             let mut r = StatusCode::OK.into_response();
-            r.headers_mut()
-                .insert(CACHE_CONTROL, HeaderValue::from_static("no-cache, no-store"));
+            r.headers_mut().insert(
+                CACHE_CONTROL,
+                HeaderValue::from_static("no-cache, no-store"),
+            );
             Ok(r)
         }
         .await,
@@ -511,7 +568,12 @@ async fn revoke(
 
 /// Revokes `token` if it is the client's; anything else is ignored (RFC 7009 2.2: an invalid
 /// token is no error).
-async fn revoke_token(app: &AppState, server: &Server, client: &Client, token: &str) -> OAuthResult<()> {
+async fn revoke_token(
+    app: &AppState,
+    server: &Server,
+    client: &Client,
+    token: &str,
+) -> OAuthResult<()> {
     let now = app.clock.now().millis();
     let event = |user: Option<&store::UserRecord>| {
         let mut targets = vec![crate::events::app_target(&client.app)];
@@ -527,8 +589,14 @@ async fn revoke_token(app: &AppState, server: &Server, client: &Client, token: &
         )
     };
     if let Some(claims) = own_jwt(app, server, token).await? {
-        let jti = claims.get("jti").and_then(Value::as_str).unwrap_or_default();
-        let cid = claims.get("cid").and_then(Value::as_str).unwrap_or_default();
+        let jti = claims
+            .get("jti")
+            .and_then(Value::as_str)
+            .unwrap_or_default();
+        let cid = claims
+            .get("cid")
+            .and_then(Value::as_str)
+            .unwrap_or_default();
         if !jti.starts_with("AT.") || cid != client.client_id {
             return Ok(());
         }
@@ -632,7 +700,10 @@ async fn logout(app: &AppState, path: ServerPath, headers: &HeaderMap, raw: &[u8
         Ok(_) => return logout_error("The 'id_token_hint' parameter is not a valid ID token."),
         Err(e) => return e.into_response(),
     };
-    let client_id = claims.get("aud").and_then(Value::as_str).unwrap_or_default();
+    let client_id = claims
+        .get("aud")
+        .and_then(Value::as_str)
+        .unwrap_or_default();
     let client = match clients::find(app, client_id).await {
         Ok(Some(c)) => c,
         Ok(None) => return logout_error("The ID token's client is not an active app."),
@@ -658,7 +729,10 @@ async fn logout(app: &AppState, path: ServerPath, headers: &HeaderMap, raw: &[u8
     if let Ok(v) = HeaderValue::from_str(&target) {
         response.headers_mut().insert(LOCATION, v);
     }
-    let sub = claims.get("sub").and_then(Value::as_str).unwrap_or_default();
+    let sub = claims
+        .get("sub")
+        .and_then(Value::as_str)
+        .unwrap_or_default();
     if let Some(cookie) = crate::sessions::sid_cookie(headers) {
         let now = app.clock.now().millis();
         let found = app

@@ -49,7 +49,11 @@ impl OAuthError {
     }
 
     pub fn unsupported_grant_type(description: impl Into<String>) -> Self {
-        Self::new(StatusCode::BAD_REQUEST, "unsupported_grant_type", description)
+        Self::new(
+            StatusCode::BAD_REQUEST,
+            "unsupported_grant_type",
+            description,
+        )
     }
 
     pub fn access_denied(description: impl Into<String>) -> Self {
@@ -125,7 +129,10 @@ impl IntoResponse for OAuthError {
         )
             .into_response();
         let headers = response.headers_mut();
-        headers.insert(CACHE_CONTROL, HeaderValue::from_static("no-cache, no-store"));
+        headers.insert(
+            CACHE_CONTROL,
+            HeaderValue::from_static("no-cache, no-store"),
+        );
         headers.insert(PRAGMA, HeaderValue::from_static("no-cache"));
         let challenge = if self.bearer {
             Some(format!(

@@ -75,9 +75,21 @@ pub fn token_events(
     }
     let mut out = Vec::new();
     for (present, kind, display) in [
-        (issued.access_token.is_some(), "access_token", "OAuth2 access token is granted"),
-        (issued.id_token.is_some(), "id_token", "OAuth2 id token is granted"),
-        (issued.refresh_token.is_some(), "refresh_token", "OAuth2 refresh token is granted"),
+        (
+            issued.access_token.is_some(),
+            "access_token",
+            "OAuth2 access token is granted",
+        ),
+        (
+            issued.id_token.is_some(),
+            "id_token",
+            "OAuth2 id token is granted",
+        ),
+        (
+            issued.refresh_token.is_some(),
+            "refresh_token",
+            "OAuth2 refresh token is granted",
+        ),
     ] {
         if present {
             out.push(events::event(
@@ -97,7 +109,11 @@ pub async fn user_may_use(app: &AppState, client: &Client, user: &UserRecord) ->
     if user.status != "ACTIVE" {
         return Ok(false);
     }
-    Ok(app.store.app_user(&client.app.id, &user.id).await?.is_some())
+    Ok(app
+        .store
+        .app_user(&client.app.id, &user.id)
+        .await?
+        .is_some())
 }
 
 /// The token response body (oidc.md, "/token" response properties).
@@ -130,11 +146,16 @@ fn stored_lifetimes(body: &Map<String, Value>, fallback: Lifetimes) -> Lifetimes
 /// Keeps the grant's lifetimes in its tokens, for refreshes.
 fn keep_lifetimes(issued: &mut Issued, lifetimes: Lifetimes) {
     for record in &mut issued.records {
-        record.body.insert("access_ms".into(), json!(lifetimes.access_ms));
-        record.body.insert("refresh_ms".into(), json!(lifetimes.refresh_ms));
         record
             .body
-            .insert("refresh_window_ms".into(), json!(lifetimes.refresh_window_ms));
+            .insert("access_ms".into(), json!(lifetimes.access_ms));
+        record
+            .body
+            .insert("refresh_ms".into(), json!(lifetimes.refresh_ms));
+        record.body.insert(
+            "refresh_window_ms".into(),
+            json!(lifetimes.refresh_window_ms),
+        );
     }
 }
 
@@ -154,9 +175,10 @@ pub async fn authorization_code(
         .get("code")
         .filter(|c| !c.is_empty())
         .ok_or_else(|| OAuthError::invalid_request("The 'code' parameter is required."))?;
-    let redirect_uri = form.get("redirect_uri").filter(|r| !r.is_empty()).ok_or_else(|| {
-        OAuthError::invalid_request("The 'redirect_uri' parameter is required.")
-    })?;
+    let redirect_uri = form
+        .get("redirect_uri")
+        .filter(|r| !r.is_empty())
+        .ok_or_else(|| OAuthError::invalid_request("The 'redirect_uri' parameter is required."))?;
     let now = app.clock.now().millis();
     let record = match app
         .store
@@ -227,9 +249,17 @@ pub async fn authorization_code(
     let scopes: Vec<String> = body
         .get("scopes")
         .and_then(Value::as_array)
-        .map(|a| a.iter().filter_map(Value::as_str).map(str::to_owned).collect())
+        .map(|a| {
+            a.iter()
+                .filter_map(Value::as_str)
+                .map(str::to_owned)
+                .collect()
+        })
         .unwrap_or_default();
-    let lifetimes = stored_lifetimes(body, server.lifetimes(&client.client_id, "authorization_code", &scopes)?);
+    let lifetimes = stored_lifetimes(
+        body,
+        server.lifetimes(&client.client_id, "authorization_code", &scopes)?,
+    );
     let subject = Subject::from_body(user, body);
     let wants_refresh = scopes.iter().any(|s| s == "offline_access")
         && client.grant_types().iter().any(|g| g == "refresh_token");
@@ -252,7 +282,9 @@ pub async fn authorization_code(
     .await?;
     keep_lifetimes(&mut issued, lifetimes);
     let events = token_events(server, client, Some(&subject.user), &issued, now);
-    app.store.insert_oauth_tokens(&issued.records, &events).await?;
+    app.store
+        .insert_oauth_tokens(&issued.records, &events)
+        .await?;
     Ok(response_body(&issued, None))
 }
 
@@ -362,8 +394,13 @@ pub async fn refresh_token(
         }
     }
     let events = token_events(server, client, Some(&subject.user), &issued, now);
-    app.store.insert_oauth_tokens(&issued.records, &events).await?;
-    Ok(response_body(&issued, (!rotates).then_some(presented.as_str())))
+    app.store
+        .insert_oauth_tokens(&issued.records, &events)
+        .await?;
+    Ok(response_body(
+        &issued,
+        (!rotates).then_some(presented.as_str()),
+    ))
 }
 
 /// `grant_type=client_credentials`: a custom server's own scopes, no user.

@@ -166,7 +166,10 @@ pub fn user_claims(user: &UserRecord, scopes: &[String], all: bool) -> Map<Strin
         put("address", Some(Value::Object(address)));
     }
     if all && has("phone") {
-        put("phone_number", str_of("mobilePhone").or_else(|| str_of("primaryPhone")));
+        put(
+            "phone_number",
+            str_of("mobilePhone").or_else(|| str_of("primaryPhone")),
+        );
     }
     claims
 }

@@ -97,8 +97,8 @@ impl Server {
                             let name = scope.get("name")?.as_str()?.to_owned();
                             let published = scope.get("metadataPublish").and_then(Value::as_str)
                                 == Some("ALL_CLIENTS");
-                            let default = scope.get("default").and_then(Value::as_bool)
-                                == Some(true);
+                            let default =
+                                scope.get("default").and_then(Value::as_bool) == Some(true);
                             Some((name, published, default))
                         })
                         .collect()
@@ -136,9 +136,19 @@ impl Server {
         let mut active: Vec<&Value> = policies
             .iter()
             .filter(|p| p.get("status").and_then(Value::as_str) == Some("ACTIVE"))
-            .filter(|p| includes(p.pointer("/conditions/clients/include"), client_id, "ALL_CLIENTS"))
+            .filter(|p| {
+                includes(
+                    p.pointer("/conditions/clients/include"),
+                    client_id,
+                    "ALL_CLIENTS",
+                )
+            })
             .collect();
-        active.sort_by_key(|p| p.get("priority").and_then(Value::as_i64).unwrap_or(i64::MAX));
+        active.sort_by_key(|p| {
+            p.get("priority")
+                .and_then(Value::as_i64)
+                .unwrap_or(i64::MAX)
+        });
         for policy in active {
             let mut rules: Vec<&Value> = policy
                 .get("rules")
@@ -146,10 +156,17 @@ impl Server {
                 .map(|r| r.iter().collect())
                 .unwrap_or_default();
             rules.retain(|r| r.get("status").and_then(Value::as_str) == Some("ACTIVE"));
-            rules.sort_by_key(|r| r.get("priority").and_then(Value::as_i64).unwrap_or(i64::MAX));
+            rules.sort_by_key(|r| {
+                r.get("priority")
+                    .and_then(Value::as_i64)
+                    .unwrap_or(i64::MAX)
+            });
             for rule in rules {
-                let grants_ok =
-                    includes(rule.pointer("/conditions/grantTypes/include"), grant_type, "");
+                let grants_ok = includes(
+                    rule.pointer("/conditions/grantTypes/include"),
+                    grant_type,
+                    "",
+                );
                 let scopes_ok = scopes.iter().all(|s| {
                     OIDC_SCOPES.contains(&s.as_str())
                         || includes(rule.pointer("/conditions/scopes/include"), s, "*")
@@ -165,8 +182,7 @@ impl Server {
                     return Ok(Lifetimes {
                         access_ms: minutes("accessTokenLifetimeMinutes", 60) * MINUTE_MS,
                         refresh_ms: minutes("refreshTokenLifetimeMinutes", 0) * MINUTE_MS,
-                        refresh_window_ms: minutes("refreshTokenWindowMinutes", 10_080)
-                            * MINUTE_MS,
+                        refresh_window_ms: minutes("refreshTokenWindowMinutes", 10_080) * MINUTE_MS,
                     });
                 }
             }
@@ -232,7 +248,10 @@ pub fn default_server(now: i64) -> AuthServerRecord {
     let iso = model::time::Timestamp(now).to_iso();
     let scopes = [
         ("openid", "Signals that a request is an OpenID request."),
-        ("profile", "Allows access to the end user's default profile claims."),
+        (
+            "profile",
+            "Allows access to the end user's default profile claims.",
+        ),
         ("email", "Allows access to the end user's email address."),
         ("address", "Allows access to the end user's address."),
         ("phone", "Allows access to the end user's phone number."),
@@ -316,7 +335,11 @@ mod tests {
         let server = default();
         assert_eq!(server.audience(), json!("api://default"));
         let l = server
-            .lifetimes("c", "authorization_code", &["openid".into(), "custom".into()])
+            .lifetimes(
+                "c",
+                "authorization_code",
+                &["openid".into(), "custom".into()],
+            )
             .unwrap();
         assert_eq!(l.access_ms, 60 * MINUTE_MS);
         assert_eq!(l.refresh_ms, 0);

@@ -30,6 +30,7 @@ mod harness;
 mod hostile_input;
 mod inline_hooks;
 mod linked_objects;
+mod oauth;
 mod policies;
 mod rate_limits;
 mod receiver;

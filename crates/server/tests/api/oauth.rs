@@ -1,0 +1,851 @@
+//! The OpenID Connect & OAuth 2.0 API end to end: discovery and keys; the authorization
+//! code flow with PKCE from an Authentication API session token; tokens checked against the
+//! published keys; a code used twice; refresh-token rotation and reuse; userinfo,
+//! introspection, revocation and logout; the errors of `/authorize` and client
+//! authentication (secrets and `private_key_jwt` assertions).
+
+use crate::harness::{spawn_app_with_clock, Reply, TestApp};
+use base64::engine::general_purpose::URL_SAFE_NO_PAD;
+use base64::Engine;
+use model::time::{Clock, Timestamp};
+use reqwest::StatusCode;
+use serde_json::{json, Map, Value};
+
+const START: i64 = 1_900_000_000_000;
+const REDIRECT: &str = "https://app.example.com/callback";
+const VERIFIER: &str = "verifier-of-pkce-that-is-long-enough-0123456789abcdef";
+
+fn browser(app: &TestApp) -> reqwest::Client {
+    let ca = std::fs::read(app.data_dir.path().join("ca.pem")).unwrap();
+    reqwest::Client::builder()
+        .tls_built_in_root_certs(false)
+        .add_root_certificate(reqwest::Certificate::from_pem(&ca).unwrap())
+        .redirect(reqwest::redirect::Policy::none())
+        .resolve("localhost", app.addr)
+        .no_proxy()
+        .build()
+        .unwrap()
+}
+
+async fn send(req: reqwest::RequestBuilder) -> Reply {
+    let resp = req.send().await.expect("request sent");
+    let status = resp.status();
+    let headers = resp.headers().clone();
+    let text = resp.text().await.unwrap();
+    let body = serde_json::from_str(&text).unwrap_or(Value::Null);
+    Reply {
+        status,
+        headers,
+        body,
+        text,
+    }
+}
+
+async fn spawn() -> (TestApp, Clock) {
+    let clock = Clock::manual(Timestamp(START));
+    let app = spawn_app_with_clock(|_| {}, clock.clone()).await;
+    (app, clock)
+}
+
+/// An ACTIVE user with a password: its id.
+async fn user(app: &TestApp, login: &str) -> String {
+    let u = app
+        .create_user(
+            "?activate=true",
+            json!({ "profile": TestApp::profile(login),
+                    "credentials": { "password": { "value": "Xyzzy12345" } } }),
+        )
+        .await;
+    u["id"].as_str().unwrap().to_owned()
+}
+
+/// An OpenID Connect app: (app id, client id, client secret if any).
+async fn oidc_app(
+    app: &TestApp,
+    oauth_client: Value,
+    credentials: Value,
+) -> (String, String, Option<String>) {
+    let r = app
+        .post(
+            "/api/v1/apps",
+            json!({
+                "name": "oidc_client",
+                "label": "Test client",
+                "signOnMode": "OPENID_CONNECT",
+                "credentials": { "oauthClient": credentials },
+                "settings": { "oauthClient": oauth_client }
+            }),
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::OK, "{}", r.text);
+    let creds = &r.body["credentials"]["oauthClient"];
+    (
+        r.body["id"].as_str().unwrap().to_owned(),
+        creds["client_id"].as_str().unwrap().to_owned(),
+        creds["client_secret"].as_str().map(str::to_owned),
+    )
+}
+
+/// A single-page app (public client, PKCE, rotating refresh tokens with no leeway).
+async fn spa(app: &TestApp) -> (String, String) {
+    let (id, client_id, _) = oidc_app(
+        app,
+        json!({
+            "application_type": "browser",
+            "grant_types": ["authorization_code", "refresh_token", "implicit"],
+            "response_types": ["code", "token", "id_token"],
+            "redirect_uris": [REDIRECT],
+            "post_logout_redirect_uris": ["https://app.example.com/bye"],
+            "refresh_token": { "rotation_type": "ROTATE", "leeway": 0 }
+        }),
+        json!({ "token_endpoint_auth_method": "none" }),
+    )
+    .await;
+    (id, client_id)
+}
+
+async fn assign(app: &TestApp, app_id: &str, user_id: &str) {
+    let r = app
+        .post(
+            &format!("/api/v1/apps/{app_id}/users"),
+            json!({ "id": user_id }),
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::OK, "{}", r.text);
+}
+
+async fn session_token(app: &TestApp, login: &str) -> String {
+    let r = app
+        .post(
+            "/api/v1/authn",
+            json!({ "username": login, "password": "Xyzzy12345" }),
+        )
+        .await;
+    assert_eq!(r.body["status"], "SUCCESS", "{}", r.text);
+    r.body["sessionToken"].as_str().unwrap().to_owned()
+}
+
+fn challenge() -> String {
+    crypto::jwt::pkce_s256(VERIFIER)
+}
+
+/// The query (or fragment) parameters of a redirect's `Location`.
+fn redirect_params(r: &Reply) -> Map<String, Value> {
+    let location = r
+        .header("location")
+        .unwrap_or_else(|| panic!("no Location: {} {}", r.status, r.text));
+    let (_, params) = location
+        .split_once('?')
+        .or_else(|| location.split_once('#'))
+        .unwrap_or_else(|| panic!("{location}"));
+    url::form_urlencoded::parse(params.as_bytes())
+        .map(|(k, v)| (k.into_owned(), json!(v)))
+        .collect()
+}
+
+async fn authorize(
+    app: &TestApp,
+    server: &str,
+    query: &[(&str, &str)],
+    cookie: Option<&str>,
+) -> Reply {
+    let qs = query
+        .iter()
+        .map(|(k, v)| format!("{k}={}", urlencoding::encode(v)))
+        .collect::<Vec<_>>()
+        .join("&");
+    let mut req = browser(app).get(app.url(&format!("{server}/v1/authorize?{qs}")));
+    if let Some(c) = cookie {
+        req = req.header("Cookie", format!("sid={c}"));
+    }
+    send(req).await
+}
+
+async fn form(app: &TestApp, path: &str, fields: &[(&str, &str)]) -> Reply {
+    send(browser(app).post(app.url(path)).form(fields)).await
+}
+
+fn claims(jwt: &str) -> Value {
+    let payload = jwt.split('.').nth(1).unwrap();
+    serde_json::from_slice(&URL_SAFE_NO_PAD.decode(payload).unwrap()).unwrap()
+}
+
+/// Verifies `jwt` against the server's published keys: its claims.
+async fn verified(app: &TestApp, issuer_path: &str, jwt: &str) -> Value {
+    let keys = app.get(&format!("{issuer_path}/v1/keys")).await;
+    let header: Value = serde_json::from_slice(
+        &URL_SAFE_NO_PAD
+            .decode(jwt.split('.').next().unwrap())
+            .unwrap(),
+    )
+    .unwrap();
+    assert_eq!(header["alg"], "RS256");
+    let key = keys.body["keys"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|k| k["kid"] == header["kid"])
+        .unwrap_or_else(|| panic!("kid {} not published", header["kid"]));
+    let verifier =
+        crypto::jwt::RsaVerifier::new(key["n"].as_str().unwrap(), key["e"].as_str().unwrap())
+            .unwrap();
+    Value::Object(crypto::jwt::verify_rs256(jwt, &verifier).expect("signature verifies"))
+}
+
+/// Signs in `login` and runs the code flow to its tokens on `server` ("/oauth2/default").
+async fn code_flow(
+    app: &TestApp,
+    server: &str,
+    client_id: &str,
+    login: &str,
+    scope: &str,
+) -> Value {
+    let token = session_token(app, login).await;
+    let challenge = challenge();
+    let r = authorize(
+        app,
+        server,
+        &[
+            ("client_id", client_id),
+            ("response_type", "code"),
+            ("scope", scope),
+            ("redirect_uri", REDIRECT),
+            ("state", "st-1"),
+            ("nonce", "n-1"),
+            ("code_challenge", &challenge),
+            ("code_challenge_method", "S256"),
+            ("sessionToken", &token),
+        ],
+        None,
+    )
+    .await;
+    assert_eq!(r.status, StatusCode::FOUND, "{}", r.text);
+    let params = redirect_params(&r);
+    assert_eq!(params["state"], "st-1");
+    assert!(r.header("set-cookie").unwrap().starts_with("sid="));
+    let code = params["code"].as_str().unwrap();
+    let r = form(
+        app,
+        &format!("{server}/v1/token"),
+        &[
+            ("grant_type", "authorization_code"),
+            ("client_id", client_id),
+            ("redirect_uri", REDIRECT),
+            ("code", code),
+            ("code_verifier", VERIFIER),
+        ],
+    )
+    .await;
+    assert_eq!(r.status, StatusCode::OK, "{}", r.text);
+    assert_eq!(
+        r.header("cache-control").as_deref(),
+        Some("no-cache, no-store")
+    );
+    let mut body = r.body.clone();
+    body["code"] = json!(code);
+    body
+}
+
+#[tokio::test]
+async fn discovery_documents_and_keys_describe_each_server() {
+    let (app, _) = spawn().await;
+    let org = app.get("/.well-known/openid-configuration").await;
+    assert_eq!(org.status, StatusCode::OK, "{}", org.text);
+    assert_eq!(org.body["issuer"], app.base.trim_end_matches('/'));
+    assert_eq!(
+        org.body["token_endpoint"],
+        format!("{}/oauth2/v1/token", app.base.trim_end_matches('/'))
+    );
+    let default = app
+        .get("/oauth2/default/.well-known/openid-configuration")
+        .await;
+    let issuer = format!("{}/oauth2/default", app.base.trim_end_matches('/'));
+    assert_eq!(default.body["issuer"], issuer);
+    assert_eq!(default.body["jwks_uri"], format!("{issuer}/v1/keys"));
+    assert_eq!(
+        default.body["code_challenge_methods_supported"],
+        json!(["S256"])
+    );
+    assert!(default.body["scopes_supported"]
+        .as_array()
+        .unwrap()
+        .contains(&json!("offline_access")));
+    let meta = app
+        .get("/oauth2/default/.well-known/oauth-authorization-server")
+        .await;
+    assert_eq!(meta.body["issuer"], issuer);
+    assert!(meta.body.get("userinfo_endpoint").is_none());
+    let keys = app.get("/oauth2/default/v1/keys").await;
+    let list = keys.body["keys"].as_array().unwrap();
+    assert_eq!(list.len(), 1, "{}", keys.text);
+    assert_eq!(list[0]["kty"], "RSA");
+    assert_eq!(list[0]["alg"], "RS256");
+    assert_eq!(list[0]["use"], "sig");
+    // The org server has keys of its own.
+    let org_keys = app.get("/oauth2/v1/keys").await;
+    assert_ne!(org_keys.body["keys"][0]["kid"], list[0]["kid"]);
+    let missing = app.get("/oauth2/nope/v1/keys").await;
+    assert_eq!(missing.status, StatusCode::NOT_FOUND);
+    assert_eq!(missing.body["error"], "not_found");
+}
+
+#[tokio::test]
+async fn the_code_flow_issues_tokens_that_verify_and_carry_okta_claims() {
+    let (app, _) = spawn().await;
+    let uid = user(&app, "ada@example.com").await;
+    let (app_id, client_id) = spa(&app).await;
+    assign(&app, &app_id, &uid).await;
+    let tokens = code_flow(
+        &app,
+        "/oauth2/default",
+        &client_id,
+        "ada@example.com",
+        "openid profile email offline_access",
+    )
+    .await;
+    assert_eq!(tokens["token_type"], "Bearer");
+    assert_eq!(tokens["expires_in"], 3600);
+    assert_eq!(tokens["scope"], "openid profile email offline_access");
+    let issuer = format!("{}/oauth2/default", app.base.trim_end_matches('/'));
+    let at = verified(
+        &app,
+        "/oauth2/default",
+        tokens["access_token"].as_str().unwrap(),
+    )
+    .await;
+    assert_eq!(at["ver"], 1);
+    assert_eq!(at["iss"], issuer);
+    assert_eq!(at["aud"], "api://default");
+    assert_eq!(at["cid"], client_id);
+    assert_eq!(at["uid"], uid);
+    assert_eq!(at["sub"], "ada@example.com");
+    assert!(at["jti"].as_str().unwrap().starts_with("AT."));
+    assert_eq!(
+        at["exp"].as_i64().unwrap() - at["iat"].as_i64().unwrap(),
+        3600
+    );
+    assert_eq!(
+        at["scp"],
+        json!(["openid", "profile", "email", "offline_access"])
+    );
+    let id = verified(
+        &app,
+        "/oauth2/default",
+        tokens["id_token"].as_str().unwrap(),
+    )
+    .await;
+    assert_eq!(id["sub"], uid);
+    assert_eq!(id["aud"], client_id);
+    assert_eq!(id["iss"], issuer);
+    assert_eq!(id["nonce"], "n-1");
+    assert_eq!(id["amr"], json!(["pwd"]));
+    assert_eq!(id["email"], "ada@example.com");
+    assert_eq!(id["preferred_username"], "ada@example.com");
+    assert!(id["jti"].as_str().unwrap().starts_with("ID."));
+    assert_eq!(
+        id["at_hash"],
+        crypto::jwt::half_hash(tokens["access_token"].as_str().unwrap())
+    );
+    // With an access token, the ID token has only name/preferred_username/email of the
+    // profile claims; userinfo has them all.
+    assert!(id.get("given_name").is_none());
+    let info = send(
+        browser(&app)
+            .get(app.url("/oauth2/default/v1/userinfo"))
+            .bearer_auth(tokens["access_token"].as_str().unwrap()),
+    )
+    .await;
+    assert_eq!(info.status, StatusCode::OK, "{}", info.text);
+    assert_eq!(info.body["sub"], uid);
+    assert_eq!(info.body["email"], "ada@example.com");
+    assert_eq!(info.body["email_verified"], true);
+    assert!(info.body.get("given_name").is_some(), "{}", info.text);
+    // An access token of one server is nothing to another.
+    let other = send(
+        browser(&app)
+            .get(app.url("/oauth2/v1/userinfo"))
+            .bearer_auth(tokens["access_token"].as_str().unwrap()),
+    )
+    .await;
+    assert_eq!(other.status, StatusCode::UNAUTHORIZED);
+    assert!(other
+        .header("www-authenticate")
+        .unwrap()
+        .contains("error=\"invalid_token\""));
+    // The events are in the System Log.
+    let log = app
+        .get("/api/v1/logs?filter=eventType+eq+%22app.oauth2.as.token.grant.access_token%22")
+        .await;
+    assert_eq!(log.body.as_array().unwrap().len(), 1, "{}", log.text);
+    let log = app
+        .get("/api/v1/logs?filter=eventType+eq+%22app.oauth2.as.authorize.code%22")
+        .await;
+    assert_eq!(log.body.as_array().unwrap().len(), 1, "{}", log.text);
+}
+
+#[tokio::test]
+async fn a_code_works_once_and_a_second_use_revokes_what_it_issued() {
+    let (app, _) = spawn().await;
+    let uid = user(&app, "bo@example.com").await;
+    let (app_id, client_id) = spa(&app).await;
+    assign(&app, &app_id, &uid).await;
+    let tokens = code_flow(
+        &app,
+        "/oauth2/default",
+        &client_id,
+        "bo@example.com",
+        "openid offline_access",
+    )
+    .await;
+    let introspect = |token: String| {
+        let app = &app;
+        let client_id = client_id.clone();
+        async move {
+            form(
+                app,
+                "/oauth2/default/v1/introspect",
+                &[("client_id", &client_id), ("token", &token)],
+            )
+            .await
+        }
+    };
+    let access = tokens["access_token"].as_str().unwrap().to_owned();
+    let refresh = tokens["refresh_token"].as_str().unwrap().to_owned();
+    let r = introspect(access.clone()).await;
+    assert_eq!(r.body["active"], true, "{}", r.text);
+    assert_eq!(r.body["username"], "bo@example.com");
+    assert_eq!(r.body["client_id"], client_id);
+    assert_eq!(introspect(refresh.clone()).await.body["active"], true);
+    let again = form(
+        &app,
+        "/oauth2/default/v1/token",
+        &[
+            ("grant_type", "authorization_code"),
+            ("client_id", &client_id),
+            ("redirect_uri", REDIRECT),
+            ("code", tokens["code"].as_str().unwrap()),
+            ("code_verifier", VERIFIER),
+        ],
+    )
+    .await;
+    assert_eq!(again.status, StatusCode::BAD_REQUEST);
+    assert_eq!(again.body["error"], "invalid_grant");
+    assert_eq!(introspect(access).await.body["active"], false);
+    assert_eq!(introspect(refresh).await.body["active"], false);
+}
+
+#[tokio::test]
+async fn concurrent_redemptions_of_one_code_give_tokens_once() {
+    let (app, _) = spawn().await;
+    let uid = user(&app, "cy@example.com").await;
+    let (app_id, client_id) = spa(&app).await;
+    assign(&app, &app_id, &uid).await;
+    let token = session_token(&app, "cy@example.com").await;
+    let challenge = challenge();
+    let r = authorize(
+        &app,
+        "/oauth2/default",
+        &[
+            ("client_id", &client_id),
+            ("response_type", "code"),
+            ("scope", "openid"),
+            ("redirect_uri", REDIRECT),
+            ("state", "s"),
+            ("code_challenge", &challenge),
+            ("sessionToken", &token),
+        ],
+        None,
+    )
+    .await;
+    let code = redirect_params(&r)["code"].as_str().unwrap().to_owned();
+    let attempts = (0..8).map(|_| {
+        let app = &app;
+        let client_id = client_id.clone();
+        let code = code.clone();
+        async move {
+            form(
+                app,
+                "/oauth2/default/v1/token",
+                &[
+                    ("grant_type", "authorization_code"),
+                    ("client_id", &client_id),
+                    ("redirect_uri", REDIRECT),
+                    ("code", &code),
+                    ("code_verifier", VERIFIER),
+                ],
+            )
+            .await
+            .status
+        }
+    });
+    let statuses = futures::future::join_all(attempts).await;
+    assert_eq!(
+        statuses.iter().filter(|s| **s == StatusCode::OK).count(),
+        1,
+        "{statuses:?}"
+    );
+}
+
+#[tokio::test]
+async fn refresh_tokens_rotate_and_a_reused_one_revokes_the_grant() {
+    let (app, clock) = spawn().await;
+    let uid = user(&app, "di@example.com").await;
+    let (app_id, client_id) = spa(&app).await;
+    assign(&app, &app_id, &uid).await;
+    let tokens = code_flow(
+        &app,
+        "/oauth2/default",
+        &client_id,
+        "di@example.com",
+        "openid offline_access",
+    )
+    .await;
+    let first = tokens["refresh_token"].as_str().unwrap().to_owned();
+    let refresh = |token: String| {
+        let app = &app;
+        let client_id = client_id.clone();
+        async move {
+            form(
+                app,
+                "/oauth2/default/v1/token",
+                &[
+                    ("grant_type", "refresh_token"),
+                    ("client_id", &client_id),
+                    ("refresh_token", &token),
+                    ("scope", "openid offline_access"),
+                ],
+            )
+            .await
+        }
+    };
+    clock.advance(1_000);
+    let r = refresh(first.clone()).await;
+    assert_eq!(r.status, StatusCode::OK, "{}", r.text);
+    let second = r.body["refresh_token"].as_str().unwrap().to_owned();
+    assert_ne!(second, first);
+    assert!(r.body["id_token"].is_string());
+    // More scopes than the grant had: refused.
+    let wider = form(
+        &app,
+        "/oauth2/default/v1/token",
+        &[
+            ("grant_type", "refresh_token"),
+            ("client_id", &client_id),
+            ("refresh_token", &second),
+            ("scope", "openid offline_access profile"),
+        ],
+    )
+    .await;
+    assert_eq!(wider.body["error"], "invalid_scope", "{}", wider.text);
+    // The rotated token again, past the leeway (0 s): the whole grant is revoked.
+    clock.advance(1_000);
+    let reused = refresh(first).await;
+    assert_eq!(reused.body["error"], "invalid_grant", "{}", reused.text);
+    let after = refresh(second).await;
+    assert_eq!(after.body["error"], "invalid_grant", "{}", after.text);
+}
+
+#[tokio::test]
+async fn revocation_and_logout_end_what_they_name() {
+    let (app, _) = spawn().await;
+    let uid = user(&app, "ed@example.com").await;
+    let (app_id, client_id) = spa(&app).await;
+    assign(&app, &app_id, &uid).await;
+    let tokens = code_flow(
+        &app,
+        "/oauth2/default",
+        &client_id,
+        "ed@example.com",
+        "openid",
+    )
+    .await;
+    let access = tokens["access_token"].as_str().unwrap();
+    // okta-auth-js sends a public client's id as `Basic base64(client_id)`.
+    let r = send(
+        browser(&app)
+            .post(app.url("/oauth2/default/v1/revoke"))
+            .header(
+                "Authorization",
+                format!(
+                    "Basic {}",
+                    base64::engine::general_purpose::STANDARD.encode(&client_id)
+                ),
+            )
+            .form(&[("token", access), ("token_type_hint", "access_token")]),
+    )
+    .await;
+    assert_eq!(r.status, StatusCode::OK, "{}", r.text);
+    let info = send(
+        browser(&app)
+            .get(app.url("/oauth2/default/v1/userinfo"))
+            .bearer_auth(access),
+    )
+    .await;
+    assert_eq!(info.status, StatusCode::UNAUTHORIZED);
+    // Logout: needs a registered post-logout URI, ends the session, keeps the state.
+    let token = session_token(&app, "ed@example.com").await;
+    let r = authorize(
+        &app,
+        "/oauth2/default",
+        &[
+            ("client_id", &client_id),
+            ("response_type", "id_token"),
+            ("scope", "openid"),
+            ("redirect_uri", REDIRECT),
+            ("state", "s"),
+            ("nonce", "n"),
+            ("sessionToken", &token),
+        ],
+        None,
+    )
+    .await;
+    let cookie = r.header("set-cookie").unwrap();
+    let sid = cookie
+        .strip_prefix("sid=")
+        .and_then(|c| c.split(';').next())
+        .unwrap()
+        .to_owned();
+    let id_token = redirect_params(&r)["id_token"].as_str().unwrap().to_owned();
+    // An ID token issued alone carries the scope claims itself.
+    assert_eq!(claims(&id_token)["nonce"], "n");
+    let bad = send(browser(&app).get(app.url(&format!(
+        "/oauth2/default/v1/logout?id_token_hint={id_token}&post_logout_redirect_uri={}",
+        urlencoding::encode("https://evil.example.com/")
+    ))))
+    .await;
+    assert_eq!(bad.status, StatusCode::BAD_REQUEST);
+    assert!(bad.header("location").is_none());
+    let out = send(
+        browser(&app)
+            .get(app.url(&format!(
+                "/oauth2/default/v1/logout?id_token_hint={id_token}&post_logout_redirect_uri={}&state=bye",
+                urlencoding::encode("https://app.example.com/bye")
+            )))
+            .header("Cookie", format!("sid={sid}")),
+    )
+    .await;
+    assert_eq!(out.status, StatusCode::FOUND, "{}", out.text);
+    assert_eq!(
+        out.header("location").as_deref(),
+        Some("https://app.example.com/bye?state=bye")
+    );
+    // The session is gone: prompt=none now answers login_required.
+    let r = authorize(
+        &app,
+        "/oauth2/default",
+        &[
+            ("client_id", &client_id),
+            ("response_type", "code"),
+            ("scope", "openid"),
+            ("redirect_uri", REDIRECT),
+            ("state", "s2"),
+            ("prompt", "none"),
+            ("code_challenge", &challenge()),
+        ],
+        Some(&sid),
+    )
+    .await;
+    let params = redirect_params(&r);
+    assert_eq!(params["error"], "login_required", "{params:?}");
+    assert_eq!(params["state"], "s2");
+}
+
+#[tokio::test]
+async fn authorize_refuses_bad_requests_and_never_redirects_to_an_unregistered_uri() {
+    let (app, _) = spawn().await;
+    let uid = user(&app, "fa@example.com").await;
+    let (app_id, client_id) = spa(&app).await;
+    let challenge = challenge();
+    let base = |extra: &[(&'static str, String)]| {
+        let mut q: Vec<(&'static str, String)> = vec![
+            ("client_id", client_id.clone()),
+            ("response_type", "code".into()),
+            ("scope", "openid".into()),
+            ("redirect_uri", REDIRECT.into()),
+            ("state", "s".into()),
+            ("code_challenge", challenge.clone()),
+        ];
+        for (k, v) in extra {
+            q.retain(|(key, _)| key != k);
+            q.push((k, v.clone()));
+        }
+        q
+    };
+    let run = |q: Vec<(&'static str, String)>| {
+        let app = &app;
+        async move {
+            let pairs: Vec<(&str, &str)> = q.iter().map(|(k, v)| (*k, v.as_str())).collect();
+            authorize(app, "/oauth2/default", &pairs, None).await
+        }
+    };
+    // Unknown client, unregistered redirect: an error page, no Location.
+    for q in [
+        base(&[("client_id", "nobody".into())]),
+        base(&[("redirect_uri", "https://evil.example.com/cb".into())]),
+    ] {
+        let r = run(q).await;
+        assert_eq!(r.status, StatusCode::BAD_REQUEST, "{}", r.text);
+        assert!(r.header("location").is_none());
+    }
+    for (extra, error) in [
+        (
+            vec![
+                ("response_type", "token".to_owned()),
+                ("response_mode", "query".into()),
+            ],
+            "unsupported_response_mode",
+        ),
+        (
+            vec![("response_type", "bogus".to_owned())],
+            "unsupported_response_type",
+        ),
+        (
+            vec![("scope", "openid unknown_scope".to_owned())],
+            "invalid_scope",
+        ),
+        (
+            vec![("code_challenge_method", "plain".to_owned())],
+            "invalid_request",
+        ),
+        (vec![("prompt", "none".to_owned())], "login_required"),
+    ] {
+        let r = run(base(&extra)).await;
+        assert_eq!(r.status, StatusCode::FOUND, "{extra:?}: {}", r.text);
+        let params = redirect_params(&r);
+        assert_eq!(params["error"], error, "{extra:?}: {params:?}");
+        assert_eq!(params["state"], "s");
+    }
+    // A public client without PKCE.
+    let mut q = base(&[]);
+    q.retain(|(k, _)| *k != "code_challenge");
+    let params = redirect_params(&run(q).await);
+    assert_eq!(params["error"], "invalid_request");
+    // A user not assigned to the app.
+    let token = session_token(&app, "fa@example.com").await;
+    let params = redirect_params(&run(base(&[("sessionToken", token)])).await);
+    assert_eq!(params["error"], "access_denied", "{params:?}");
+    assign(&app, &app_id, &uid).await;
+    let token = session_token(&app, "fa@example.com").await;
+    let params = redirect_params(&run(base(&[("sessionToken", token)])).await);
+    assert!(params["code"].is_string(), "{params:?}");
+}
+
+#[tokio::test]
+async fn confidential_clients_authenticate_with_secrets_and_signed_assertions() {
+    let (app, _) = spawn().await;
+    let (_, web_id, secret) = oidc_app(
+        &app,
+        json!({
+            "application_type": "web",
+            "grant_types": ["authorization_code"],
+            "response_types": ["code"],
+            "redirect_uris": [REDIRECT]
+        }),
+        json!({ "token_endpoint_auth_method": "client_secret_basic" }),
+    )
+    .await;
+    let secret = secret.unwrap();
+    let introspect = "/oauth2/default/v1/introspect";
+    let ok = send(
+        browser(&app)
+            .post(app.url(introspect))
+            .basic_auth(&web_id, Some(&secret))
+            .form(&[("token", "nothing")]),
+    )
+    .await;
+    assert_eq!(ok.status, StatusCode::OK, "{}", ok.text);
+    assert_eq!(ok.body, json!({ "active": false }));
+    let wrong = send(
+        browser(&app)
+            .post(app.url(introspect))
+            .basic_auth(&web_id, Some("wrong-secret-value"))
+            .form(&[("token", "nothing")]),
+    )
+    .await;
+    assert_eq!(wrong.status, StatusCode::UNAUTHORIZED);
+    assert_eq!(wrong.body["error"], "invalid_client");
+    assert!(wrong.header("www-authenticate").is_some());
+    // The secret in the body when the app is set up for the header: refused.
+    let post = form(
+        &app,
+        introspect,
+        &[
+            ("client_id", &web_id),
+            ("client_secret", &secret),
+            ("token", "x"),
+        ],
+    )
+    .await;
+    assert_eq!(post.body["error"], "invalid_client", "{}", post.text);
+    let none = form(&app, introspect, &[("token", "x")]).await;
+    assert_eq!(none.status, StatusCode::UNAUTHORIZED);
+    assert_eq!(
+        none.body["error_description"],
+        "No client credentials found."
+    );
+
+    // private_key_jwt with the app's registered public key.
+    let key = crypto::signing_keys::generate("client", "client", 0, 2).unwrap();
+    let signer = crypto::jwt::Signer::from_pkcs8_pem(&key.kid, &key.private_key_pem).unwrap();
+    let (_, service_id, _) = oidc_app(
+        &app,
+        json!({
+            "application_type": "service",
+            "grant_types": ["client_credentials"],
+            "jwks": { "keys": [{ "kty": "RSA", "kid": key.kid, "e": key.e, "n": key.n }] }
+        }),
+        json!({ "token_endpoint_auth_method": "private_key_jwt" }),
+    )
+    .await;
+    let now = START / 1000;
+    let audience = format!(
+        "{}/oauth2/default/v1/introspect",
+        app.base.trim_end_matches('/')
+    );
+    let assertion = |jti: &str, aud: &str, exp: i64| {
+        signer
+            .sign(&json!({ "iss": service_id, "sub": service_id, "aud": aud, "exp": exp, "iat": now, "jti": jti }))
+            .unwrap()
+    };
+    let with = |jwt: String| {
+        let app = &app;
+        async move {
+            form(
+                app,
+                introspect,
+                &[
+                    (
+                        "client_assertion_type",
+                        "urn:ietf:params:oauth:client-assertion-type:jwt-bearer",
+                    ),
+                    ("client_assertion", &jwt),
+                    ("token", "x"),
+                ],
+            )
+            .await
+        }
+    };
+    let r = with(assertion("j1", &audience, now + 300)).await;
+    assert_eq!(r.status, StatusCode::OK, "{}", r.text);
+    let replay = with(assertion("j1", &audience, now + 300)).await;
+    assert_eq!(replay.body["error"], "invalid_client", "{}", replay.text);
+    let wrong_aud = with(assertion("j2", "https://elsewhere/token", now + 300)).await;
+    assert_eq!(wrong_aud.body["error"], "invalid_client");
+    let expired = with(assertion("j3", &audience, now - 10)).await;
+    assert_eq!(expired.body["error"], "invalid_client");
+    let far = with(assertion("j4", &audience, now + 7200)).await;
+    assert_eq!(far.body["error"], "invalid_client");
+    // client_credentials: the default server has no custom scope to give.
+    let cc = form(
+        &app,
+        "/oauth2/default/v1/token",
+        &[
+            ("grant_type", "client_credentials"),
+            ("client_assertion_type", "urn:ietf:params:oauth:client-assertion-type:jwt-bearer"),
+            ("client_assertion", &signer.sign(&json!({ "iss": service_id, "sub": service_id, "aud": format!("{}/oauth2/default/v1/token", app.base.trim_end_matches('/')), "exp": now + 300 })).unwrap()),
+            ("scope", "openid"),
+        ],
+    )
+    .await;
+    assert_eq!(cc.body["error"], "invalid_scope", "{}", cc.text);
+}

@@ -288,7 +288,8 @@ mod tests {
         let signed = signer.sign(&serde_json::json!({ "iss": "c" })).unwrap();
         let jwk = serde_json::json!({ "kty": "RSA", "kid": key.kid, "n": key.n, "e": key.e });
         assert_eq!(
-            verify_assertion(&signed, AssertionKeys::Jwks(std::slice::from_ref(&jwk))).unwrap()["iss"],
+            verify_assertion(&signed, AssertionKeys::Jwks(std::slice::from_ref(&jwk))).unwrap()
+                ["iss"],
             "c"
         );
         // An HMAC assertion never verifies against a public key set (no algorithm confusion).

@@ -99,19 +99,18 @@ async fn revocation_and_lockout_hold_across_nodes() {
         .await
         .unwrap();
     assert_eq!(r.status, StatusCode::NO_CONTENT);
+    // The change feed, not the node's cache (`CACHE_MS`, 2 s), ends the token there: node
+    // two refuses well within the cache's lifetime. The bound is in time, not in requests,
+    // since how many requests fit in the feed's delivery depends on the machine's load.
     let started = std::time::Instant::now();
     let mut accepted = 0;
     while two.get("/api/v1/users?limit=1").await.status == StatusCode::OK {
         accepted += 1;
         assert!(
-            started.elapsed() < Duration::from_secs(1),
-            "{accepted} accepted"
+            started.elapsed() < Duration::from_millis(500),
+            "{accepted} requests passed in the 500 ms after the revocation"
         );
     }
-    assert!(
-        accepted <= 2,
-        "{accepted} requests passed after the revocation"
-    );
     println!("two nodes: {verified} passwords verified of 24 tries; {accepted} requests after revocation");
 }
 

@@ -6,6 +6,7 @@
 pub mod apps;
 pub mod authenticators;
 pub mod authn;
+pub mod authorization_servers;
 pub mod error;
 pub mod expr;
 pub mod factors;

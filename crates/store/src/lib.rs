@@ -1030,8 +1030,44 @@ pub trait OAuthStore: Send + Sync {
     /// Every key of a server, newest first.
     async fn auth_server_keys(&self, server_id: &str) -> StoreResult<Vec<AuthServerKeyRecord>>;
 
-    /// Adds `key` as the server's ACTIVE key unless it has one; false when it had one.
-    async fn add_first_auth_server_key(&self, key: &AuthServerKeyRecord) -> StoreResult<bool>;
+    /// Every custom server, by (created, id).
+    async fn list_auth_servers(&self) -> StoreResult<Vec<AuthServerRecord>>;
+
+    /// Inserts a server with its event; a taken name (ignoring case) is
+    /// `StoreError::Duplicate`.
+    async fn insert_auth_server(
+        &self,
+        server: &AuthServerRecord,
+        event: &EventRecord,
+    ) -> StoreResult<()>;
+
+    /// Writes `server` over the version it was read at (`server.version`), bumping it, with
+    /// its event; false when it changed meanwhile or is gone. A taken name is `Duplicate`.
+    async fn update_auth_server(
+        &self,
+        server: &AuthServerRecord,
+        event: &EventRecord,
+    ) -> StoreResult<bool>;
+
+    /// Deletes a server and its keys with the event; false when it did not exist.
+    async fn delete_auth_server(&self, id: &str, event: &EventRecord) -> StoreResult<bool>;
+
+    /// Adds a server's first keys (`active` and `next`) unless it has an ACTIVE key; false
+    /// when it had one (nothing written).
+    async fn add_first_auth_server_keys(
+        &self,
+        active: &AuthServerKeyRecord,
+        next: &AuthServerKeyRecord,
+    ) -> StoreResult<bool>;
+
+    /// Rotates a server's keys in one transaction: ACTIVE becomes EXPIRED (older EXPIRED
+    /// keys go), NEXT becomes ACTIVE, and `next` is added as the new NEXT.
+    async fn rotate_auth_server_keys(
+        &self,
+        server_id: &str,
+        next: &AuthServerKeyRecord,
+        event: &EventRecord,
+    ) -> StoreResult<()>;
 
     /// Stores a new authorization code with its event.
     async fn insert_oauth_code(

@@ -26,6 +26,25 @@ pub(crate) const INSERT_TOKEN: &str = "INSERT INTO oauth_tokens (id, kind, token
      idle_expires_at, rotated_at, revoked_at) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, \
      $10, $11, $12, $13, $14)";
 
+pub(crate) const INSERT_KEY: &str = "INSERT INTO auth_server_keys (server_id, kid, status, \
+     created, expires_at, e, n, private_key_sealed) VALUES ($1, $2, $3, $4, $5, $6, $7, $8)";
+
+/// Binds a key's columns in `INSERT_KEY` order, with `status`.
+macro_rules! bind_key {
+    ($query:expr, $k:expr, $status:expr) => {
+        $query
+            .bind(&$k.server_id)
+            .bind(&$k.kid)
+            .bind($status)
+            .bind($k.created)
+            .bind($k.expires_at)
+            .bind(&$k.e)
+            .bind(&$k.n)
+            .bind(&$k.private_key_sealed)
+    };
+}
+pub(crate) use bind_key;
+
 /// Binds a token's columns in `INSERT_TOKEN` order.
 macro_rules! bind_token {
     ($query:expr, $t:expr) => {
@@ -118,26 +137,152 @@ macro_rules! impl_oauth_store {
                     .await?)
             }
 
-            async fn add_first_auth_server_key(
+            async fn list_auth_servers(
                 &self,
-                k: &$crate::AuthServerKeyRecord,
-            ) -> $crate::StoreResult<bool> {
-                let done = sqlx::query(
-                    "INSERT INTO auth_server_keys (server_id, kid, status, created, \
-                     expires_at, e, n, private_key_sealed) \
-                     VALUES ($1, $2, 'ACTIVE', $3, $4, $5, $6, $7) ON CONFLICT DO NOTHING",
+            ) -> $crate::StoreResult<Vec<$crate::AuthServerRecord>> {
+                let sql = format!(
+                    "SELECT {} FROM auth_servers ORDER BY created, id",
+                    $crate::oauth_sql::SERVER_COLUMNS
+                );
+                Ok(sqlx::query_as(&sql).fetch_all(&self.$read).await?)
+            }
+
+            async fn insert_auth_server(
+                &self,
+                s: &$crate::AuthServerRecord,
+                event: &$crate::EventRecord,
+            ) -> $crate::StoreResult<()> {
+                let mut tx = self.$write.begin().await?;
+                sqlx::query(
+                    "INSERT INTO auth_servers (id, name, name_lower, status, created, \
+                     last_updated, body, version) VALUES ($1, $2, $3, $4, $5, $6, $7, $8)",
                 )
-                .bind(&k.server_id)
-                .bind(&k.kid)
-                .bind(k.created)
-                .bind(k.expires_at)
-                .bind(&k.e)
-                .bind(&k.n)
-                .bind(&k.private_key_sealed)
-                .execute(&self.$write)
+                .bind(&s.id)
+                .bind(&s.name)
+                .bind(s.name.to_lowercase())
+                .bind(&s.status)
+                .bind(s.created)
+                .bind(s.last_updated)
+                .bind(sqlx::types::Json(&s.body))
+                .bind(s.version)
+                .execute(&mut *tx)
                 .await
                 .map_err($crate::StoreError::from_write)?;
-                Ok(done.rows_affected() == 1)
+                insert_event(&mut tx, event).await?;
+                tx.commit().await?;
+                Ok(())
+            }
+
+            async fn update_auth_server(
+                &self,
+                s: &$crate::AuthServerRecord,
+                event: &$crate::EventRecord,
+            ) -> $crate::StoreResult<bool> {
+                let mut tx = self.$write.begin().await?;
+                let done = sqlx::query(
+                    "UPDATE auth_servers SET name = $2, name_lower = $3, status = $4, \
+                     last_updated = $5, body = $6, version = version + 1 \
+                     WHERE id = $1 AND version = $7",
+                )
+                .bind(&s.id)
+                .bind(&s.name)
+                .bind(s.name.to_lowercase())
+                .bind(&s.status)
+                .bind(s.last_updated)
+                .bind(sqlx::types::Json(&s.body))
+                .bind(s.version)
+                .execute(&mut *tx)
+                .await
+                .map_err($crate::StoreError::from_write)?;
+                if done.rows_affected() == 0 {
+                    return Ok(false);
+                }
+                insert_event(&mut tx, event).await?;
+                tx.commit().await?;
+                Ok(true)
+            }
+
+            async fn delete_auth_server(
+                &self,
+                id: &str,
+                event: &$crate::EventRecord,
+            ) -> $crate::StoreResult<bool> {
+                let mut tx = self.$write.begin().await?;
+                let done = sqlx::query("DELETE FROM auth_servers WHERE id = $1")
+                    .bind(id)
+                    .execute(&mut *tx)
+                    .await?;
+                if done.rows_affected() == 0 {
+                    return Ok(false);
+                }
+                sqlx::query("DELETE FROM auth_server_keys WHERE server_id = $1")
+                    .bind(id)
+                    .execute(&mut *tx)
+                    .await?;
+                insert_event(&mut tx, event).await?;
+                tx.commit().await?;
+                Ok(true)
+            }
+
+            async fn add_first_auth_server_keys(
+                &self,
+                active: &$crate::AuthServerKeyRecord,
+                next: &$crate::AuthServerKeyRecord,
+            ) -> $crate::StoreResult<bool> {
+                let mut tx = self.$write.begin().await?;
+                let done = $crate::oauth_sql::bind_key!(
+                    sqlx::query(&format!(
+                        "{} ON CONFLICT DO NOTHING",
+                        $crate::oauth_sql::INSERT_KEY
+                    )),
+                    active,
+                    "ACTIVE"
+                )
+                .execute(&mut *tx)
+                .await
+                .map_err($crate::StoreError::from_write)?;
+                if done.rows_affected() == 0 {
+                    return Ok(false);
+                }
+                $crate::oauth_sql::bind_key!(
+                    sqlx::query($crate::oauth_sql::INSERT_KEY),
+                    next,
+                    "NEXT"
+                )
+                .execute(&mut *tx)
+                .await
+                .map_err($crate::StoreError::from_write)?;
+                tx.commit().await?;
+                Ok(true)
+            }
+
+            async fn rotate_auth_server_keys(
+                &self,
+                server_id: &str,
+                next: &$crate::AuthServerKeyRecord,
+                event: &$crate::EventRecord,
+            ) -> $crate::StoreResult<()> {
+                let mut tx = self.$write.begin().await?;
+                for sql in [
+                    "DELETE FROM auth_server_keys WHERE server_id = $1 AND status = 'EXPIRED'",
+                    "UPDATE auth_server_keys SET status = 'EXPIRED' \
+                     WHERE server_id = $1 AND status = 'ACTIVE'",
+                    "UPDATE auth_server_keys SET status = 'ACTIVE' \
+                     WHERE server_id = $1 AND status = 'NEXT'",
+                ] {
+                    sqlx::query(sql).bind(server_id).execute(&mut *tx).await?;
+                }
+                $crate::oauth_sql::bind_key!(
+                    sqlx::query($crate::oauth_sql::INSERT_KEY),
+                    next,
+                    "NEXT"
+                )
+                .execute(&mut *tx)
+                .await
+                .map_err($crate::StoreError::from_write)?;
+                insert_event(&mut tx, event).await?;
+                tx.commit().await?;
+                Ok(())
             }
 
             async fn insert_oauth_code(

@@ -11,6 +11,7 @@ pub mod apps;
 pub mod authenticators;
 pub mod authn;
 pub mod authn_recovery;
+pub mod authorization_servers;
 pub mod event_hooks;
 pub mod factor_verify;
 pub mod factors;
@@ -55,6 +56,7 @@ pub fn router(state: AppState) -> Router {
         .merge(groups::routes())
         .merge(apps::routes())
         .merge(authenticators::routes())
+        .merge(authorization_servers::routes())
         .merge(app_users::routes())
         .merge(app_groups::routes())
         .merge(app_keys::routes())

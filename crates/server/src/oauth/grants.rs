@@ -113,7 +113,7 @@ pub async fn user_may_use(app: &AppState, client: &Client, user: &UserRecord) ->
         .store
         .app_user(&client.app.id, &user.id)
         .await?
-        .is_some())
+        .is_some_and(|a| a.assigned()))
 }
 
 /// The token response body (oidc.md, "/token" response properties).

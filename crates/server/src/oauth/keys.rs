@@ -1,9 +1,9 @@
 //! The authorization servers' signing keys (authorization-servers.md, "Credentials"; oidc.md
 //! "/keys"): RSA 2048, RS256, private keys sealed with the org key at rest.
 //!
-//! - A server gets its first key the first time it signs or publishes (generation is a prime
-//!   search, done off the async runtime); nodes racing for it keep one (the store allows one
-//!   ACTIVE key per server).
+//! - A server gets its first keys (ACTIVE and NEXT, so clients see the next key before it
+//!   signs) the first time it signs or publishes; generation is a prime search, done off the
+//!   async runtime; nodes racing for them keep one pair (one ACTIVE key per server).
 //! - Each node keeps the parsed keys of a server for `REFRESH` and reads them again after, or
 //!   at once when a token names a key it does not hold, so a rotation on one node reaches
 //!   the others within seconds. A rotation keeps the old key published, so tokens signed
@@ -50,6 +50,12 @@ impl KeyCache {
             .cloned()
     }
 
+    fn forget(&self, server_key: &str) {
+        if let Ok(mut sets) = self.sets.write() {
+            sets.remove(server_key);
+        }
+    }
+
     fn put(&self, server_key: &str, set: Arc<KeySet>) {
         if let Ok(mut sets) = self.sets.write() {
             sets.insert(server_key.to_owned(), set);
@@ -75,8 +81,9 @@ pub async fn keys(
     }
     let mut stored = app.store.auth_server_keys(server_key).await?;
     if !stored.iter().any(|k| k.status == "ACTIVE") {
-        let key = generate(app, server_key).await?;
-        app.store.add_first_auth_server_key(&key).await?;
+        let active = generate(app, server_key).await?;
+        let next = generate(app, server_key).await?;
+        app.store.add_first_auth_server_keys(&active, &next).await?;
         stored = app.store.auth_server_keys(server_key).await?;
     }
     let active = stored
@@ -105,6 +112,29 @@ pub async fn keys(
     });
     app.oauth_keys.put(server_key, Arc::clone(&set));
     Ok(set)
+}
+
+/// Rotates a server's keys (authorization-servers.md, "Rotate Authorization Server Keys"):
+/// ACTIVE becomes EXPIRED and stays published, NEXT signs from now on, a new NEXT is made.
+/// This node reads the keys again at once; others within `REFRESH`.
+pub async fn rotate(
+    app: &AppState,
+    server_key: &str,
+    event: &store::EventRecord,
+) -> OAuthResult<Arc<KeySet>> {
+    keys(app, server_key, None).await?;
+    let next = generate(app, server_key).await?;
+    app.store
+        .rotate_auth_server_keys(server_key, &next, event)
+        .await?;
+    app.oauth_keys.forget(server_key);
+    keys(app, server_key, None).await
+}
+
+/// The stored keys of a server, newest first, made if it has none yet.
+pub async fn stored(app: &AppState, server_key: &str) -> OAuthResult<Vec<AuthServerKeyRecord>> {
+    keys(app, server_key, None).await?;
+    Ok(app.store.auth_server_keys(server_key).await?)
 }
 
 async fn generate(app: &AppState, server_key: &str) -> OAuthResult<AuthServerKeyRecord> {

@@ -13,6 +13,7 @@
 //! User tokens are stored (`oauth_tokens`) so a grant can be revoked at once; a client
 //! credentials access token is stored only if it is revoked.
 
+use model::expr::okta_el::{self, EvalContext};
 use serde_json::{json, Map, Value};
 use store::{OAuthTokenRecord, UserRecord};
 
@@ -174,6 +175,167 @@ pub fn user_claims(user: &UserRecord, scopes: &[String], all: bool) -> Map<Strin
     claims
 }
 
+/// What a claim expression reads: `user.*` (the profile), `appuser.*` (the app profile of
+/// the user's assignment), `app.*` (`clientId`, `id`, `label`), the user's groups.
+struct ClaimContext {
+    profile: Map<String, Value>,
+    appuser: Map<String, Value>,
+    client_id: String,
+    app_id: String,
+    app_label: String,
+    group_ids: Vec<String>,
+    group_names: Vec<String>,
+}
+
+impl EvalContext for ClaimContext {
+    fn attribute(&self, name: &str) -> Option<Value> {
+        if let Some(field) = name.strip_prefix("appuser.") {
+            return self.appuser.get(field).cloned();
+        }
+        if let Some(field) = name.strip_prefix("app.") {
+            return match field {
+                "clientId" => Some(json!(self.client_id)),
+                "id" => Some(json!(self.app_id)),
+                "label" => Some(json!(self.app_label)),
+                _ => None,
+            };
+        }
+        self.profile.get(name).cloned()
+    }
+
+    fn is_member_of(&self, group_id: &str) -> bool {
+        self.group_ids.iter().any(|id| id == group_id)
+    }
+
+    fn group_names(&self) -> Vec<String> {
+        self.group_names.clone()
+    }
+}
+
+/// Whether a `GROUPS` claim's filter keeps group `name` (authorization-servers.md, "Details
+/// for group_filter_type").
+fn group_matches(filter: &str, value: &str, name: &str) -> bool {
+    let (n, v) = (name.to_lowercase(), value.to_lowercase());
+    match filter {
+        "STARTS_WITH" => n.starts_with(&v),
+        "EQUALS" => n == v,
+        "CONTAINS" => n.contains(&v),
+        "REGEX" => regex::Regex::new(&format!("^(?:{value})$")).is_ok_and(|r| r.is_match(name)),
+        _ => false,
+    }
+}
+
+/// Okta refuses a groups claim past 100 groups (oidc.md, "Scope-dependent claims").
+const MAX_GROUPS_IN_CLAIM: usize = 100;
+
+/// The custom claims of `claim_type` (`RESOURCE` for access tokens, `IDENTITY` for ID
+/// tokens) a custom server adds for `scopes`: ACTIVE claims whose scope condition is empty or
+/// granted; for ID tokens issued with an access token, only `alwaysIncludeInToken` ones.
+/// A claim whose value is null (or fails) is left out.
+async fn custom_claims(
+    app: &AppState,
+    request: &Request<'_>,
+    claim_type: &str,
+    with_access_token: bool,
+) -> OAuthResult<Map<String, Value>> {
+    let mut out = Map::new();
+    let Some(custom) = &request.server.custom else {
+        return Ok(out);
+    };
+    let claims: Vec<&Map<String, Value>> = custom
+        .body
+        .get("claims")
+        .and_then(Value::as_array)
+        .map(|list| list.iter().filter_map(Value::as_object).collect())
+        .unwrap_or_default();
+    let applicable: Vec<&Map<String, Value>> = claims
+        .into_iter()
+        .filter(|c| c.get("claimType").and_then(Value::as_str) == Some(claim_type))
+        .filter(|c| c.get("status").and_then(Value::as_str) != Some("INACTIVE"))
+        .filter(|c| {
+            claim_type == "RESOURCE"
+                || !with_access_token
+                || c.get("alwaysIncludeInToken").and_then(Value::as_bool) != Some(false)
+        })
+        .filter(|c| {
+            let wanted: Vec<&str> = c
+                .get("conditions")
+                .and_then(|cond| cond.get("scopes"))
+                .and_then(Value::as_array)
+                .map(|a| a.iter().filter_map(Value::as_str).collect())
+                .unwrap_or_default();
+            wanted.is_empty() || wanted.iter().any(|w| request.scopes.iter().any(|s| s == w))
+        })
+        .collect();
+    if applicable.is_empty() {
+        return Ok(out);
+    }
+    let mut ctx = ClaimContext {
+        profile: Map::new(),
+        appuser: Map::new(),
+        client_id: request.client.client_id.clone(),
+        app_id: request.client.app.id.clone(),
+        app_label: request.client.app.label.clone(),
+        group_ids: Vec::new(),
+        group_names: Vec::new(),
+    };
+    if let Some(subject) = request.subject {
+        ctx.profile = subject.user.profile.clone();
+        if let Some(assignment) = app
+            .store
+            .app_user(&request.client.app.id, &subject.user.id)
+            .await?
+        {
+            if let Some(row) = assignment.row {
+                ctx.appuser = row.profile;
+            } else if let Some(via) = assignment.via.first() {
+                ctx.appuser = via.profile.clone();
+            }
+        }
+        for group in app.store.user_groups(&subject.user.id).await? {
+            ctx.group_ids.push(group.id.clone());
+            if let Some(name) = group.profile.get("name").and_then(Value::as_str) {
+                ctx.group_names.push(name.to_owned());
+            }
+        }
+    }
+    for claim in applicable {
+        let Some(name) = claim.get("name").and_then(Value::as_str) else {
+            continue;
+        };
+        let source = claim
+            .get("value")
+            .and_then(Value::as_str)
+            .unwrap_or_default();
+        let value = if claim.get("valueType").and_then(Value::as_str) == Some("GROUPS") {
+            let filter = claim
+                .get("group_filter_type")
+                .and_then(Value::as_str)
+                .unwrap_or_default();
+            let names: Vec<&String> = ctx
+                .group_names
+                .iter()
+                .filter(|n| group_matches(filter, source, n))
+                .collect();
+            if names.len() > MAX_GROUPS_IN_CLAIM {
+                return Err(OAuthError::invalid_request(format!(
+                    "The '{name}' claim would hold more than {MAX_GROUPS_IN_CLAIM} groups."
+                )));
+            }
+            json!(names)
+        } else {
+            match okta_el::parse_value(source).map(|e| e.value(&ctx)) {
+                Ok(Ok(v)) => v,
+                _ => Value::Null,
+            }
+        };
+        if !value.is_null() {
+            out.insert(name.to_owned(), value);
+        }
+    }
+    Ok(out)
+}
+
 fn sign(app: &AppState, signer: &crypto::jwt::Signer, claims: &Value) -> OAuthResult<String> {
     signer.sign(claims).map_err(|e| {
         tracing::error!(error = %e, server = %app.org.id, "token signing failed");
@@ -211,6 +373,11 @@ pub async fn issue(app: &AppState, request: &Request<'_>) -> OAuthResult<Issued>
         } else if let Value::Object(map) = &mut claims {
             map.insert("scp".into(), json!(request.scopes));
             map.insert("sub".into(), json!(request.client.client_id));
+        }
+        if let Value::Object(map) = &mut claims {
+            for (name, value) in custom_claims(app, request, "RESOURCE", true).await? {
+                map.entry(name).or_insert(value);
+            }
         }
         issued.access_token = Some(sign(app, &keys.signer, &claims)?);
         issued.expires_in = exp - now;
@@ -259,6 +426,9 @@ pub async fn issue(app: &AppState, request: &Request<'_>) -> OAuthResult<Issued>
         }
         if let Some(nonce) = &request.nonce {
             claims.insert("nonce".into(), json!(nonce));
+        }
+        for (name, value) in custom_claims(app, request, "IDENTITY", request.access_token).await? {
+            claims.entry(name).or_insert(value);
         }
         claims.insert("auth_time".into(), json!(subject.auth_time));
         if let Some(token) = &issued.access_token {

@@ -276,14 +276,21 @@ async fn discovery_documents_and_keys_describe_each_server() {
     assert_eq!(meta.body["issuer"], issuer);
     assert!(meta.body.get("userinfo_endpoint").is_none());
     let keys = app.get("/oauth2/default/v1/keys").await;
+    // The signing key and the next one, published ahead of a rotation.
     let list = keys.body["keys"].as_array().unwrap();
-    assert_eq!(list.len(), 1, "{}", keys.text);
+    assert_eq!(list.len(), 2, "{}", keys.text);
     assert_eq!(list[0]["kty"], "RSA");
     assert_eq!(list[0]["alg"], "RS256");
     assert_eq!(list[0]["use"], "sig");
     // The org server has keys of its own.
     let org_keys = app.get("/oauth2/v1/keys").await;
-    assert_ne!(org_keys.body["keys"][0]["kid"], list[0]["kid"]);
+    let org_kids: Vec<&Value> = org_keys.body["keys"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|k| &k["kid"])
+        .collect();
+    assert!(!org_kids.contains(&&list[0]["kid"]) && !org_kids.contains(&&list[1]["kid"]));
     let missing = app.get("/oauth2/nope/v1/keys").await;
     assert_eq!(missing.status, StatusCode::NOT_FOUND);
     assert_eq!(missing.body["error"], "not_found");
@@ -848,4 +855,368 @@ async fn confidential_clients_authenticate_with_secrets_and_signed_assertions() 
     )
     .await;
     assert_eq!(cc.body["error"], "invalid_scope", "{}", cc.text);
+}
+
+/// A confidential service app (`client_secret_basic`, client credentials): (client id,
+/// secret).
+async fn service_app(app: &TestApp) -> (String, String) {
+    let (_, client_id, secret) = oidc_app(
+        app,
+        json!({ "application_type": "service", "grant_types": ["client_credentials"] }),
+        json!({ "token_endpoint_auth_method": "client_secret_basic" }),
+    )
+    .await;
+    (client_id, secret.unwrap())
+}
+
+async fn client_credentials(
+    app: &TestApp,
+    server: &str,
+    id: &str,
+    secret: &str,
+    scope: &str,
+) -> Reply {
+    send(
+        browser(app)
+            .post(app.url(&format!("{server}/v1/token")))
+            .basic_auth(id, Some(secret))
+            .form(&[("grant_type", "client_credentials"), ("scope", scope)]),
+    )
+    .await
+}
+
+#[tokio::test]
+async fn the_default_server_is_listed_with_its_system_scopes_and_keys() {
+    let (app, _) = spawn().await;
+    let list = app.get("/api/v1/authorizationServers").await;
+    assert_eq!(list.status, StatusCode::OK, "{}", list.text);
+    let default = &list.body.as_array().unwrap()[0];
+    assert_eq!(default["id"], "default");
+    assert_eq!(default["audiences"], json!(["api://default"]));
+    assert_eq!(default["status"], "ACTIVE");
+    assert_eq!(
+        default["issuer"],
+        format!("{}/oauth2/default", app.base.trim_end_matches('/'))
+    );
+    assert_eq!(default["credentials"]["signing"]["rotationMode"], "AUTO");
+    let kid = default["credentials"]["signing"]["kid"].as_str().unwrap();
+    let keys = app
+        .get("/api/v1/authorizationServers/default/credentials/keys")
+        .await;
+    let statuses: Vec<&str> = keys
+        .body
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|k| k["status"].as_str().unwrap())
+        .collect();
+    assert!(
+        statuses.contains(&"ACTIVE") && statuses.contains(&"NEXT"),
+        "{statuses:?}"
+    );
+    assert!(keys
+        .body
+        .as_array()
+        .unwrap()
+        .iter()
+        .any(|k| k["kid"] == kid && k["status"] == "ACTIVE"));
+    let scopes = app.get("/api/v1/authorizationServers/default/scopes").await;
+    let openid = scopes
+        .body
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|s| s["name"] == "openid")
+        .unwrap()
+        .clone();
+    assert_eq!(openid["system"], true);
+    let refused = app
+        .delete(&format!(
+            "/api/v1/authorizationServers/default/scopes/{}",
+            openid["id"].as_str().unwrap()
+        ))
+        .await;
+    refused.assert_error(400, "E0000001");
+    let policies = app
+        .get("/api/v1/authorizationServers/default/policies")
+        .await;
+    assert_eq!(policies.body[0]["name"], "Default Policy");
+    let rules = app
+        .get(&format!(
+            "/api/v1/authorizationServers/default/policies/{}/rules",
+            policies.body[0]["id"].as_str().unwrap()
+        ))
+        .await;
+    assert_eq!(rules.body[0]["name"], "Default Policy Rule");
+    assert_eq!(
+        rules.body[0]["actions"]["token"]["accessTokenLifetimeMinutes"],
+        60
+    );
+    let missing = app.get("/api/v1/authorizationServers/nope").await;
+    missing.assert_error(404, "E0000007");
+}
+
+#[tokio::test]
+async fn a_custom_server_issues_its_scopes_and_claims_under_its_policy() {
+    let (app, _) = spawn().await;
+    let r = app
+        .post(
+            "/api/v1/authorizationServers",
+            json!({ "name": "Orders", "description": "Orders API", "audiences": ["https://orders.example.com"] }),
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::CREATED, "{}", r.text);
+    let id = r.body["id"].as_str().unwrap().to_owned();
+    assert!(id.starts_with("aus"));
+    let dup = app
+        .post(
+            "/api/v1/authorizationServers",
+            json!({ "name": "orders", "description": "again", "audiences": ["x"] }),
+        )
+        .await;
+    dup.assert_error(400, "E0000001");
+    let invalid = app
+        .post(
+            "/api/v1/authorizationServers",
+            json!({ "name": "No audience" }),
+        )
+        .await;
+    invalid.assert_error(400, "E0000001");
+    let base = format!("/api/v1/authorizationServers/{id}");
+    let scope = app
+        .post(
+            &format!("{base}/scopes"),
+            json!({ "name": "orders:read", "description": "Read orders", "metadataPublish": "ALL_CLIENTS" }),
+        )
+        .await;
+    assert_eq!(scope.status, StatusCode::CREATED, "{}", scope.text);
+    assert_eq!(scope.body["consent"], "IMPLICIT");
+    app.post(&format!("{base}/scopes"), json!({ "name": "orders:read" }))
+        .await
+        .assert_error(400, "E0000001");
+    app.post(
+        &format!("{base}/scopes"),
+        json!({ "name": "okta.users.read" }),
+    )
+    .await
+    .assert_error(400, "E0000001");
+    let claim = app
+        .post(
+            &format!("{base}/claims"),
+            json!({ "name": "client", "claimType": "RESOURCE", "valueType": "EXPRESSION",
+                    "value": "app.clientId", "conditions": { "scopes": ["orders:read"] } }),
+        )
+        .await;
+    assert_eq!(claim.status, StatusCode::CREATED, "{}", claim.text);
+    app.post(
+        &format!("{base}/claims"),
+        json!({ "name": "broken", "claimType": "RESOURCE", "value": "user.email ==" }),
+    )
+    .await
+    .assert_error(400, "E0000001");
+    let (client_id, secret) = service_app(&app).await;
+    let server = format!("/oauth2/{id}");
+    // No policy yet: nothing is allowed.
+    let denied = client_credentials(&app, &server, &client_id, &secret, "orders:read").await;
+    assert_eq!(denied.body["error"], "access_denied", "{}", denied.text);
+    let policy = app
+        .post(
+            &format!("{base}/policies"),
+            json!({ "name": "Services", "description": "Service clients",
+                    "conditions": { "clients": { "include": [client_id] } } }),
+        )
+        .await;
+    assert_eq!(policy.status, StatusCode::CREATED, "{}", policy.text);
+    let policy_id = policy.body["id"].as_str().unwrap().to_owned();
+    let rule = app
+        .post(
+            &format!("{base}/policies/{policy_id}/rules"),
+            json!({ "name": "Read orders", "conditions": {
+                        "grantTypes": { "include": ["client_credentials"] },
+                        "scopes": { "include": ["orders:read"] } },
+                    "actions": { "token": { "accessTokenLifetimeMinutes": 15 } } }),
+        )
+        .await;
+    assert_eq!(rule.status, StatusCode::CREATED, "{}", rule.text);
+    let ok = client_credentials(&app, &server, &client_id, &secret, "orders:read").await;
+    assert_eq!(ok.status, StatusCode::OK, "{}", ok.text);
+    assert_eq!(ok.body["expires_in"], 900);
+    assert!(ok.body.get("refresh_token").is_none() && ok.body.get("id_token").is_none());
+    let at = verified(&app, &server, ok.body["access_token"].as_str().unwrap()).await;
+    assert_eq!(at["aud"], "https://orders.example.com");
+    assert_eq!(at["sub"], client_id);
+    assert_eq!(at["scp"], json!(["orders:read"]));
+    assert_eq!(at["client"], client_id);
+    assert!(at.get("uid").is_none());
+    // The published scope is in the discovery document; an unknown one is refused.
+    let meta = app
+        .get(&format!("{server}/.well-known/oauth-authorization-server"))
+        .await;
+    assert!(meta.body["scopes_supported"]
+        .as_array()
+        .unwrap()
+        .contains(&json!("orders:read")));
+    let unknown = client_credentials(&app, &server, &client_id, &secret, "orders:write").await;
+    assert_eq!(unknown.body["error"], "invalid_scope");
+    // A deactivated rule, then a deactivated server, stop the grant.
+    let rule_id = rule.body["id"].as_str().unwrap();
+    let r = app
+        .post_empty(&format!(
+            "{base}/policies/{policy_id}/rules/{rule_id}/lifecycle/deactivate"
+        ))
+        .await;
+    assert_eq!(r.status, StatusCode::NO_CONTENT);
+    let denied = client_credentials(&app, &server, &client_id, &secret, "orders:read").await;
+    assert_eq!(denied.body["error"], "access_denied");
+    let r = app
+        .post_empty(&format!("{base}/lifecycle/deactivate"))
+        .await;
+    assert_eq!(r.status, StatusCode::NO_CONTENT);
+    let gone = app.get(&format!("{server}/v1/keys")).await;
+    assert_eq!(gone.status, StatusCode::NOT_FOUND);
+    assert_eq!(app.get(&base).await.body["status"], "INACTIVE");
+    let log = app
+        .get("/api/v1/logs?filter=eventType+eq+%22oauth2.as.created%22")
+        .await;
+    assert_eq!(log.body.as_array().unwrap().len(), 1, "{}", log.text);
+    assert_eq!(app.delete(&base).await.status, StatusCode::NO_CONTENT);
+    app.get(&base).await.assert_error(404, "E0000007");
+}
+
+#[tokio::test]
+async fn custom_claims_reach_the_tokens_of_the_code_flow() {
+    let (app, _) = spawn().await;
+    let uid = user(&app, "gi@example.com").await;
+    let group = app
+        .post(
+            "/api/v1/groups",
+            json!({ "profile": { "name": "Engineering" } }),
+        )
+        .await;
+    let gid = group.body["id"].as_str().unwrap();
+    assert_eq!(
+        app.put(&format!("/api/v1/groups/{gid}/users/{uid}"), json!({}))
+            .await
+            .status,
+        StatusCode::NO_CONTENT
+    );
+    let (app_id, client_id) = spa(&app).await;
+    assign(&app, &app_id, &uid).await;
+    let base = "/api/v1/authorizationServers/default";
+    for body in [
+        json!({ "name": "mail", "claimType": "RESOURCE", "valueType": "EXPRESSION", "value": "user.email" }),
+        json!({ "name": "groups", "claimType": "IDENTITY", "valueType": "GROUPS",
+                "group_filter_type": "STARTS_WITH", "value": "Eng", "alwaysIncludeInToken": true }),
+        json!({ "name": "later", "claimType": "IDENTITY", "valueType": "EXPRESSION",
+                "value": "user.lastName", "alwaysIncludeInToken": false }),
+    ] {
+        let r = app.post(&format!("{base}/claims"), body).await;
+        assert_eq!(r.status, StatusCode::CREATED, "{}", r.text);
+    }
+    let tokens = code_flow(
+        &app,
+        "/oauth2/default",
+        &client_id,
+        "gi@example.com",
+        "openid",
+    )
+    .await;
+    let at = claims(tokens["access_token"].as_str().unwrap());
+    assert_eq!(at["mail"], "gi@example.com");
+    let id = claims(tokens["id_token"].as_str().unwrap());
+    assert_eq!(id["groups"], json!(["Engineering"]));
+    // Not always included: an ID token with an access token leaves it to userinfo.
+    assert!(id.get("later").is_none(), "{id}");
+}
+
+#[tokio::test]
+async fn a_key_rotation_keeps_issued_tokens_valid_and_signs_with_the_next_key() {
+    let (app, _) = spawn().await;
+    let uid = user(&app, "hu@example.com").await;
+    let (app_id, client_id) = spa(&app).await;
+    assign(&app, &app_id, &uid).await;
+    let before = code_flow(
+        &app,
+        "/oauth2/default",
+        &client_id,
+        "hu@example.com",
+        "openid",
+    )
+    .await;
+    let keys = app
+        .get("/api/v1/authorizationServers/default/credentials/keys")
+        .await;
+    let kid_of = |status: &str| {
+        keys.body
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|k| k["status"] == status)
+            .unwrap()["kid"]
+            .as_str()
+            .unwrap()
+            .to_owned()
+    };
+    let (active, next) = (kid_of("ACTIVE"), kid_of("NEXT"));
+    let bad = app
+        .post(
+            "/api/v1/authorizationServers/default/credentials/lifecycle/keyRotate",
+            json!({ "use": "enc" }),
+        )
+        .await;
+    bad.assert_error(400, "E0000001");
+    let rotated = app
+        .post(
+            "/api/v1/authorizationServers/default/credentials/lifecycle/keyRotate",
+            json!({ "use": "sig" }),
+        )
+        .await;
+    assert_eq!(rotated.status, StatusCode::OK, "{}", rotated.text);
+    let now: Vec<(String, String)> = rotated
+        .body
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|k| {
+            (
+                k["kid"].as_str().unwrap().to_owned(),
+                k["status"].as_str().unwrap().to_owned(),
+            )
+        })
+        .collect();
+    assert!(now.contains(&(next.clone(), "ACTIVE".into())), "{now:?}");
+    assert!(now.contains(&(active.clone(), "EXPIRED".into())), "{now:?}");
+    assert_eq!(now.iter().filter(|(_, s)| s == "NEXT").count(), 1);
+    // The token signed before still verifies from /keys and is active.
+    let old = before["access_token"].as_str().unwrap();
+    verified(&app, "/oauth2/default", old).await;
+    let r = form(
+        &app,
+        "/oauth2/default/v1/introspect",
+        &[("client_id", &client_id), ("token", old)],
+    )
+    .await;
+    assert_eq!(r.body["active"], true, "{}", r.text);
+    let after = code_flow(
+        &app,
+        "/oauth2/default",
+        &client_id,
+        "hu@example.com",
+        "openid",
+    )
+    .await;
+    let header: Value = serde_json::from_slice(
+        &URL_SAFE_NO_PAD
+            .decode(
+                after["access_token"]
+                    .as_str()
+                    .unwrap()
+                    .split('.')
+                    .next()
+                    .unwrap(),
+            )
+            .unwrap(),
+    )
+    .unwrap();
+    assert_eq!(header["kid"], next);
 }

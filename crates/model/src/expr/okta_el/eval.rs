@@ -96,6 +96,27 @@ impl Value {
     }
 }
 
+/// The value of an expression for the user behind `ctx`, as JSON.
+pub(super) fn value(root: &Node, ctx: &dyn EvalContext) -> Result<serde_json::Value, EvalError> {
+    Ok(eval(root, ctx)?.into_json())
+}
+
+impl Value {
+    fn into_json(self) -> serde_json::Value {
+        match self {
+            Self::Null => serde_json::Value::Null,
+            Self::Bool(b) => serde_json::Value::Bool(b),
+            Self::Int(n) => serde_json::Value::from(n),
+            Self::Num(n) => serde_json::Number::from_f64(n)
+                .map_or(serde_json::Value::Null, serde_json::Value::Number),
+            Self::Str(s) => serde_json::Value::String(s),
+            Self::List(items) => {
+                serde_json::Value::Array(items.into_iter().map(Self::into_json).collect())
+            }
+        }
+    }
+}
+
 /// The rule's verdict for the user behind `ctx`.
 pub(super) fn evaluate(root: &Node, ctx: &dyn EvalContext) -> Result<bool, EvalError> {
     match eval(root, ctx)? {

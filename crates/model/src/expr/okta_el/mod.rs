@@ -154,7 +154,26 @@ pub fn parse(source: &str) -> Result<Expression, DomainError> {
         })
 }
 
+/// Parses a token claim's `value` (an expression of any type, which may read `user.*`,
+/// `appuser.*` and `app.*`). Errors are [`DomainError::Validation`] on `value`.
+pub fn parse_value(source: &str) -> Result<Expression, DomainError> {
+    parser::parse_value(source)
+        .map(|root| Expression {
+            root,
+            source: source.to_owned(),
+        })
+        .map_err(|detail| DomainError::Validation {
+            summary: "value".to_owned(),
+            causes: vec![format!("value: {detail}")],
+        })
+}
+
 impl Expression {
+    /// The value for the user behind `ctx` (a token claim's value).
+    pub fn value(&self, ctx: &dyn EvalContext) -> Result<serde_json::Value, EvalError> {
+        eval::value(&self.root, ctx)
+    }
+
     /// Whether the rule matches the user behind `ctx`. An error (a non-Boolean result or
     /// operand, an overflow) means the rule cannot decide; callers treat it as no match.
     pub fn evaluate(&self, ctx: &dyn EvalContext) -> Result<bool, EvalError> {

@@ -159,6 +159,17 @@ impl Node {
 
 /// Parses and type-checks a source; the error is the cause text.
 pub(super) fn parse(source: &str) -> Result<Node, String> {
+    parse_as(source, false)
+}
+
+/// Parses a token claim's value: any type, and the `appuser.<property>` and
+/// `app.<property>` namespaces besides `user.<property>` (authorization-servers.md, Claim
+/// object).
+pub(super) fn parse_value(source: &str) -> Result<Node, String> {
+    parse_as(source, true)
+}
+
+fn parse_as(source: &str, value: bool) -> Result<Node, String> {
     let length = source.chars().count();
     if length > MAX_SOURCE_CHARS {
         return Err(format!(
@@ -174,6 +185,7 @@ pub(super) fn parse(source: &str) -> Result<Node, String> {
         at: 0,
         depth: 0,
         end: length,
+        namespaces: value,
     };
     let root = parser.expression()?;
     if let Some(extra) = tokens.get(parser.at) {
@@ -184,7 +196,7 @@ pub(super) fn parse(source: &str) -> Result<Node, String> {
         ));
     }
     let ty = check(&root)?;
-    if !ty.may_be_bool() {
+    if !value && !ty.may_be_bool() {
         return Err(format!(
             "The expression must evaluate to a Boolean, not {}",
             ty.describe()
@@ -305,6 +317,8 @@ struct Parser<'a> {
     depth: usize,
     /// Character length of the source, the position reported at the end of input.
     end: usize,
+    /// Whether `appuser.x` and `app.x` read (as the attributes `appuser.x`, `app.x`).
+    namespaces: bool,
 }
 
 impl Parser<'_> {
@@ -582,6 +596,10 @@ impl Parser<'_> {
                 if self.peek_at(2) == Some(&Tok::LParen) {
                     self.at += 2;
                     return self.call(qualified, pos);
+                }
+                if self.namespaces && matches!(name.as_str(), "appuser" | "app") {
+                    self.at += 2;
+                    return Ok(Node::Attribute(qualified));
                 }
                 if is_namespace(&name) {
                     return Err(format!(

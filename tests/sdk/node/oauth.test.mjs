@@ -85,6 +85,9 @@ test('okta-auth-js signs in, exchanges a PKCE code, renews with a refresh token 
     redirectUri: REDIRECT,
     scopes: ['openid', 'profile', 'email', 'offline_access'],
     pkce: true,
+    // No timers: a test process must end when its test does.
+    tokenManager: { autoRenew: false, autoRemove: false },
+    services: { autoRenew: false, autoRemove: false, syncStorage: false },
   });
   const transaction = await authClient.signInWithCredentials({ username: login, password: PASSWORD });
   assert.equal(transaction.status, 'SUCCESS');
@@ -148,4 +151,7 @@ test('okta-auth-js signs in, exchanges a PKCE code, renews with a refresh token 
   const out = await fetch(logout, { redirect: 'manual' });
   assert.equal(out.status, 302);
   assert.equal(out.headers.get('location'), `${LOGGED_OUT}?state=bye`);
+
+  authClient.tokenManager.clear();
+  await authClient.stop();
 });

@@ -37,7 +37,11 @@ impl Actor {
     pub fn token(admin: &AdminToken) -> Self {
         Self {
             id: admin.token.user_id.clone(),
-            actor_type: "User",
+            actor_type: if admin.via_oauth {
+                "PublicClientApp"
+            } else {
+                "User"
+            },
             alternate_id: admin.token.name.clone(),
             display_name: admin.token.name.clone(),
         }

@@ -83,6 +83,9 @@ impl StoreError {
                 if text.contains("trusted_origins_name") || text.contains("trusted_origins.name") {
                     return Self::Duplicate { field: "name" };
                 }
+                if text.contains("app_grants") {
+                    return Self::Duplicate { field: "scopeId" };
+                }
                 if text.contains("auth_servers_name") || text.contains("auth_servers.name_lower") {
                     return Self::Duplicate { field: "name" };
                 }

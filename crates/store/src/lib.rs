@@ -1122,6 +1122,24 @@ pub trait OAuthStore: Send + Sync {
     /// Revokes every token of a user (deactivation, `oauthTokens=true`); how many.
     async fn revoke_user_oauth_tokens(&self, user_id: &str, now: i64) -> StoreResult<u64>;
 
+    /// The scopes granted to an app, oldest first.
+    async fn app_grants(&self, app_id: &str) -> StoreResult<Vec<AppGrantRecord>>;
+
+    /// Grants a scope with its event; a scope granted already is `Duplicate` ("scopeId").
+    async fn insert_app_grant(
+        &self,
+        grant: &AppGrantRecord,
+        event: &EventRecord,
+    ) -> StoreResult<()>;
+
+    /// Revokes a grant with its event; false when the app has no such grant.
+    async fn delete_app_grant(
+        &self,
+        app_id: &str,
+        id: &str,
+        event: &EventRecord,
+    ) -> StoreResult<bool>;
+
     /// Records a client assertion's `jti_key` until `expires_at`; false when it was seen.
     async fn claim_assertion_jti(
         &self,

@@ -506,6 +506,64 @@ macro_rules! impl_oauth_store {
                 Ok(done.rows_affected())
             }
 
+            async fn app_grants(
+                &self,
+                app_id: &str,
+            ) -> $crate::StoreResult<Vec<$crate::AppGrantRecord>> {
+                Ok(sqlx::query_as(
+                    "SELECT id, app_id, scope_id, issuer, created, created_by, last_updated \
+                     FROM app_grants WHERE app_id = $1 ORDER BY created, id",
+                )
+                .bind(app_id)
+                .fetch_all(&self.$read)
+                .await?)
+            }
+
+            async fn insert_app_grant(
+                &self,
+                g: &$crate::AppGrantRecord,
+                event: &$crate::EventRecord,
+            ) -> $crate::StoreResult<()> {
+                let mut tx = self.$write.begin().await?;
+                sqlx::query(
+                    "INSERT INTO app_grants (id, app_id, scope_id, issuer, created, created_by, \
+                     last_updated) VALUES ($1, $2, $3, $4, $5, $6, $7)",
+                )
+                .bind(&g.id)
+                .bind(&g.app_id)
+                .bind(&g.scope_id)
+                .bind(&g.issuer)
+                .bind(g.created)
+                .bind(&g.created_by)
+                .bind(g.last_updated)
+                .execute(&mut *tx)
+                .await
+                .map_err($crate::StoreError::from_write)?;
+                insert_event(&mut tx, event).await?;
+                tx.commit().await?;
+                Ok(())
+            }
+
+            async fn delete_app_grant(
+                &self,
+                app_id: &str,
+                id: &str,
+                event: &$crate::EventRecord,
+            ) -> $crate::StoreResult<bool> {
+                let mut tx = self.$write.begin().await?;
+                let done = sqlx::query("DELETE FROM app_grants WHERE app_id = $1 AND id = $2")
+                    .bind(app_id)
+                    .bind(id)
+                    .execute(&mut *tx)
+                    .await?;
+                if done.rows_affected() == 0 {
+                    return Ok(false);
+                }
+                insert_event(&mut tx, event).await?;
+                tx.commit().await?;
+                Ok(true)
+            }
+
             async fn claim_assertion_jti(
                 &self,
                 jti_key: &str,

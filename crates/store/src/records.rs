@@ -1012,3 +1012,17 @@ pub struct OAuthTokenRecord {
     pub rotated_at: Option<i64>,
     pub revoked_at: Option<i64>,
 }
+
+/// A scope granted to an app (ApplicationGrants, `OAuth2ScopeConsentGrant`).
+#[derive(Debug, Clone, PartialEq, Eq, sqlx::FromRow)]
+pub struct AppGrantRecord {
+    pub id: String,
+    pub app_id: String,
+    /// The scope's name, e.g. `okta.users.read`.
+    pub scope_id: String,
+    pub issuer: String,
+    pub created: i64,
+    /// The user (or client) that granted it.
+    pub created_by: String,
+    pub last_updated: i64,
+}

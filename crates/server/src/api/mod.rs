@@ -3,6 +3,7 @@
 
 pub mod api_tokens;
 pub mod app_csrs;
+pub mod app_grants;
 pub mod app_groups;
 pub mod app_keys;
 pub mod app_logos;
@@ -61,6 +62,7 @@ pub fn router(state: AppState) -> Router {
         .merge(app_groups::routes())
         .merge(app_keys::routes())
         .merge(app_csrs::routes())
+        .merge(app_grants::routes())
         .merge(app_logos::routes())
         .merge(group_owners::routes())
         .merge(policies::routes())

@@ -124,10 +124,13 @@ pub fn spawn_change_listener(app: AppState) -> tokio::task::JoinHandle<()> {
     })
 }
 
-/// A caller authenticated by an API token.
+/// A caller authenticated by an API token, or by an OAuth access token of the org
+/// authorization server (`via_oauth`: then `token` describes the client: `user_id` is its
+/// client id, `name` its app's label, `id` the token's `jti`).
 #[derive(Debug, Clone)]
 pub struct AdminToken {
     pub token: store::ApiTokenRecord,
+    pub via_oauth: bool,
 }
 
 /// The token text after the `SSWS` scheme, if the header has that shape.
@@ -152,6 +155,11 @@ impl FromRequestParts<AppState> for AdminToken {
             .get(AUTHORIZATION)
             .and_then(|v| v.to_str().ok())
             .ok_or(ApiError::InvalidToken)?;
+        if let Some(bearer) = parse_bearer(header) {
+            let admin = oauth_caller(parts, app, bearer).await?;
+            parts.extensions.insert(admin.clone());
+            return Ok(admin);
+        }
         let presented = parse_ssws(header).ok_or(ApiError::InvalidToken)?;
         let hash = crypto::tokens::sha256_hex(presented);
         let now = app.clock.now().millis();
@@ -183,10 +191,57 @@ impl FromRequestParts<AppState> for AdminToken {
             let generation = app.tokens.generation();
             app.tokens.put(&hash, &token, now, generation);
         }
-        let admin = AdminToken { token };
+        let admin = AdminToken {
+            token,
+            via_oauth: false,
+        };
         parts.extensions.insert(admin.clone());
         Ok(admin)
     }
+}
+
+/// The token text after the `Bearer` scheme, if the header has that shape.
+fn parse_bearer(header: &str) -> Option<&str> {
+    let (scheme, token) = header.split_once(' ')?;
+    let token = token.trim();
+    (scheme.eq_ignore_ascii_case("bearer") && !token.is_empty()).then_some(token)
+}
+
+/// A management call with an OAuth access token: the token must be good and hold a scope the
+/// route requires (`crate::oauth::management`); a missing scope is 403 E0000006 with a
+/// `WWW-Authenticate: Bearer error="insufficient_scope"` challenge.
+async fn oauth_caller(parts: &Parts, app: &AppState, bearer: &str) -> Result<AdminToken, ApiError> {
+    use crate::oauth::management;
+    let caller = management::verify_bearer(app, bearer).await?;
+    let matched = parts
+        .extensions
+        .get::<axum::extract::MatchedPath>()
+        .map(|m| m.as_str().to_owned())
+        .unwrap_or_else(|| parts.uri.path().to_owned());
+    let matched = if matched.starts_with("/api/v1") {
+        matched
+    } else {
+        format!("/api/v1{matched}")
+    };
+    let allowed = management::required_scopes(&parts.method, &matched)
+        .is_some_and(|required| management::satisfies(&caller.scopes, required));
+    if !allowed {
+        return Err(ApiError::InsufficientScope);
+    }
+    Ok(AdminToken {
+        token: store::ApiTokenRecord {
+            id: caller.jti,
+            name: caller.app_label.clone(),
+            user_id: caller.client_id,
+            client_name: caller.app_label,
+            token_hash: String::new(),
+            created: 0,
+            last_updated: 0,
+            expires_at: caller.expires_at,
+            network: serde_json::Value::Null,
+        },
+        via_oauth: true,
+    })
 }
 
 /// An API token when the request carries one (the Authn API's trusted applications), none

@@ -417,6 +417,9 @@ pub async fn client_credentials(
         ));
     }
     let mut scopes = split_scopes(form.get("scope"));
+    if server.custom.is_none() {
+        return org_client_credentials(app, server, client, scopes).await;
+    }
     if scopes.is_empty() {
         scopes = server
             .scopes()
@@ -439,6 +442,56 @@ pub async fn client_credentials(
         return Err(OAuthError::invalid_scope(
             "One or more scopes are not configured for the authorization server resource.",
         ));
+    }
+    let lifetimes = server.lifetimes(&client.client_id, "client_credentials", &scopes)?;
+    let now = app.clock.now().millis();
+    let issued = mint::issue(
+        app,
+        &mint::Request {
+            server,
+            client,
+            subject: None,
+            scopes,
+            lifetimes,
+            grant_id: String::new(),
+            nonce: None,
+            access_token: true,
+            id_token: false,
+            refresh_token: false,
+            code: None,
+        },
+    )
+    .await?;
+    app.store
+        .record_events(&token_events(server, client, None, &issued, now))
+        .await?;
+    Ok(response_body(&issued, None))
+}
+
+/// `client_credentials` on the org server: the `okta.*` scopes granted to the app
+/// (ApplicationGrants), for the management API.
+async fn org_client_credentials(
+    app: &AppState,
+    server: &Server,
+    client: &Client,
+    scopes: Vec<String>,
+) -> OAuthResult<Value> {
+    if scopes.is_empty() {
+        return Err(OAuthError::invalid_scope(
+            "The authorization server resource does not have any configured default scopes, 'scope' must be provided.",
+        ));
+    }
+    let granted: Vec<String> = app
+        .store
+        .app_grants(&client.app.id)
+        .await?
+        .into_iter()
+        .map(|g| g.scope_id)
+        .collect();
+    if let Some(missing) = scopes.iter().find(|s| !granted.contains(s)) {
+        return Err(OAuthError::invalid_scope(format!(
+            "The requested scope '{missing}' is not granted to the client."
+        )));
     }
     let lifetimes = server.lifetimes(&client.client_id, "client_credentials", &scopes)?;
     let now = app.clock.now().millis();

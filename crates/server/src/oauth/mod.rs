@@ -20,6 +20,7 @@ pub mod endpoints;
 pub mod error;
 pub mod grants;
 pub mod keys;
+pub mod management;
 pub mod mint;
 pub mod servers;
 

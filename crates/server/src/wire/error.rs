@@ -26,6 +26,9 @@ pub enum ApiError {
     BodyTooLarge,
     /// E0000006: the caller may not perform the action.
     AccessDenied,
+    /// E0000006 for an OAuth access token without a scope the operation requires, with a
+    /// `WWW-Authenticate: Bearer error="insufficient_scope"` challenge (RFC 6750 3.1).
+    InsufficientScope,
     /// E0000007: not found; the text completes "Not found: ".
     NotFound(String),
     /// E0000009: an internal failure; details are logged, never returned.
@@ -126,7 +129,7 @@ impl ApiError {
                 S::PAYLOAD_TOO_LARGE,
                 "The request body was not well-formed.".into(),
             ),
-            Self::AccessDenied => (
+            Self::AccessDenied | Self::InsufficientScope => (
                 "E0000006",
                 S::FORBIDDEN,
                 "You do not have permission to perform the requested action".into(),
@@ -409,6 +412,14 @@ impl IntoResponse for ApiError {
             _ => None,
         };
         let mut response = (status, axum::Json(body)).into_response();
+        if self == Self::InsufficientScope {
+            response.headers_mut().insert(
+                axum::http::header::WWW_AUTHENTICATE,
+                axum::http::HeaderValue::from_static(
+                    "Bearer authorization_uri=\"\", error=\"insufficient_scope\", error_description=\"The access token provided does not contain the required scopes.\"",
+                ),
+            );
+        }
         if let Some(at) = retry_at {
             response.extensions_mut().insert(RetryAt(at));
         }
@@ -548,6 +559,7 @@ mod tests {
                 reason: "PROHIBITED",
             },
             ApiError::LinkedObjectNameTaken { causes: vec![] },
+            ApiError::InsufficientScope,
         ]
     }
 

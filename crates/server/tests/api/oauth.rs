@@ -1220,3 +1220,209 @@ async fn a_key_rotation_keeps_issued_tokens_valid_and_signs_with_the_next_key() 
     .unwrap();
     assert_eq!(header["kid"], next);
 }
+
+/// A service app that authenticates with `private_key_jwt`: (app id, client id, signer).
+async fn key_service_app(app: &TestApp) -> (String, String, crypto::jwt::Signer) {
+    let key = crypto::signing_keys::generate("svc", "svc", 0, 2).unwrap();
+    let signer = crypto::jwt::Signer::from_pkcs8_pem(&key.kid, &key.private_key_pem).unwrap();
+    let (id, client_id, _) = oidc_app(
+        app,
+        json!({
+            "application_type": "service",
+            "grant_types": ["client_credentials"],
+            "jwks": { "keys": [{ "kty": "RSA", "kid": key.kid, "e": key.e, "n": key.n }] }
+        }),
+        json!({ "token_endpoint_auth_method": "private_key_jwt" }),
+    )
+    .await;
+    (id, client_id, signer)
+}
+
+/// An org-server token for `scope`, as Okta's SDKs get one in PrivateKey mode.
+async fn management_token(
+    app: &TestApp,
+    client_id: &str,
+    signer: &crypto::jwt::Signer,
+    scope: &str,
+) -> Reply {
+    let aud = format!("{}/oauth2/v1/token", app.base.trim_end_matches('/'));
+    let now = START / 1000;
+    let assertion = signer
+        .sign(
+            &json!({ "iss": client_id, "sub": client_id, "aud": aud, "iat": now,
+                       "exp": now + 300, "jti": crypto::tokens::random_token(20) }),
+        )
+        .unwrap();
+    form(
+        app,
+        "/oauth2/v1/token",
+        &[
+            ("grant_type", "client_credentials"),
+            ("scope", scope),
+            (
+                "client_assertion_type",
+                "urn:ietf:params:oauth:client-assertion-type:jwt-bearer",
+            ),
+            ("client_assertion", &assertion),
+        ],
+    )
+    .await
+}
+
+async fn with_bearer(
+    app: &TestApp,
+    method: reqwest::Method,
+    path: &str,
+    token: &str,
+    body: Option<Value>,
+) -> Reply {
+    let mut req = browser(app)
+        .request(method, app.url(path))
+        .bearer_auth(token)
+        .header("Accept", "application/json");
+    if let Some(b) = body {
+        req = req.json(&b);
+    }
+    send(req).await
+}
+
+#[tokio::test]
+async fn granted_okta_scopes_open_the_management_api_to_a_service_app() {
+    let (app, _) = spawn().await;
+    let (app_id, client_id, signer) = key_service_app(&app).await;
+    // Nothing granted yet.
+    let refused = management_token(&app, &client_id, &signer, "okta.users.read").await;
+    assert_eq!(refused.body["error"], "invalid_scope", "{}", refused.text);
+    let org = app.base.trim_end_matches('/').to_owned();
+    let bad = app
+        .post(
+            &format!("/api/v1/apps/{app_id}/grants"),
+            json!({ "issuer": org, "scopeId": "okta.nothing.read" }),
+        )
+        .await;
+    bad.assert_error(400, "E0000001");
+    let grant = app
+        .post(
+            &format!("/api/v1/apps/{app_id}/grants"),
+            json!({ "issuer": org, "scopeId": "okta.users.read" }),
+        )
+        .await;
+    assert_eq!(grant.status, StatusCode::CREATED, "{}", grant.text);
+    assert_eq!(grant.body["scopeId"], "okta.users.read");
+    assert_eq!(grant.body["clientId"], client_id);
+    let again = app
+        .post(
+            &format!("/api/v1/apps/{app_id}/grants"),
+            json!({ "issuer": org, "scopeId": "okta.users.read" }),
+        )
+        .await;
+    again.assert_error(400, "E0000001");
+    let listed = app.get(&format!("/api/v1/apps/{app_id}/grants")).await;
+    assert_eq!(listed.body.as_array().unwrap().len(), 1);
+
+    let r = management_token(&app, &client_id, &signer, "okta.users.read").await;
+    assert_eq!(r.status, StatusCode::OK, "{}", r.text);
+    let token = r.body["access_token"].as_str().unwrap().to_owned();
+    let at = verified(&app, "/oauth2", &token).await;
+    assert_eq!(at["aud"], org);
+    assert_eq!(at["iss"], org);
+    assert_eq!(at["scp"], json!(["okta.users.read"]));
+    let users = with_bearer(&app, reqwest::Method::GET, "/api/v1/users", &token, None).await;
+    assert_eq!(users.status, StatusCode::OK, "{}", users.text);
+    // Writing needs okta.users.manage.
+    let create = with_bearer(
+        &app,
+        reqwest::Method::POST,
+        "/api/v1/users",
+        &token,
+        Some(json!({ "profile": TestApp::profile("svc-made@example.com") })),
+    )
+    .await;
+    create.assert_error(403, "E0000006");
+    assert!(create
+        .header("www-authenticate")
+        .unwrap()
+        .contains("insufficient_scope"));
+    let groups = with_bearer(&app, reqwest::Method::GET, "/api/v1/groups", &token, None).await;
+    groups.assert_error(403, "E0000006");
+
+    let manage = app
+        .post(
+            &format!("/api/v1/apps/{app_id}/grants"),
+            json!({ "issuer": org, "scopeId": "okta.users.manage" }),
+        )
+        .await;
+    assert_eq!(manage.status, StatusCode::CREATED);
+    let r = management_token(&app, &client_id, &signer, "okta.users.manage").await;
+    let manager = r.body["access_token"].as_str().unwrap().to_owned();
+    let created = with_bearer(
+        &app,
+        reqwest::Method::POST,
+        "/api/v1/users",
+        &manager,
+        Some(json!({ "profile": TestApp::profile("svc-made@example.com") })),
+    )
+    .await;
+    assert_eq!(created.status, StatusCode::OK, "{}", created.text);
+    // manage covers read.
+    let read = with_bearer(&app, reqwest::Method::GET, "/api/v1/users", &manager, None).await;
+    assert_eq!(read.status, StatusCode::OK);
+    let log = app
+        .get("/api/v1/logs?filter=eventType+eq+%22user.lifecycle.create%22")
+        .await;
+    let actors: Vec<&Value> = log
+        .body
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|e| &e["actor"])
+        .collect();
+    assert!(
+        actors
+            .iter()
+            .any(|a| a["type"] == "PublicClientApp" && a["id"] == client_id.as_str()),
+        "{actors:?}"
+    );
+
+    // A revoked token, a custom server's token and a deactivated app's token are refused.
+    let revoke = form(
+        &app,
+        "/oauth2/v1/revoke",
+        &[
+            (
+                "client_assertion_type",
+                "urn:ietf:params:oauth:client-assertion-type:jwt-bearer",
+            ),
+            (
+                "client_assertion",
+                &signer
+                    .sign(&json!({ "iss": client_id, "sub": client_id,
+                        "aud": format!("{org}/oauth2/v1/revoke"), "exp": START / 1000 + 300 }))
+                    .unwrap(),
+            ),
+            ("token", &token),
+        ],
+    )
+    .await;
+    assert_eq!(revoke.status, StatusCode::OK, "{}", revoke.text);
+    with_bearer(&app, reqwest::Method::GET, "/api/v1/users", &token, None)
+        .await
+        .assert_error(401, "E0000011");
+    let r = app
+        .post_empty(&format!("/api/v1/apps/{app_id}/lifecycle/deactivate"))
+        .await;
+    assert_eq!(r.status, StatusCode::OK, "{}", r.text);
+    with_bearer(&app, reqwest::Method::GET, "/api/v1/users", &manager, None)
+        .await
+        .assert_error(401, "E0000011");
+    let grant_id = grant.body["id"].as_str().unwrap();
+    assert_eq!(
+        app.delete(&format!("/api/v1/apps/{app_id}/grants/{grant_id}"))
+            .await
+            .status,
+        StatusCode::NO_CONTENT
+    );
+    app.get(&format!("/api/v1/apps/{app_id}/grants/{grant_id}"))
+        .await
+        .assert_error(404, "E0000007");
+}

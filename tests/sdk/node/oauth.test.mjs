@@ -4,13 +4,17 @@
 // browser to redirect) → token.exchangeCodeForTokens (which checks the ID token against the
 // published keys) → token.renewTokens (refresh token) → revokeAccessToken; and a resource
 // server checking the tokens with jwt-verifier. The app and its user's assignment are made
-// over the management API with the SSWS token.
+// over the management API with the SSWS token. Then @okta/okta-sdk-nodejs in `PrivateKey`
+// authorization mode: a service app granted okta.* scopes gets its own token from the org
+// authorization server (client_credentials + private_key_jwt) and manages users with it.
 
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import { OktaAuth } from '@okta/okta-auth-js';
 import OktaJwtVerifier from '@okta/jwt-verifier';
-import { PASSWORD, apiToken, createUser, newClient, orgUrl } from './helpers.mjs';
+import { generateKeyPairSync, randomBytes } from 'node:crypto';
+import okta from '@okta/okta-sdk-nodejs';
+import { PASSWORD, apiToken, createUser, newClient, orgUrl, profile } from './helpers.mjs';
 
 const REDIRECT = 'https://app.example.com/callback';
 const LOGGED_OUT = 'https://app.example.com/bye';
@@ -154,4 +158,66 @@ test('okta-auth-js signs in, exchanges a PKCE code, renews with a refresh token 
 
   authClient.tokenManager.clear();
   await authClient.stop();
+});
+
+// A service app with the public half of a new RSA key, granted `scopes`: [clientId, private JWK].
+async function serviceApp(scopes) {
+  const { privateKey } = generateKeyPairSync('rsa', { modulusLength: 2048 });
+  const jwk = { ...privateKey.export({ format: 'jwk' }), kid: randomBytes(8).toString('hex') };
+  const app = await admin('POST', '/api/v1/apps', {
+    name: 'oidc_client',
+    label: 'SDK service app',
+    signOnMode: 'OPENID_CONNECT',
+    credentials: { oauthClient: { token_endpoint_auth_method: 'private_key_jwt' } },
+    settings: {
+      oauthClient: {
+        application_type: 'service',
+        grant_types: ['client_credentials'],
+        jwks: { keys: [{ kty: 'RSA', kid: jwk.kid, e: jwk.e, n: jwk.n }] },
+      },
+    },
+  });
+  for (const scopeId of scopes) {
+    await admin('POST', `/api/v1/apps/${app.id}/grants`, { issuer: orgUrl(), scopeId });
+  }
+  return [app.credentials.oauthClient.client_id, jwk];
+}
+
+test('the Node SDK in PrivateKey mode manages users with the scopes granted to its app', async () => {
+  const [clientId, jwk] = await serviceApp(['okta.users.read', 'okta.users.manage']);
+  const client = new okta.Client({
+    orgUrl: orgUrl(),
+    authorizationMode: 'PrivateKey',
+    clientId,
+    scopes: ['okta.users.read', 'okta.users.manage'],
+    privateKey: jwk,
+  });
+  const created = await client.userApi.createUser({ body: { profile: profile() } });
+  assert.equal(created.status, 'PROVISIONED');
+  const fetched = await client.userApi.getUser({ userId: created.id });
+  assert.equal(fetched.profile.login, created.profile.login);
+
+  // Read only: reading works, writing is refused with 403.
+  const reader = new okta.Client({
+    orgUrl: orgUrl(),
+    authorizationMode: 'PrivateKey',
+    clientId,
+    scopes: ['okta.users.read'],
+    privateKey: jwk,
+  });
+  const again = await reader.userApi.getUser({ userId: created.id });
+  assert.equal(again.id, created.id);
+  await assert.rejects(
+    reader.userApi.createUser({ body: { profile: profile() } }),
+    (err) => err.status === 403 && err.errorCode === 'E0000006',
+  );
+  // A scope the app was not granted: no token at all.
+  const greedy = new okta.Client({
+    orgUrl: orgUrl(),
+    authorizationMode: 'PrivateKey',
+    clientId,
+    scopes: ['okta.groups.manage'],
+    privateKey: jwk,
+  });
+  await assert.rejects(greedy.groupApi.listGroups().then((c) => c.next()));
 });

@@ -2,7 +2,9 @@
 okta-jwt-verifier 0.5.0, as a Python API would check the bearer tokens it receives: the
 code flow with PKCE is run over raw HTTP (a session token from the Authn API, /authorize,
 /token), then AccessTokenVerifier and IDTokenVerifier check the tokens against the keys the
-server publishes, and refuse a token for another audience or with a broken signature."""
+server publishes, and refuse a token for another audience or with a broken signature.
+Then the okta SDK in `PrivateKey` authorization mode: a service app granted okta.* scopes
+gets its own token from the org authorization server and manages users with it."""
 
 import base64
 import hashlib
@@ -13,10 +15,13 @@ import urllib.parse
 
 import aiohttp
 import pytest
+from jwcrypto import jwk
+from okta.client import Client
+from okta.models import CreateUserRequest
 from okta_jwt_verifier import AccessTokenVerifier, IDTokenVerifier
 from okta_jwt_verifier.exceptions import JWTValidationException
 
-from helpers import PASSWORD, anonymous_post, create_user, raw
+from helpers import PASSWORD, anonymous_post, api_error, create_user, profile, raw
 
 REDIRECT = "https://app.example.com/callback"
 
@@ -96,3 +101,48 @@ async def test_okta_jwt_verifier_accepts_the_tokens_and_refuses_forgeries(client
         json.dumps(forged_payload).encode()).rstrip(b"=").decode(), signature])
     with pytest.raises(Exception):
         await access.verify(forged)
+
+
+async def service_app(client, org_url, scopes):
+    """A service app holding the public half of a new RSA key, granted `scopes`:
+    (client id, private key PEM)."""
+    key = jwk.JWK.generate(kty="RSA", size=2048)
+    public = json.loads(key.export_public())
+    response, text = await raw(client, "POST", "/api/v1/apps", {
+        "name": "oidc_client",
+        "label": "Python service app",
+        "signOnMode": "OPENID_CONNECT",
+        "credentials": {"oauthClient": {"token_endpoint_auth_method": "private_key_jwt"}},
+        "settings": {"oauthClient": {
+            "application_type": "service",
+            "grant_types": ["client_credentials"],
+            "jwks": {"keys": [{"kty": "RSA", "kid": public["kid"] if "kid" in public
+                               else key.thumbprint(), "e": public["e"], "n": public["n"]}]},
+        }},
+    })
+    assert response.status == 200, text
+    app = json.loads(text)
+    for scope in scopes:
+        response, text = await raw(client, "POST", f"/api/v1/apps/{app['id']}/grants",
+                                   {"issuer": org_url, "scopeId": scope})
+        assert response.status == 201, text
+    pem = key.export_to_pem(private_key=True, password=None).decode()
+    return app["credentials"]["oauthClient"]["client_id"], pem
+
+
+async def test_the_sdk_in_private_key_mode_uses_the_scopes_granted_to_its_app(client, org_url):
+    client_id, pem = await service_app(client, org_url, ["okta.users.read", "okta.users.manage"])
+    manager = Client({"orgUrl": org_url, "authorizationMode": "PrivateKey",
+                      "clientId": client_id, "privateKey": pem,
+                      "scopes": ["okta.users.read", "okta.users.manage"]})
+    user = await create_user(manager, activate=False)
+    fetched, _, err = await manager.get_user(user.id)
+    assert err is None, err
+    assert fetched.profile.login == user.profile.login
+
+    reader = Client({"orgUrl": org_url, "authorizationMode": "PrivateKey",
+                     "clientId": client_id, "privateKey": pem, "scopes": ["okta.users.read"]})
+    fetched, _, err = await reader.get_user(user.id)
+    assert err is None and fetched.id == user.id, err
+    result = await reader.create_user(CreateUserRequest.from_dict({"profile": profile()}))
+    api_error(result, 403, "E0000006")

@@ -1426,3 +1426,87 @@ async fn granted_okta_scopes_open_the_management_api_to_a_service_app() {
         .await
         .assert_error(404, "E0000007");
 }
+
+#[tokio::test]
+async fn a_code_from_one_node_is_redeemed_on_another_and_keys_agree() {
+    if std::env::var("LATCHKEY_TEST_BACKEND").as_deref() != Ok("postgres") {
+        return;
+    }
+    let (one, clock) = spawn().await;
+    let two = crate::harness::second_node(&one, clock).await;
+    let uid = user(&one, "jo@example.com").await;
+    let (app_id, client_id) = spa(&one).await;
+    assign(&one, &app_id, &uid).await;
+    let token = session_token(&one, "jo@example.com").await;
+    let challenge = challenge();
+    let r = authorize(
+        &one,
+        "/oauth2/default",
+        &[
+            ("client_id", &client_id),
+            ("response_type", "code"),
+            ("scope", "openid offline_access"),
+            ("redirect_uri", REDIRECT),
+            ("state", "s"),
+            ("code_challenge", &challenge),
+            ("sessionToken", &token),
+        ],
+        None,
+    )
+    .await;
+    let code = redirect_params(&r)["code"].as_str().unwrap().to_owned();
+    let tokens = form(
+        &two,
+        "/oauth2/default/v1/token",
+        &[
+            ("grant_type", "authorization_code"),
+            ("client_id", &client_id),
+            ("redirect_uri", REDIRECT),
+            ("code", &code),
+            ("code_verifier", VERIFIER),
+        ],
+    )
+    .await;
+    assert_eq!(tokens.status, StatusCode::OK, "{}", tokens.text);
+    // Node one's keys verify node two's tokens; the code is spent on both.
+    verified(&one, "/oauth2/default", tokens.body["access_token"].as_str().unwrap()).await;
+    let again = form(
+        &one,
+        "/oauth2/default/v1/token",
+        &[
+            ("grant_type", "authorization_code"),
+            ("client_id", &client_id),
+            ("redirect_uri", REDIRECT),
+            ("code", &code),
+            ("code_verifier", VERIFIER),
+        ],
+    )
+    .await;
+    assert_eq!(again.body["error"], "invalid_grant");
+    // A rotation on node one: node two's tokens keep verifying from node one's /keys.
+    let rotated = one
+        .post(
+            "/api/v1/authorizationServers/default/credentials/lifecycle/keyRotate",
+            json!({ "use": "sig" }),
+        )
+        .await;
+    assert_eq!(rotated.status, StatusCode::OK);
+    let token = session_token(&two, "jo@example.com").await;
+    let r = authorize(
+        &two,
+        "/oauth2/default",
+        &[
+            ("client_id", &client_id),
+            ("response_type", "id_token"),
+            ("scope", "openid"),
+            ("redirect_uri", REDIRECT),
+            ("state", "s"),
+            ("nonce", "n"),
+            ("sessionToken", &token),
+        ],
+        None,
+    )
+    .await;
+    let id_token = redirect_params(&r)["id_token"].as_str().unwrap().to_owned();
+    verified(&one, "/oauth2/default", &id_token).await;
+}

@@ -964,10 +964,29 @@ enum Slot {
 /// counter (`LockoutStore`), so concurrent sign-ins never verify more than `maxAttempts`
 /// passwords between unlocks, and none of them fails because another is running: the user
 /// is changed only through `modify_user`, which never conflicts.
-async fn primary(app: &AppState, input: &AuthnIn, cookie: Option<&str>) -> ApiResult<Json<Value>> {
-    let now = app.clock.now().millis();
-    let typed = input.username.as_deref().unwrap_or_default();
-    let password = crypto::SecretString::from(input.password.clone().unwrap_or_default());
+/// What a password check found.
+pub(crate) enum PasswordCheck {
+    /// Verified: the user, with the sign-in recorded.
+    SignedIn(UserRecord),
+    /// The user is locked out (the Authn API answers LOCKED_OUT, or a plain failure when the
+    /// policy hides lockouts).
+    Locked {
+        user: UserRecord,
+        show_failures: bool,
+    },
+}
+
+/// Verifies a username and password under the rules every password sign-in shares (the Authn
+/// API's primary authentication and the OAuth 2.0 password grant): lockout slots and
+/// counters, the same cost and answer for an unknown user, rehashing of imported hashes, the
+/// password import hook, and the `user.session.start` / `user.authentication.verify` events.
+/// A wrong password, an unknown user or a user who may not sign in is `AuthenticationFailed`.
+pub(crate) async fn verify_password(
+    app: &AppState,
+    typed: &str,
+    password: &crypto::SecretString,
+    now: i64,
+) -> ApiResult<PasswordCheck> {
     let found = find_user(app, typed).await?;
     // An unknown username reads what a known one reads (its policy), reserves and fails an
     // attempt, and spends one password verification, so neither the answer nor its time
@@ -979,7 +998,7 @@ async fn primary(app: &AppState, input: &AuthnIn, cookie: Option<&str>) -> ApiRe
         app.store
             .reserve_login_attempt(UNKNOWN_USER_KEY, now, 0, now - STALE_RESERVATION_MS)
             .await?;
-        app.hasher.verify_dummy(&password).await?;
+        app.hasher.verify_dummy(password).await?;
         let event = authn_event(
             "user.session.start",
             "User login to Okta",
@@ -1002,15 +1021,18 @@ async fn primary(app: &AppState, input: &AuthnIn, cookie: Option<&str>) -> ApiRe
                 .await?;
         }
         // The same hashing cost as any other answer, without verifying this user's password.
-        app.hasher.verify_dummy(&password).await?;
-        return refuse_locked(app, &user, typed, lockout.show_lockout_failures, now).await;
+        app.hasher.verify_dummy(password).await?;
+        return Ok(PasswordCheck::Locked {
+            user,
+            show_failures: lockout.show_lockout_failures,
+        });
     }
     let stored = user
         .password_hash
         .as_deref()
         .and_then(|s| crypto::password::StoredPassword::parse_storage_string(s).ok());
     let verdict = match &stored {
-        Some(stored) => app.hasher.verify(stored, &password).await,
+        Some(stored) => app.hasher.verify(stored, password).await,
         None if user.secrets.password_hook => {
             // The password import hook decides; a verified password is stored below.
             use crypto::ExposeSecret;
@@ -1087,7 +1109,7 @@ async fn primary(app: &AppState, input: &AuthnIn, cookie: Option<&str>) -> ApiRe
     }
     // An imported or outdated hash becomes argon2id with the configured parameters.
     let fresh = if verdict.needs_rehash {
-        Some(app.hasher.hash(&password).await?.to_storage_string())
+        Some(app.hasher.hash(password).await?.to_storage_string())
     } else {
         None
     };
@@ -1125,7 +1147,10 @@ async fn primary(app: &AppState, input: &AuthnIn, cookie: Option<&str>) -> ApiRe
         .await?;
     if counter.locked_at.is_some() {
         // Another attempt locked the user while this one was verified.
-        return refuse_locked(app, &user, typed, lockout.show_lockout_failures, now).await;
+        return Ok(PasswordCheck::Locked {
+            user,
+            show_failures: lockout.show_lockout_failures,
+        });
     }
     let user = match saved {
         Some(user) if signed_in => user,
@@ -1140,6 +1165,22 @@ async fn primary(app: &AppState, input: &AuthnIn, cookie: Option<&str>) -> ApiRe
             );
             app.store.record_events(&[event]).await?;
             return Err(ApiError::AuthenticationFailed);
+        }
+    };
+    Ok(PasswordCheck::SignedIn(user))
+}
+
+async fn primary(app: &AppState, input: &AuthnIn, cookie: Option<&str>) -> ApiResult<Json<Value>> {
+    let now = app.clock.now().millis();
+    let typed = input.username.as_deref().unwrap_or_default();
+    let password = crypto::SecretString::from(input.password.clone().unwrap_or_default());
+    let user = match verify_password(app, typed, &password, now).await? {
+        PasswordCheck::SignedIn(user) => user,
+        PasswordCheck::Locked {
+            user,
+            show_failures,
+        } => {
+            return refuse_locked(app, &user, typed, show_failures, now).await;
         }
     };
     let mut data = TxnData::signed_in(input, now);

@@ -332,6 +332,7 @@ async fn token(
                 Some("client_credentials") => {
                     grants::client_credentials(&app, &server, &client, &form).await?
                 }
+                Some("password") => grants::password(&app, &server, &client, &form).await?,
                 Some(_) => return Err(OAuthError::unsupported_grant_type(
                     "The authorization grant type is not supported by the authorization server.",
                 )),

@@ -517,3 +517,99 @@ async fn org_client_credentials(
         .await?;
     Ok(response_body(&issued, None))
 }
+
+/// `grant_type=password` (oidc.md, "/token"): the username and password go through the same
+/// checks as the Authentication API's primary authentication (lockout, unknown-user cost,
+/// events); a user whose sign-on rule denies access or asks for a factor gets no token (this
+/// grant cannot carry a second factor), nor does one whose password has expired.
+pub async fn password(
+    app: &AppState,
+    server: &Server,
+    client: &Client,
+    form: &HashMap<String, String>,
+) -> OAuthResult<Value> {
+    require_grant(client, "password")?;
+    let username = form.get("username").filter(|u| !u.is_empty());
+    let secret = form.get("password").filter(|p| !p.is_empty());
+    let (Some(username), Some(secret)) = (username, secret) else {
+        return Err(OAuthError::invalid_request(
+            "The 'username' and 'password' parameters are required.",
+        ));
+    };
+    let scopes = split_scopes(form.get("scope"));
+    if scopes.is_empty() {
+        return Err(OAuthError::invalid_scope(
+            "The 'scope' parameter is required for the password grant.",
+        ));
+    }
+    if scopes.iter().any(|s| !server.knows_scope(s)) {
+        return Err(OAuthError::invalid_scope(
+            "One or more scopes are not configured for the authorization server resource.",
+        ));
+    }
+    let lifetimes = server.lifetimes(&client.client_id, "password", &scopes)?;
+    let now = app.clock.now().millis();
+    let invalid = || OAuthError::invalid_grant("The credentials provided were invalid.");
+    let password = crypto::SecretString::from(secret.clone());
+    let user = match crate::api::authn::verify_password(app, username, &password, now).await {
+        Ok(crate::api::authn::PasswordCheck::SignedIn(user)) => user,
+        Ok(crate::api::authn::PasswordCheck::Locked { .. })
+        | Err(crate::wire::ApiError::AuthenticationFailed) => return Err(invalid()),
+        Err(other) => return Err(other.into()),
+    };
+    if user.status == "PASSWORD_EXPIRED" {
+        return Err(OAuthError::invalid_grant(
+            "The user's password has expired.",
+        ));
+    }
+    if let Some((_, rule)) =
+        crate::policies::policy_for(app, &user, model::policy::PolicyType::OktaSignOn, &[]).await?
+    {
+        if let Some(signon) = model::policy::sign_on::signon_of(&rule.actions) {
+            if signon.access == "DENY" {
+                return Err(invalid());
+            }
+            if signon.require_factor {
+                return Err(OAuthError::invalid_grant(
+                    "The sign-on policy requires a second factor, which the password grant cannot carry.",
+                ));
+            }
+        }
+    }
+    if !user_may_use(app, client, &user).await? {
+        return Err(OAuthError::invalid_grant(
+            "User is not assigned to the client application.",
+        ));
+    }
+    let subject = Subject {
+        auth_time: now / 1000,
+        amr: vec!["pwd".into()],
+        user,
+    };
+    let wants_refresh = scopes.iter().any(|s| s == "offline_access")
+        && client.grant_types().iter().any(|g| g == "refresh_token");
+    let grant_id = format!("oag{}", crypto::tokens::random_token(17));
+    let mut issued = mint::issue(
+        app,
+        &mint::Request {
+            server,
+            client,
+            subject: Some(&subject),
+            scopes: scopes.clone(),
+            lifetimes,
+            grant_id,
+            nonce: None,
+            access_token: true,
+            id_token: scopes.iter().any(|s| s == "openid"),
+            refresh_token: wants_refresh,
+            code: None,
+        },
+    )
+    .await?;
+    keep_lifetimes(&mut issued, lifetimes);
+    let events = token_events(server, client, Some(&subject.user), &issued, now);
+    app.store
+        .insert_oauth_tokens(&issued.records, &events)
+        .await?;
+    Ok(response_body(&issued, None))
+}

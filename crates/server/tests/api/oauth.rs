@@ -1469,7 +1469,12 @@ async fn a_code_from_one_node_is_redeemed_on_another_and_keys_agree() {
     .await;
     assert_eq!(tokens.status, StatusCode::OK, "{}", tokens.text);
     // Node one's keys verify node two's tokens; the code is spent on both.
-    verified(&one, "/oauth2/default", tokens.body["access_token"].as_str().unwrap()).await;
+    verified(
+        &one,
+        "/oauth2/default",
+        tokens.body["access_token"].as_str().unwrap(),
+    )
+    .await;
     let again = form(
         &one,
         "/oauth2/default/v1/token",
@@ -1509,4 +1514,70 @@ async fn a_code_from_one_node_is_redeemed_on_another_and_keys_agree() {
     .await;
     let id_token = redirect_params(&r)["id_token"].as_str().unwrap().to_owned();
     verified(&one, "/oauth2/default", &id_token).await;
+}
+
+#[tokio::test]
+async fn the_password_grant_runs_the_sign_in_checks() {
+    let (app, _) = spawn().await;
+    let uid = user(&app, "ki@example.com").await;
+    let (app_id, client_id, _) = oidc_app(
+        &app,
+        json!({
+            "application_type": "native",
+            "grant_types": ["authorization_code", "password", "refresh_token"],
+            "response_types": ["code"],
+            "redirect_uris": ["https://native.example.com/callback"]
+        }),
+        json!({ "token_endpoint_auth_method": "none" }),
+    )
+    .await;
+    let grant = |username: &'static str, password: &'static str| {
+        let app = &app;
+        let client_id = client_id.clone();
+        async move {
+            form(
+                app,
+                "/oauth2/default/v1/token",
+                &[
+                    ("grant_type", "password"),
+                    ("client_id", &client_id),
+                    ("username", username),
+                    ("password", password),
+                    ("scope", "openid offline_access"),
+                ],
+            )
+            .await
+        }
+    };
+    // Not assigned yet.
+    let r = grant("ki@example.com", "Xyzzy12345").await;
+    assert_eq!(r.body["error"], "invalid_grant", "{}", r.text);
+    assign(&app, &app_id, &uid).await;
+    let ok = grant("ki@example.com", "Xyzzy12345").await;
+    assert_eq!(ok.status, StatusCode::OK, "{}", ok.text);
+    assert!(ok.body["refresh_token"].is_string() && ok.body["id_token"].is_string());
+    assert_eq!(
+        claims(ok.body["id_token"].as_str().unwrap())["amr"],
+        json!(["pwd"])
+    );
+    let wrong = grant("ki@example.com", "wrong-password").await;
+    let unknown = grant("nobody@example.com", "wrong-password").await;
+    assert_eq!(wrong.status, StatusCode::BAD_REQUEST);
+    assert_eq!(
+        wrong.body, unknown.body,
+        "an unknown user answers like a wrong password"
+    );
+    // The default password policy locks after 10 failures; the grant counts like the Authn API.
+    for _ in 0..9 {
+        assert_eq!(
+            grant("ki@example.com", "wrong-password").await.body["error"],
+            "invalid_grant"
+        );
+    }
+    let locked = grant("ki@example.com", "Xyzzy12345").await;
+    assert_eq!(locked.body["error"], "invalid_grant", "{}", locked.text);
+    assert_eq!(
+        app.get(&format!("/api/v1/users/{uid}")).await.body["status"],
+        "LOCKED_OUT"
+    );
 }

@@ -1050,7 +1050,7 @@ pub(crate) async fn verify_password(
         }
         None => app
             .hasher
-            .verify_dummy(&password)
+            .verify_dummy(password)
             .await
             .map(|()| crypto::password::Verification {
                 matched: false,

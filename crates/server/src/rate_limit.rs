@@ -45,13 +45,15 @@ pub enum Bucket {
     Apps,
     Sessions,
     Logs,
+    /// The authorization servers' endpoints (`/oauth2/...`).
+    OAuth2,
     Default,
     /// Unauthenticated sign-in requests of one client address.
     AuthnIp,
 }
 
 impl Bucket {
-    pub const ALL: [Bucket; 8] = [
+    pub const ALL: [Bucket; 9] = [
         Self::AuthnIp,
         Self::Authn,
         Self::Users,
@@ -59,6 +61,7 @@ impl Bucket {
         Self::Apps,
         Self::Sessions,
         Self::Logs,
+        Self::OAuth2,
         Self::Default,
     ];
 
@@ -71,6 +74,7 @@ impl Bucket {
             Self::Apps => "apps",
             Self::Sessions => "sessions",
             Self::Logs => "logs",
+            Self::OAuth2 => "oauth2",
             Self::Default => "default",
             Self::AuthnIp => "authn-ip",
         }
@@ -85,6 +89,7 @@ impl Bucket {
             Self::Apps => 100,
             Self::Sessions => 750,
             Self::Logs => 120,
+            Self::OAuth2 => 600,
             Self::Default => 1200,
             Self::AuthnIp => 120,
         }
@@ -97,6 +102,9 @@ impl Bucket {
     /// The bucket of a request path (longest prefix wins); None for paths outside the API
     /// (health probes), which are not limited.
     pub fn of(path: &str) -> Option<Self> {
+        if path.starts_with("/oauth2/") {
+            return Some(Self::OAuth2);
+        }
         let rest = path.strip_prefix("/api/v1/")?;
         let family = rest.split('/').next().unwrap_or_default();
         Some(match family {
@@ -357,6 +365,10 @@ mod tests {
         assert_eq!(Bucket::of("/api/v1/logs"), Some(Bucket::Logs));
         assert_eq!(Bucket::of("/api/v1/api-tokens"), Some(Bucket::Default));
         assert_eq!(Bucket::of("/health"), None);
+        assert_eq!(
+            Bucket::of("/oauth2/default/v1/token"),
+            Some(Bucket::OAuth2)
+        );
         for b in Bucket::ALL {
             assert_eq!(Bucket::parse(b.name()), Some(b));
         }

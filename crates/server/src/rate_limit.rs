@@ -365,10 +365,7 @@ mod tests {
         assert_eq!(Bucket::of("/api/v1/logs"), Some(Bucket::Logs));
         assert_eq!(Bucket::of("/api/v1/api-tokens"), Some(Bucket::Default));
         assert_eq!(Bucket::of("/health"), None);
-        assert_eq!(
-            Bucket::of("/oauth2/default/v1/token"),
-            Some(Bucket::OAuth2)
-        );
+        assert_eq!(Bucket::of("/oauth2/default/v1/token"), Some(Bucket::OAuth2));
         for b in Bucket::ALL {
             assert_eq!(Bucket::parse(b.name()), Some(b));
         }

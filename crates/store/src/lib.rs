@@ -1122,6 +1122,30 @@ pub trait OAuthStore: Send + Sync {
     /// Revokes every token of a user (deactivation, `oauthTokens=true`); how many.
     async fn revoke_user_oauth_tokens(&self, user_id: &str, now: i64) -> StoreResult<u64>;
 
+    /// Live refresh tokens (not revoked, not lapsed at `now`) matching `filter`, by (created,
+    /// id), after `filter.after`, at most `filter.limit + 1`.
+    async fn refresh_tokens(
+        &self,
+        filter: &RefreshTokenFilter,
+        now: i64,
+    ) -> StoreResult<Vec<OAuthTokenRecord>>;
+
+    /// The client ids that hold live refresh tokens matching `filter` (its paging ignored).
+    async fn refresh_token_clients(
+        &self,
+        filter: &RefreshTokenFilter,
+        now: i64,
+    ) -> StoreResult<Vec<String>>;
+
+    /// Revokes every token of the grants of the refresh tokens matching `filter` (paging
+    /// ignored; `filter.id` narrows to one), with `event`; how many tokens were live.
+    async fn revoke_refresh_tokens(
+        &self,
+        filter: &RefreshTokenFilter,
+        now: i64,
+        event: &EventRecord,
+    ) -> StoreResult<u64>;
+
     /// The scopes granted to an app, oldest first.
     async fn app_grants(&self, app_id: &str) -> StoreResult<Vec<AppGrantRecord>>;
 
@@ -1147,6 +1171,18 @@ pub trait OAuthStore: Send + Sync {
         expires_at: i64,
         now: i64,
     ) -> StoreResult<bool>;
+}
+
+/// Which refresh tokens a management operation reads or revokes.
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct RefreshTokenFilter {
+    pub server_id: Option<String>,
+    pub client_id: Option<String>,
+    pub user_id: Option<String>,
+    /// One token.
+    pub id: Option<String>,
+    pub after: Option<PageKey>,
+    pub limit: u32,
 }
 
 /// A refresh token's state after a use was marked.

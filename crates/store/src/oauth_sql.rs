@@ -45,6 +45,28 @@ macro_rules! bind_key {
 }
 pub(crate) use bind_key;
 
+/// The WHERE clause of live refresh tokens matching a filter (`$1` is now), with its text
+/// parameters in order from `$2`.
+pub(crate) fn refresh_where(filter: &crate::RefreshTokenFilter) -> (String, Vec<String>) {
+    let mut clause = String::from(
+        "kind = 'refresh_token' AND revoked_at IS NULL AND expires_at > $1 \
+         AND idle_expires_at > $1",
+    );
+    let mut params = Vec::new();
+    for (column, value) in [
+        ("server_id", &filter.server_id),
+        ("client_id", &filter.client_id),
+        ("user_id", &filter.user_id),
+        ("id", &filter.id),
+    ] {
+        if let Some(v) = value {
+            params.push(v.clone());
+            clause.push_str(&format!(" AND {column} = ${}", params.len() + 1));
+        }
+    }
+    (clause, params)
+}
+
 /// Binds a token's columns in `INSERT_TOKEN` order.
 macro_rules! bind_token {
     ($query:expr, $t:expr) => {
@@ -503,6 +525,77 @@ macro_rules! impl_oauth_store {
                 .bind(now)
                 .execute(&self.$write)
                 .await?;
+                Ok(done.rows_affected())
+            }
+
+            async fn refresh_tokens(
+                &self,
+                filter: &$crate::RefreshTokenFilter,
+                now: i64,
+            ) -> $crate::StoreResult<Vec<$crate::OAuthTokenRecord>> {
+                let (mut clause, params) = $crate::oauth_sql::refresh_where(filter);
+                let mut after = None;
+                if let Some(key) = &filter.after {
+                    let created = key.key_i64().ok_or($crate::StoreError::InvalidCursor)?;
+                    clause.push_str(&format!(
+                        " AND (created, id) > (${}, ${})",
+                        params.len() + 2,
+                        params.len() + 3
+                    ));
+                    after = Some((created, key.id.clone()));
+                }
+                let sql = format!(
+                    "SELECT {} FROM oauth_tokens WHERE {clause} ORDER BY created, id LIMIT {}",
+                    $crate::oauth_sql::TOKEN_COLUMNS,
+                    i64::from(filter.limit) + 1
+                );
+                let mut query = sqlx::query_as(&sql).bind(now);
+                for p in &params {
+                    query = query.bind(p);
+                }
+                if let Some((created, id)) = after {
+                    query = query.bind(created).bind(id);
+                }
+                Ok(query.fetch_all(&self.$read).await?)
+            }
+
+            async fn refresh_token_clients(
+                &self,
+                filter: &$crate::RefreshTokenFilter,
+                now: i64,
+            ) -> $crate::StoreResult<Vec<String>> {
+                let (clause, params) = $crate::oauth_sql::refresh_where(filter);
+                let sql = format!(
+                    "SELECT DISTINCT client_id FROM oauth_tokens WHERE {clause} ORDER BY client_id"
+                );
+                let mut query = sqlx::query_scalar(&sql).bind(now);
+                for p in &params {
+                    query = query.bind(p);
+                }
+                Ok(query.fetch_all(&self.$read).await?)
+            }
+
+            async fn revoke_refresh_tokens(
+                &self,
+                filter: &$crate::RefreshTokenFilter,
+                now: i64,
+                event: &$crate::EventRecord,
+            ) -> $crate::StoreResult<u64> {
+                let (clause, params) = $crate::oauth_sql::refresh_where(filter);
+                let sql = format!(
+                    "UPDATE oauth_tokens SET revoked_at = $1 WHERE revoked_at IS NULL \
+                     AND grant_id IN (SELECT grant_id FROM oauth_tokens WHERE {clause})"
+                );
+                let mut tx = self.$write.begin().await?;
+                let mut query = sqlx::query(&sql).bind(now);
+                for p in &params {
+                    query = query.bind(p);
+                }
+                let done = query.execute(&mut *tx).await?;
+                if done.rows_affected() > 0 {
+                    insert_event(&mut tx, event).await?;
+                }
+                tx.commit().await?;
                 Ok(done.rows_affected())
             }
 

@@ -22,6 +22,7 @@ pub mod groups;
 pub mod health;
 pub mod inline_hooks;
 pub mod linked_objects;
+pub mod oauth_tokens;
 pub mod policies;
 pub mod schemas;
 pub mod sessions;
@@ -58,6 +59,7 @@ pub fn router(state: AppState) -> Router {
         .merge(apps::routes())
         .merge(authenticators::routes())
         .merge(authorization_servers::routes())
+        .merge(oauth_tokens::routes())
         .merge(app_users::routes())
         .merge(app_groups::routes())
         .merge(app_keys::routes())

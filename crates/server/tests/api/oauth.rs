@@ -1581,3 +1581,108 @@ async fn the_password_grant_runs_the_sign_in_checks() {
         "LOCKED_OUT"
     );
 }
+
+#[tokio::test]
+async fn administrators_list_and_revoke_refresh_tokens_by_server_and_by_user() {
+    let (app, _) = spawn().await;
+    let uid = user(&app, "lu@example.com").await;
+    let (app_id, client_id) = spa(&app).await;
+    assign(&app, &app_id, &uid).await;
+    let first = code_flow(
+        &app,
+        "/oauth2/default",
+        &client_id,
+        "lu@example.com",
+        "openid offline_access",
+    )
+    .await;
+    let second = code_flow(
+        &app,
+        "/oauth2/default",
+        &client_id,
+        "lu@example.com",
+        "openid offline_access",
+    )
+    .await;
+    let clients = app
+        .get("/api/v1/authorizationServers/default/clients")
+        .await;
+    assert_eq!(clients.status, StatusCode::OK, "{}", clients.text);
+    assert_eq!(clients.body[0]["client_id"], client_id);
+    assert_eq!(clients.body[0]["client_name"], "Test client");
+    let base = format!("/api/v1/authorizationServers/default/clients/{client_id}/tokens");
+    let tokens = app.get(&format!("{base}?limit=1")).await;
+    assert_eq!(tokens.body.as_array().unwrap().len(), 1, "{}", tokens.text);
+    assert!(tokens.next_link().is_some());
+    let t = &tokens.body[0];
+    assert_eq!(t["userId"], uid);
+    assert_eq!(t["scopes"], json!(["openid", "offline_access"]));
+    assert_eq!(
+        t["issuer"],
+        format!("{}/oauth2/default", app.base.trim_end_matches('/'))
+    );
+    let token_id = t["id"].as_str().unwrap();
+    let got = app.get(&format!("{base}/{token_id}")).await;
+    assert_eq!(got.body["id"], token_id);
+    let by_user = app
+        .get(&format!("/api/v1/users/{uid}/clients/{client_id}/tokens"))
+        .await;
+    assert_eq!(by_user.body.as_array().unwrap().len(), 2);
+    assert_eq!(
+        app.get(&format!("/api/v1/users/{uid}/clients")).await.body[0]["client_id"],
+        client_id
+    );
+    assert_eq!(
+        app.get(&format!("/api/v1/users/{uid}/grants")).await.body,
+        json!([])
+    );
+    // Revoking one token ends its grant, access token included; the other grant lives on.
+    assert_eq!(
+        app.delete(&format!("{base}/{token_id}")).await.status,
+        StatusCode::NO_CONTENT
+    );
+    app.get(&format!("{base}/{token_id}"))
+        .await
+        .assert_error(404, "E0000007");
+    let introspect = |token: String| {
+        let app = &app;
+        let client_id = client_id.clone();
+        async move {
+            form(
+                app,
+                "/oauth2/default/v1/introspect",
+                &[("client_id", &client_id), ("token", &token)],
+            )
+            .await
+            .body["active"]
+                .clone()
+        }
+    };
+    let (revoked, alive) = if first["refresh_token"].is_string()
+        && introspect(first["refresh_token"].as_str().unwrap().to_owned()).await == json!(false)
+    {
+        (first, second)
+    } else {
+        (second, first)
+    };
+    assert_eq!(
+        introspect(revoked["access_token"].as_str().unwrap().to_owned()).await,
+        json!(false)
+    );
+    assert_eq!(
+        introspect(alive["refresh_token"].as_str().unwrap().to_owned()).await,
+        json!(true)
+    );
+    // All of the user's tokens for the client.
+    assert_eq!(
+        app.delete(&format!("/api/v1/users/{uid}/clients/{client_id}/tokens"))
+            .await
+            .status,
+        StatusCode::NO_CONTENT
+    );
+    assert_eq!(
+        introspect(alive["refresh_token"].as_str().unwrap().to_owned()).await,
+        json!(false)
+    );
+    assert_eq!(app.get(&base).await.body, json!([]));
+}

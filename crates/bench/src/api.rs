@@ -18,6 +18,8 @@ use std::time::Duration;
 #[derive(Clone)]
 pub struct Api {
     client: reqwest::Client,
+    /// The same trust, following no redirect (`/authorize` answers with one).
+    no_redirect: reqwest::Client,
     bases: Arc<[String]>,
     token: Arc<str>,
     turn: Arc<AtomicUsize>,
@@ -65,18 +67,24 @@ impl Api {
     pub fn new(ca_pem: &[u8], bases: Vec<String>, token: String) -> anyhow::Result<Self> {
         anyhow::ensure!(!bases.is_empty(), "no server to talk to");
         let ca = reqwest::Certificate::from_pem(ca_pem).context("reading the server's CA")?;
-        let client = reqwest::Client::builder()
-            .use_rustls_tls()
-            .tls_built_in_root_certs(false)
-            .add_root_certificate(ca)
-            // The certificate names localhost; the servers listen on 127.0.0.1 only.
-            .resolve("localhost", ([127, 0, 0, 1], 0).into())
-            .no_proxy()
-            .timeout(Duration::from_secs(60))
+        let builder = || {
+            reqwest::Client::builder()
+                .use_rustls_tls()
+                .tls_built_in_root_certs(false)
+                .add_root_certificate(ca.clone())
+                // The certificate names localhost; the servers listen on 127.0.0.1 only.
+                .resolve("localhost", ([127, 0, 0, 1], 0).into())
+                .no_proxy()
+                .timeout(Duration::from_secs(60))
+        };
+        let client = builder().build().context("building the HTTPS client")?;
+        let no_redirect = builder()
+            .redirect(reqwest::redirect::Policy::none())
             .build()
             .context("building the HTTPS client")?;
         Ok(Self {
             client,
+            no_redirect,
             bases: bases.into(),
             token: token.into(),
             turn: Arc::new(AtomicUsize::new(0)),
@@ -91,6 +99,7 @@ impl Api {
             .with_context(|| format!("no node {index}"))?;
         Ok(Self {
             client: self.client.clone(),
+            no_redirect: self.no_redirect.clone(),
             bases: vec![base.clone()].into(),
             token: self.token.clone(),
             turn: Arc::new(AtomicUsize::new(0)),
@@ -115,6 +124,49 @@ impl Api {
         body: Option<&Value>,
     ) -> anyhow::Result<Reply> {
         self.send(method, path, body, false).await
+    }
+
+    fn base(&self) -> anyhow::Result<&String> {
+        let turn = self.turn.fetch_add(1, Ordering::Relaxed) % self.bases.len();
+        self.bases.get(turn).context("no node")
+    }
+
+    /// A form POST (the OAuth endpoints), with HTTP Basic client credentials if given.
+    pub async fn form(
+        &self,
+        path: &str,
+        fields: &[(&str, &str)],
+        basic: Option<(&str, &str)>,
+    ) -> anyhow::Result<Reply> {
+        let base = self.base()?;
+        let mut request = self
+            .client
+            .post(format!("{base}{path}"))
+            .header("Accept", "application/json")
+            .form(fields);
+        if let Some((id, secret)) = basic {
+            request = request.basic_auth(id, Some(secret));
+        }
+        let response = request.send().await?;
+        let status = response.status();
+        let body = response.bytes().await?;
+        Ok(Reply {
+            status,
+            body,
+            next: None,
+        })
+    }
+
+    /// A GET whose redirect is not followed: the status and the `Location`.
+    pub async fn redirect(&self, path: &str) -> anyhow::Result<(StatusCode, Option<String>)> {
+        let base = self.base()?;
+        let response = self.no_redirect.get(format!("{base}{path}")).send().await?;
+        let location = response
+            .headers()
+            .get("location")
+            .and_then(|v| v.to_str().ok())
+            .map(str::to_owned);
+        Ok((response.status(), location))
     }
 
     async fn send(

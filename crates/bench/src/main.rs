@@ -425,7 +425,7 @@ async fn run_workload(
     workload: Workload,
     nodes: usize,
 ) -> anyhow::Result<Row> {
-    if let Some(why) = workloads::unavailable(&api, workload).await? {
+    if let Some(why) = workloads::unavailable(&api, &seed, workload).await? {
         println!("{}: skipped ({why})", workload.name());
         return Ok(Row::skipped(workload, nodes, why));
     }

@@ -43,7 +43,21 @@ pub struct SeedUser {
     pub login: String,
 }
 
+/// The OAuth pieces the token workloads use: a custom authorization server with a scope and
+/// a policy allowing client credentials and the authorization code flow, a confidential
+/// service app, and a single-page app assigned to Everyone.
+pub struct OAuthFixture {
+    pub server_id: String,
+    pub scope: String,
+    pub service_id: String,
+    pub service_secret: String,
+    pub spa_id: String,
+    pub redirect_uri: String,
+}
+
 pub struct Seed {
+    /// The OAuth fixture; None when the server has no Authorization Servers API.
+    pub oauth: Option<OAuthFixture>,
     /// The imported users, or a spread sample of them.
     pub users: Vec<SeedUser>,
     pub teams: Vec<String>,
@@ -133,7 +147,15 @@ pub async fn org(
     } else {
         MfaPool::default()
     };
+    let oauth = match oauth_fixture(api).await {
+        Ok(fixture) => Some(fixture),
+        Err(err) => {
+            println!("No OAuth fixture (the token workloads will not run): {err:#}");
+            None
+        }
+    };
     Ok(Seed {
+        oauth,
         users: seeded,
         teams,
         spare_groups,
@@ -267,6 +289,101 @@ pub fn profile(login: &str, last_name: &str, cost_center: &str) -> Value {
         "email": login,
         "login": login,
         "costCenter": cost_center,
+    })
+}
+
+async fn oauth_fixture(api: &Api) -> anyhow::Result<OAuthFixture> {
+    let server_id = api
+        .admin(
+            Method::POST,
+            "/api/v1/authorizationServers",
+            Some(&json!({ "name": "bench", "description": "Benchmarks", "audiences": ["api://bench"] })),
+        )
+        .await?
+        .expect(201, "creating an authorization server")?
+        .field("/id")?;
+    let base = format!("/api/v1/authorizationServers/{server_id}");
+    let scope = "bench:read".to_owned();
+    api.admin(
+        Method::POST,
+        &format!("{base}/scopes"),
+        Some(&json!({ "name": scope })),
+    )
+    .await?
+    .expect(201, "creating a scope")?;
+    let policy = json!({ "name": "Bench", "description": "Benchmarks",
+        "conditions": { "clients": { "include": ["ALL_CLIENTS"] } } });
+    let policy_id = api
+        .admin(Method::POST, &format!("{base}/policies"), Some(&policy))
+        .await?
+        .expect(201, "creating an access policy")?
+        .field("/id")?;
+    let rule = json!({ "name": "Bench", "conditions": {
+        "grantTypes": { "include": ["client_credentials", "authorization_code"] },
+        "scopes": { "include": ["*"] } } });
+    api.admin(
+        Method::POST,
+        &format!("{base}/policies/{policy_id}/rules"),
+        Some(&rule),
+    )
+    .await?
+    .expect(201, "creating an access rule")?;
+    let service = api
+        .admin(
+            Method::POST,
+            "/api/v1/apps",
+            Some(&json!({
+                "name": "oidc_client", "label": "Bench service", "signOnMode": "OPENID_CONNECT",
+                "credentials": { "oauthClient": { "token_endpoint_auth_method": "client_secret_basic" } },
+                "settings": { "oauthClient": { "application_type": "service",
+                    "grant_types": ["client_credentials"] } }
+            })),
+        )
+        .await?
+        .expect(200, "creating a service app")?
+        .json()?;
+    let redirect_uri = "https://bench.example.com/callback".to_owned();
+    let spa = api
+        .admin(
+            Method::POST,
+            "/api/v1/apps",
+            Some(&json!({
+                "name": "oidc_client", "label": "Bench SPA", "signOnMode": "OPENID_CONNECT",
+                "credentials": { "oauthClient": { "token_endpoint_auth_method": "none" } },
+                "settings": { "oauthClient": { "application_type": "browser",
+                    "grant_types": ["authorization_code"], "response_types": ["code"],
+                    "redirect_uris": [redirect_uri] } }
+            })),
+        )
+        .await?
+        .expect(200, "creating a single-page app")?
+        .json()?;
+    let everyone = api
+        .admin(Method::GET, "/api/v1/groups?q=Everyone", None)
+        .await?
+        .expect(200, "finding Everyone")?
+        .field("/0/id")?;
+    let spa_app = spa.get("id").and_then(Value::as_str).context("app id")?;
+    api.admin(
+        Method::PUT,
+        &format!("/api/v1/apps/{spa_app}/groups/{everyone}"),
+        Some(&json!({})),
+    )
+    .await?
+    .expect(200, "assigning the SPA to Everyone")?;
+    let text = |v: &Value, p: &str| -> anyhow::Result<String> {
+        v.pointer(p)
+            .and_then(Value::as_str)
+            .map(str::to_owned)
+            .with_context(|| format!("no {p}"))
+    };
+    Ok(OAuthFixture {
+        server_id,
+        scope,
+        service_id: text(&service, "/credentials/oauthClient/client_id")?,
+        service_secret: text(&service, "/credentials/oauthClient/client_secret")?,
+        spa_id: text(&spa, "/credentials/oauthClient/client_id")?,
+        redirect_uri,
     })
 }
 

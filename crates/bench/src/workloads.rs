@@ -52,6 +52,10 @@ pub enum Workload {
     SigninTiming,
     /// Forgot password by email: unknown username vs. known user, one at a time.
     RecoveryTiming,
+    /// `POST /oauth2/{server}/v1/token` with `client_credentials` (client secret in Basic).
+    TokenClientCredentials,
+    /// Authn → `/authorize` with the session token and PKCE → `/token` with the code.
+    TokenAuthCode,
 }
 
 /// What a workload's throughput is judged against.
@@ -82,6 +86,7 @@ impl Workload {
             | Self::SigninMfa
             | Self::CreateUserPw
             | Self::SessionCreateGet
+            | Self::TokenAuthCode
             | Self::SigninTiming => Reference::HashBound,
             _ => Reference::HttpCeiling,
         }
@@ -90,7 +95,7 @@ impl Workload {
     pub fn requests_per_op(self) -> u32 {
         match self {
             Self::SigninMfa => 2,
-            Self::SessionCreateGet => 3,
+            Self::SessionCreateGet | Self::TokenAuthCode => 3,
             _ => 1,
         }
     }
@@ -194,7 +199,20 @@ pub async fn drive(
 
 /// Why a workload cannot run on this server, if it cannot: the Sessions API may not be
 /// there yet (an unknown `/api/v1` route answers 404).
-pub async fn unavailable(api: &Api, workload: Workload) -> anyhow::Result<Option<String>> {
+pub async fn unavailable(
+    api: &Api,
+    seed: &Seed,
+    workload: Workload,
+) -> anyhow::Result<Option<String>> {
+    if matches!(
+        workload,
+        Workload::TokenClientCredentials | Workload::TokenAuthCode
+    ) && seed.oauth.is_none()
+    {
+        return Ok(Some(
+            "the server has no Authorization Servers API".to_owned(),
+        ));
+    }
     if workload != Workload::SessionCreateGet {
         return Ok(None);
     }
@@ -324,9 +342,60 @@ async fn operation(run: &Run, workload: Workload, worker: usize, i: u64) -> anyh
         Workload::SigninTiming | Workload::RecoveryTiming => {
             anyhow::bail!("the timing checks are not driven by time")
         }
+        Workload::TokenClientCredentials => {
+            let o = seed.oauth.as_ref().context("no OAuth fixture")?;
+            api.form(
+                &format!("/oauth2/{}/v1/token", o.server_id),
+                &[("grant_type", "client_credentials"), ("scope", &o.scope)],
+                Some((&o.service_id, &o.service_secret)),
+            )
+            .await?
+            .expect(200, "client credentials")?;
+        }
+        Workload::TokenAuthCode => {
+            let o = seed.oauth.as_ref().context("no OAuth fixture")?;
+            let token = sign_in(api, &seed.user(i)?.login).await?;
+            let query = url::form_urlencoded::Serializer::new(String::new())
+                .append_pair("client_id", &o.spa_id)
+                .append_pair("response_type", "code")
+                .append_pair("scope", "openid")
+                .append_pair("redirect_uri", &o.redirect_uri)
+                .append_pair("state", "bench")
+                .append_pair("code_challenge", PKCE_CHALLENGE)
+                .append_pair("code_challenge_method", "S256")
+                .append_pair("sessionToken", &token)
+                .finish();
+            let (status, location) = api
+                .redirect(&format!("/oauth2/{}/v1/authorize?{query}", o.server_id))
+                .await?;
+            anyhow::ensure!(status.as_u16() == 302, "authorize answered {status}");
+            let location = url::Url::parse(&location.context("no Location")?)?;
+            let code = location
+                .query_pairs()
+                .find(|(k, _)| k == "code")
+                .map(|(_, v)| v.into_owned())
+                .with_context(|| format!("no code in {location}"))?;
+            api.form(
+                &format!("/oauth2/{}/v1/token", o.server_id),
+                &[
+                    ("grant_type", "authorization_code"),
+                    ("client_id", &o.spa_id),
+                    ("redirect_uri", &o.redirect_uri),
+                    ("code", &code),
+                    ("code_verifier", PKCE_VERIFIER),
+                ],
+                None,
+            )
+            .await?
+            .expect(200, "code exchange")?;
+        }
     }
     Ok(())
 }
+
+/// The PKCE pair of the code workload (RFC 7636 Appendix B).
+const PKCE_VERIFIER: &str = "dBjftJeZ4CVP-mB92K27uhbUJU1p1r_wW1gFWFOEjXk";
+const PKCE_CHALLENGE: &str = "E9Melhoa2OwvFrEMTJguCHaoeK1t8URWbuGJSstw-cM";
 
 /// Primary authentication that must end in SUCCESS; the `sessionToken`.
 async fn sign_in(api: &Api, login: &str) -> anyhow::Result<String> {

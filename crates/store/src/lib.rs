@@ -1060,14 +1060,16 @@ pub trait OAuthStore: Send + Sync {
         next: &AuthServerKeyRecord,
     ) -> StoreResult<bool>;
 
-    /// Rotates a server's keys in one transaction: ACTIVE becomes EXPIRED (older EXPIRED
-    /// keys go), NEXT becomes ACTIVE, and `next` is added as the new NEXT.
+    /// Rotates a server's keys in one transaction, if its ACTIVE key is still `active_kid`:
+    /// ACTIVE becomes EXPIRED (older EXPIRED keys go), NEXT becomes ACTIVE, and `next` is
+    /// added as the new NEXT. False (nothing written) when another rotation came first.
     async fn rotate_auth_server_keys(
         &self,
         server_id: &str,
+        active_kid: &str,
         next: &AuthServerKeyRecord,
         event: &EventRecord,
-    ) -> StoreResult<()>;
+    ) -> StoreResult<bool>;
 
     /// Stores a new authorization code with its event.
     async fn insert_oauth_code(

@@ -281,19 +281,39 @@ macro_rules! impl_oauth_store {
             async fn rotate_auth_server_keys(
                 &self,
                 server_id: &str,
+                active_kid: &str,
                 next: &$crate::AuthServerKeyRecord,
                 event: &$crate::EventRecord,
-            ) -> $crate::StoreResult<()> {
+            ) -> $crate::StoreResult<bool> {
                 let mut tx = self.$write.begin().await?;
+                let retired = sqlx::query(
+                    "UPDATE auth_server_keys SET status = 'RETIRING' \
+                     WHERE server_id = $1 AND kid = $2 AND status = 'ACTIVE'",
+                )
+                .bind(server_id)
+                .bind(active_kid)
+                .execute(&mut *tx)
+                .await?;
+                if retired.rows_affected() == 0 {
+                    return Ok(false);
+                }
                 for sql in [
                     "DELETE FROM auth_server_keys WHERE server_id = $1 AND status = 'EXPIRED'",
                     "UPDATE auth_server_keys SET status = 'EXPIRED' \
-                     WHERE server_id = $1 AND status = 'ACTIVE'",
-                    "UPDATE auth_server_keys SET status = 'ACTIVE' \
-                     WHERE server_id = $1 AND status = 'NEXT'",
+                     WHERE server_id = $1 AND status = 'RETIRING'",
                 ] {
                     sqlx::query(sql).bind(server_id).execute(&mut *tx).await?;
                 }
+                // The promoted key's `created` becomes when it started signing (the
+                // server's `lastRotated`, and where the next AUTO rotation counts from).
+                sqlx::query(
+                    "UPDATE auth_server_keys SET status = 'ACTIVE', created = $2 \
+                     WHERE server_id = $1 AND status = 'NEXT'",
+                )
+                .bind(server_id)
+                .bind(next.created)
+                .execute(&mut *tx)
+                .await?;
                 $crate::oauth_sql::bind_key!(
                     sqlx::query($crate::oauth_sql::INSERT_KEY),
                     next,
@@ -304,7 +324,7 @@ macro_rules! impl_oauth_store {
                 .map_err($crate::StoreError::from_write)?;
                 insert_event(&mut tx, event).await?;
                 tx.commit().await?;
-                Ok(())
+                Ok(true)
             }
 
             async fn insert_oauth_code(

@@ -30,8 +30,6 @@ use model::time::Timestamp;
 
 const DEFAULT_LIMIT: u32 = 200;
 const MAX_LIMIT: u32 = 200;
-/// Okta rotates keys in `AUTO` mode every 90 days.
-const AUTO_ROTATION_MS: i64 = 90 * 24 * 60 * 60 * 1000;
 /// How often a write retries after meeting a concurrent change.
 const WRITE_ATTEMPTS: usize = 5;
 
@@ -210,7 +208,7 @@ fn render(app: &AppState, server: &AuthServerRecord, keys: &[AuthServerKeyRecord
         if rotation == "AUTO" {
             signing.insert(
                 "nextRotation".into(),
-                json!(iso(active.created + AUTO_ROTATION_MS)),
+                json!(iso(active.created + keys::AUTO_ROTATION_MS)),
             );
         }
         signing.insert("kid".into(), json!(active.kid));

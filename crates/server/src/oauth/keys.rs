@@ -24,10 +24,14 @@ use crate::state::AppState;
 const REFRESH: Duration = Duration::from_secs(30);
 /// Okta's signing keys live for years; the certificate around the key is not published.
 const KEY_VALIDITY_YEARS: u32 = 2;
+/// `AUTO` rotation: a key signs for 90 days (authorization-servers.md, Credentials object).
+pub const AUTO_ROTATION_MS: i64 = 90 * 24 * 60 * 60 * 1000;
 
 /// One server's keys as a node holds them.
 pub struct KeySet {
     read_at: Instant,
+    /// The same moment on the server's clock (which tests move by hand).
+    read_at_ms: i64,
     /// The ACTIVE key, parsed for signing.
     pub signer: Arc<Signer>,
     /// Every published key (ACTIVE, NEXT, EXPIRED), by kid.
@@ -43,10 +47,14 @@ pub struct KeyCache {
 }
 
 impl KeyCache {
-    fn fresh(&self, server_key: &str) -> Option<Arc<KeySet>> {
+    fn fresh(&self, server_key: &str, now_ms: i64) -> Option<Arc<KeySet>> {
         let sets = self.sets.read().ok()?;
+        let window = i64::try_from(REFRESH.as_millis()).unwrap_or(i64::MAX);
         sets.get(server_key)
-            .filter(|set| set.read_at.elapsed() < REFRESH)
+            .filter(|set| {
+                set.read_at.elapsed() < REFRESH
+                    && (set.read_at_ms..set.read_at_ms.saturating_add(window)).contains(&now_ms)
+            })
             .cloned()
     }
 
@@ -74,7 +82,7 @@ pub async fn keys(
     server_key: &str,
     must_hold: Option<&str>,
 ) -> OAuthResult<Arc<KeySet>> {
-    if let Some(set) = app.oauth_keys.fresh(server_key) {
+    if let Some(set) = app.oauth_keys.fresh(server_key, app.clock.now().millis()) {
         if must_hold.is_none_or(|kid| set.verifiers.contains_key(kid)) {
             return Ok(set);
         }
@@ -84,6 +92,8 @@ pub async fn keys(
         let active = generate(app, server_key).await?;
         let next = generate(app, server_key).await?;
         app.store.add_first_auth_server_keys(&active, &next).await?;
+        stored = app.store.auth_server_keys(server_key).await?;
+    } else if rotate_if_due(app, server_key, &stored).await? {
         stored = app.store.auth_server_keys(server_key).await?;
     }
     let active = stored
@@ -106,6 +116,7 @@ pub async fn keys(
     }
     let set = Arc::new(KeySet {
         read_at: Instant::now(),
+        read_at_ms: app.clock.now().millis(),
         signer: Arc::new(signer),
         verifiers,
         jwks: json!({ "keys": stored.iter().map(jwk).collect::<Vec<_>>() }),
@@ -116,19 +127,59 @@ pub async fn keys(
 
 /// Rotates a server's keys (authorization-servers.md, "Rotate Authorization Server Keys"):
 /// ACTIVE becomes EXPIRED and stays published, NEXT signs from now on, a new NEXT is made.
-/// This node reads the keys again at once; others within `REFRESH`.
+/// This node reads the keys again at once; others within `REFRESH`. When another node
+/// rotated first, that rotation stands and this one is not repeated.
 pub async fn rotate(
     app: &AppState,
     server_key: &str,
     event: &store::EventRecord,
 ) -> OAuthResult<Arc<KeySet>> {
-    keys(app, server_key, None).await?;
+    let current = keys(app, server_key, None).await?;
+    let active_kid = current.signer.kid().to_owned();
     let next = generate(app, server_key).await?;
     app.store
-        .rotate_auth_server_keys(server_key, &next, event)
+        .rotate_auth_server_keys(server_key, &active_kid, &next, event)
         .await?;
     app.oauth_keys.forget(server_key);
     keys(app, server_key, None).await
+}
+
+/// Rotates a custom server's keys when `rotationMode` is `AUTO` and the ACTIVE key has signed
+/// for `AUTO_ROTATION_MS` (Okta rotates every 90 days); checked when the keys are read again.
+async fn rotate_if_due(
+    app: &AppState,
+    server_key: &str,
+    stored: &[AuthServerKeyRecord],
+) -> OAuthResult<bool> {
+    if server_key == super::servers::ORG_KEY_ID {
+        return Ok(false);
+    }
+    let now = app.clock.now().millis();
+    let Some(active) = stored.iter().find(|k| k.status == "ACTIVE") else {
+        return Ok(false);
+    };
+    if now < active.created + AUTO_ROTATION_MS {
+        return Ok(false);
+    }
+    let Some(server) = app.store.auth_server(server_key).await? else {
+        return Ok(false);
+    };
+    if server.body.get("rotationMode").and_then(Value::as_str) == Some("MANUAL") {
+        return Ok(false);
+    }
+    let next = generate(app, server_key).await?;
+    let event = crate::events::event(
+        "oauth2.as.key.rollover",
+        "Rotate authorization server keys automatically",
+        &crate::events::Actor::system(),
+        vec![json!({ "id": server.id, "type": "AuthorizationServer",
+                     "alternateId": server.name, "displayName": server.name })],
+        now,
+    );
+    Ok(app
+        .store
+        .rotate_auth_server_keys(server_key, &active.kid, &next, &event)
+        .await?)
 }
 
 /// The stored keys of a server, newest first, made if it has none yet.

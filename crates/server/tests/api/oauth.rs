@@ -1686,3 +1686,65 @@ async fn administrators_list_and_revoke_refresh_tokens_by_server_and_by_user() {
     );
     assert_eq!(app.get(&base).await.body, json!([]));
 }
+
+#[tokio::test]
+async fn auto_rotation_moves_to_the_next_key_after_ninety_days_and_manual_does_not() {
+    let (app, clock) = spawn().await;
+    let make = |name: &'static str, mode: &'static str| {
+        let app = &app;
+        async move {
+            let r = app
+                .post(
+                    "/api/v1/authorizationServers",
+                    json!({ "name": name, "description": "d", "audiences": ["api://x"],
+                            "credentials": { "signing": { "rotationMode": mode } } }),
+                )
+                .await;
+            assert_eq!(r.status, StatusCode::CREATED, "{}", r.text);
+            (
+                r.body["id"].as_str().unwrap().to_owned(),
+                r.body["credentials"]["signing"]["kid"]
+                    .as_str()
+                    .unwrap()
+                    .to_owned(),
+            )
+        }
+    };
+    let (auto, auto_kid) = make("auto", "AUTO").await;
+    let (manual, manual_kid) = make("manual", "MANUAL").await;
+    let signing_kid = |id: String| {
+        let app = &app;
+        async move {
+            app.get(&format!("/api/v1/authorizationServers/{id}"))
+                .await
+                .body["credentials"]["signing"]["kid"]
+                .as_str()
+                .unwrap()
+                .to_owned()
+        }
+    };
+    // In steps the API token survives (it lapses after 30 days unused).
+    const DAY: i64 = 24 * 60 * 60 * 1000;
+    for days in [20, 20, 20, 20, 9] {
+        clock.advance(days * DAY);
+        assert_eq!(signing_kid(auto.clone()).await, auto_kid);
+    }
+    clock.advance(2 * DAY);
+    let rotated = signing_kid(auto.clone()).await;
+    assert_ne!(rotated, auto_kid);
+    assert_eq!(signing_kid(manual).await, manual_kid);
+    // The old key stays published as EXPIRED; the new one counts 90 days from now.
+    let keys = app
+        .get(&format!(
+            "/api/v1/authorizationServers/{auto}/credentials/keys"
+        ))
+        .await;
+    assert!(keys
+        .body
+        .as_array()
+        .unwrap()
+        .iter()
+        .any(|k| k["kid"] == auto_kid.as_str() && k["status"] == "EXPIRED"));
+    clock.advance(60_000);
+    assert_eq!(signing_kid(auto).await, rotated);
+}

@@ -247,10 +247,33 @@ fn flag(object: &Map<String, Value>, field: &str, causes: &mut Causes) -> Option
     }
 }
 
-/// Whether a redirect URI is acceptable under `wildcard_redirect`.
-fn redirect_ok(uri: &str, subdomain_wildcards: bool) -> bool {
-    if !is_url(uri) || uri.contains('#') {
+/// A private-use URI scheme redirect (RFC 8252 7.1), as native apps register them:
+/// `com.example.app:/callback` — a scheme of letters, digits, `+`, `-` and `.` with at least
+/// one `.` (a reversed domain name), then `:/` or `:` and a path, no spaces.
+fn private_use_redirect(uri: &str) -> bool {
+    let Some((scheme, rest)) = uri.split_once(':') else {
         return false;
+    };
+    scheme
+        .chars()
+        .next()
+        .is_some_and(|c| c.is_ascii_alphabetic())
+        && scheme.contains('.')
+        && scheme
+            .chars()
+            .all(|c| c.is_ascii_alphanumeric() || matches!(c, '+' | '-' | '.'))
+        && !rest.is_empty()
+        && !uri.chars().any(char::is_whitespace)
+}
+
+/// Whether a redirect URI is acceptable under `wildcard_redirect` (native apps may also use
+/// private-use URI schemes).
+fn redirect_ok(uri: &str, subdomain_wildcards: bool, native: bool) -> bool {
+    if uri.contains('#') {
+        return false;
+    }
+    if !is_url(uri) {
+        return native && !uri.contains('*') && private_use_redirect(uri);
     }
     let stars = uri.matches('*').count();
     if stars == 0 {
@@ -434,7 +457,7 @@ pub fn client(
         );
     }
     for uri in &redirects {
-        if !redirect_ok(uri, subdomains) {
+        if !redirect_ok(uri, subdomains, app_type == ApplicationType::Native) {
             causes.add(
                 "redirect_uris",
                 format!("'{uri}' is not an absolute URI without a fragment"),
@@ -448,7 +471,7 @@ pub fn client(
         &mut causes,
     );
     for uri in &logout {
-        if !redirect_ok(uri, subdomains) {
+        if !redirect_ok(uri, subdomains, app_type == ApplicationType::Native) {
             causes.add(
                 "post_logout_redirect_uris",
                 format!("'{uri}' is not an absolute URI without a fragment"),

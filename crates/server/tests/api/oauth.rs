@@ -1526,7 +1526,7 @@ async fn the_password_grant_runs_the_sign_in_checks() {
             "application_type": "native",
             "grant_types": ["authorization_code", "password", "refresh_token"],
             "response_types": ["code"],
-            "redirect_uris": ["https://native.example.com/callback"]
+            "redirect_uris": ["com.example.app:/callback"]
         }),
         json!({ "token_endpoint_auth_method": "none" }),
     )

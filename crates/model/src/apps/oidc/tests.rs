@@ -113,15 +113,23 @@ fn redirect_uris() {
     assert!(e[0].contains("without a fragment"));
     assert!(redirect_ok(
         "https://redirect-*-domain.example.com/oidc",
-        true
+        true,
+        false
     ));
     assert!(!redirect_ok(
         "https://redirect-*-domain.example.com/oidc",
+        false,
         false
     ));
-    assert!(!redirect_ok("http://a-*.example.com/oidc", true));
-    assert!(!redirect_ok("https://*.com/oidc", true));
-    assert!(redirect_ok("myapp://callback", false));
+    assert!(!redirect_ok("http://a-*.example.com/oidc", true, false));
+    assert!(!redirect_ok("https://*.com/oidc", true, false));
+    assert!(redirect_ok("myapp://callback", false, false));
+    // Private-use URI schemes (RFC 8252) for native apps only.
+    assert!(redirect_ok("com.example.app:/callback", false, true));
+    assert!(!redirect_ok("com.example.app:/callback", false, false));
+    assert!(!redirect_ok("nodot:/callback", false, true));
+    assert!(!redirect_ok("com.example.app:", false, true));
+    assert!(!redirect_ok("com.example.app:/call back", false, true));
 }
 
 #[test]

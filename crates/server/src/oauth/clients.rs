@@ -4,7 +4,8 @@
 //! - `client_secret_basic`: `Authorization: Basic base64(client_id:client_secret)`;
 //! - `client_secret_post`: `client_id` and `client_secret` in the form;
 //! - `client_secret_jwt` / `private_key_jwt`: a `client_assertion` JWT signed with the secret
-//!   (HS256/384/512) or a key of the app's JWK set, `iss` = `sub` = client id, `aud` the
+//!   (HS256/384/512) or a key of the app's JWK set (`jwks`, or read from its `jwks_uri` at
+//!   each use), `iss` = `sub` = client id, `aud` the
 //!   endpoint called, `exp` at most an hour ahead, a `jti` used once;
 //! - `none`: the `client_id` alone (public clients, which must use PKCE). okta-auth-js sends
 //!   a public client's id as `Basic base64(client_id)`, which is taken as the same.
@@ -345,13 +346,15 @@ async fn assertion(
             AssertionKeys::Secret(secret.expose_secret().as_bytes())
         }
         "private_key_jwt" => {
-            jwks = client
+            jwks = match client
                 .settings
                 .get("jwks")
                 .and_then(|j| j.get("keys"))
                 .and_then(Value::as_array)
-                .cloned()
-                .unwrap_or_default();
+            {
+                Some(keys) => keys.clone(),
+                None => remote_jwks(app, &client).await?,
+            };
             AssertionKeys::Jwks(&jwks)
         }
         _ => return Err(failed()),
@@ -404,6 +407,34 @@ async fn assertion(
         }
     }
     Ok(client)
+}
+
+/// The keys of a client that registered a `jwks_uri` instead of `jwks`, read from it with
+/// the outbound client (short timeouts, no redirects, the configured CA).
+async fn remote_jwks(app: &AppState, client: &Client) -> OAuthResult<Vec<Value>> {
+    let unreadable =
+        || OAuthError::invalid_client("The client's JSON Web Key Set could not be read.");
+    let Some(uri) = client.settings.get("jwks_uri").and_then(Value::as_str) else {
+        return Err(unreadable());
+    };
+    let response = app
+        .outbound
+        .get(uri)
+        .header("Accept", "application/json")
+        .send()
+        .await
+        .map_err(|e| {
+            tracing::warn!(error = %e, client = %client.client_id, "jwks_uri unreachable");
+            unreadable()
+        })?;
+    if !response.status().is_success() {
+        return Err(unreadable());
+    }
+    let set: Value = response.json().await.map_err(|_| unreadable())?;
+    set.get("keys")
+        .and_then(Value::as_array)
+        .cloned()
+        .ok_or_else(unreadable)
 }
 
 #[cfg(test)]

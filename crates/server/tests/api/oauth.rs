@@ -1748,3 +1748,66 @@ async fn auto_rotation_moves_to_the_next_key_after_ninety_days_and_manual_does_n
     clock.advance(60_000);
     assert_eq!(signing_kid(auto).await, rotated);
 }
+
+#[tokio::test]
+async fn private_key_jwt_reads_the_keys_at_the_apps_jwks_uri() {
+    let receiver = crate::receiver::Receiver::start().await;
+    let ca = receiver.ca_path.clone();
+    let clock = Clock::manual(Timestamp(START));
+    let app = spawn_app_with_clock(move |c| c.outbound_ca_file = Some(ca), clock).await;
+    let key = crypto::signing_keys::generate("remote", "remote", 0, 2).unwrap();
+    let signer = crypto::jwt::Signer::from_pkcs8_pem(&key.kid, &key.private_key_pem).unwrap();
+    receiver
+        .reply_with(json!({ "keys": [{ "kty": "RSA", "kid": key.kid, "e": key.e, "n": key.n }] }));
+    let (_, client_id, _) = oidc_app(
+        &app,
+        json!({
+            "application_type": "service",
+            "grant_types": ["client_credentials"],
+            "jwks_uri": receiver.url
+        }),
+        json!({ "token_endpoint_auth_method": "private_key_jwt" }),
+    )
+    .await;
+    let aud = format!(
+        "{}/oauth2/default/v1/introspect",
+        app.base.trim_end_matches('/')
+    );
+    let assertion = signer
+        .sign(&json!({ "iss": client_id, "sub": client_id, "aud": aud, "exp": START / 1000 + 60 }))
+        .unwrap();
+    let r = form(
+        &app,
+        "/oauth2/default/v1/introspect",
+        &[
+            (
+                "client_assertion_type",
+                "urn:ietf:params:oauth:client-assertion-type:jwt-bearer",
+            ),
+            ("client_assertion", &assertion),
+            ("token", "x"),
+        ],
+    )
+    .await;
+    assert_eq!(r.status, StatusCode::OK, "{}", r.text);
+    assert!(!receiver.received().is_empty());
+    // Another key at the URI: the same assertion no longer verifies.
+    let other = crypto::signing_keys::generate("other", "other", 0, 2).unwrap();
+    receiver.reply_with(
+        json!({ "keys": [{ "kty": "RSA", "kid": key.kid, "e": other.e, "n": other.n }] }),
+    );
+    let r = form(
+        &app,
+        "/oauth2/default/v1/introspect",
+        &[
+            (
+                "client_assertion_type",
+                "urn:ietf:params:oauth:client-assertion-type:jwt-bearer",
+            ),
+            ("client_assertion", &assertion),
+            ("token", "x"),
+        ],
+    )
+    .await;
+    assert_eq!(r.body["error"], "invalid_client", "{}", r.text);
+}

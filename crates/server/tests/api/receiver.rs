@@ -145,6 +145,17 @@ async fn handle(
     let mut stored = headers.clone();
     let mut out = HeaderMap::new();
     out.insert("content-type", "application/json".parse().unwrap());
+    if method == axum::http::Method::GET && !headers.contains_key("x-okta-verification-challenge") {
+        // A plain GET (a JWK set, say) gets the reply body when one is set.
+        if let Some(reply) = shared.reply.lock().unwrap().clone() {
+            shared.got.lock().unwrap().push(Received {
+                method: "GET".into(),
+                headers: stored,
+                body: Value::Null,
+            });
+            return (StatusCode::OK, out, reply.to_string());
+        }
+    }
     if method == axum::http::Method::GET {
         let challenge = headers
             .get("x-okta-verification-challenge")

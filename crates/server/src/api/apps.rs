@@ -101,7 +101,7 @@ pub async fn generate_key(
 
 /// A new OAuth client secret: 40 base62 characters from the OS CSPRNG (more than the 32
 /// `client_secret_jwt` needs).
-fn new_client_secret() -> String {
+pub(crate) fn new_client_secret() -> String {
     crypto::tokens::random_token(40)
 }
 
@@ -169,8 +169,30 @@ async fn create(
     Json(body): Json<Value>,
 ) -> ApiResult<Json<Value>> {
     let body = object(body)?;
-    let now = app.clock.now().millis();
     let activate = flag(params.activate.as_deref(), true);
+    let (record, secret_plain) = create_app(&app, &admin, &body, activate).await?;
+    Ok(Json(dto::render(
+        &record,
+        &app,
+        AppExtras {
+            client_secret: secret_plain.as_deref(),
+            ..AppExtras::default()
+        },
+    )))
+}
+
+/// Creates an app from a create body (createApplication): what the Apps API and Dynamic
+/// Client Registration (`/oauth2/v1/clients`) share. Answers the stored app and, when one
+/// was generated or given, the plaintext client secret (shown once).
+pub(crate) async fn create_app(
+    app: &AppState,
+    admin: &AdminToken,
+    body: &Map<String, Value>,
+    activate: bool,
+) -> ApiResult<(AppRecord, Option<String>)> {
+    let app = app.clone();
+    let now = app.clock.now().millis();
+    let body = body.clone();
     let generated_name = match definition::custom_label(&body) {
         Some(label) => Some(custom_name(&app, &label).await?),
         None => None,
@@ -210,7 +232,7 @@ async fn create(
         access_policy_id: None,
         logo_id: None,
     };
-    let actor = Actor::token(&admin);
+    let actor = Actor::token(admin);
     let mut evs = vec![events::event(
         "application.lifecycle.create",
         "Add application",
@@ -228,14 +250,7 @@ async fn create(
         ));
     }
     app.store.insert_app(&record, &keys, &evs).await?;
-    Ok(Json(dto::render(
-        &record,
-        &app,
-        AppExtras {
-            client_secret: secret_plain.as_deref(),
-            ..AppExtras::default()
-        },
-    )))
+    Ok((record, secret_plain))
 }
 
 #[derive(Debug, Deserialize)]
@@ -290,8 +305,30 @@ async fn replace(
     Json(body): Json<Value>,
 ) -> ApiResult<Json<Value>> {
     let body = object(body)?;
-    let now = app.clock.now().millis();
     let stored = find_app(&app, &app_id).await?;
+    let (record, secret_plain) = replace_app(&app, &admin, stored, &body).await?;
+    let logo_type = logo_type(&app, &record).await?;
+    Ok(Json(dto::render(
+        &record,
+        &app,
+        AppExtras {
+            client_secret: secret_plain.as_deref(),
+            logo_type: logo_type.as_deref(),
+            ..AppExtras::default()
+        },
+    )))
+}
+
+/// Replaces an app from a replace body (replaceApplication), shared with Dynamic Client
+/// Registration: the stored app and the plaintext client secret when one was set.
+pub(crate) async fn replace_app(
+    app: &AppState,
+    admin: &AdminToken,
+    stored: AppRecord,
+    body: &Map<String, Value>,
+) -> ApiResult<(AppRecord, Option<String>)> {
+    let now = app.clock.now().millis();
+    let body = body.clone();
     let mode = SignOnMode::parse(&stored.sign_on_mode).ok_or_else(|| {
         tracing::error!(app = %stored.id, "stored app has an unknown sign-on mode");
         ApiError::Internal
@@ -337,21 +374,12 @@ async fn replace(
     let event = events::event(
         "application.lifecycle.update",
         "Update application",
-        &Actor::token(&admin),
+        &Actor::token(admin),
         vec![events::app_target(&record)],
         now,
     );
     app.store.update_app(&record, &[event]).await?;
-    let logo_type = logo_type(&app, &record).await?;
-    Ok(Json(dto::render(
-        &record,
-        &app,
-        AppExtras {
-            client_secret: secret_plain.as_deref(),
-            logo_type: logo_type.as_deref(),
-            ..AppExtras::default()
-        },
-    )))
+    Ok((record, secret_plain))
 }
 
 /// Runs a lifecycle operation; answers `{}` as Okta does.

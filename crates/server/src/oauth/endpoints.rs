@@ -105,6 +105,15 @@ fn respond(result: OAuthResult<Response>) -> Response {
 
 // ------------------------------------------------------------------------------- discovery
 
+/// The org URL of a server's issuer.
+fn org_of(server: &Server) -> &str {
+    server
+        .issuer
+        .split("/oauth2/")
+        .next()
+        .unwrap_or(&server.issuer)
+}
+
 const AUTH_METHODS: &[&str] = &[
     "client_secret_basic",
     "client_secret_post",
@@ -167,6 +176,11 @@ fn metadata(server: &Server, openid: bool) -> Value {
         json!(server.endpoint("authorize")),
     );
     m.insert("token_endpoint".into(), json!(server.endpoint("token")));
+    // Clients are registered on the org server (oauth-clients.md), whichever server asks.
+    m.insert(
+        "registration_endpoint".into(),
+        json!(format!("{}/oauth2/v1/clients", org_of(server))),
+    );
     if openid {
         m.insert(
             "userinfo_endpoint".into(),

@@ -22,6 +22,7 @@ pub mod grants;
 pub mod keys;
 pub mod management;
 pub mod mint;
+pub mod registration;
 pub mod servers;
 
 pub use error::OAuthError;

@@ -1811,3 +1811,108 @@ async fn private_key_jwt_reads_the_keys_at_the_apps_jwks_uri() {
     .await;
     assert_eq!(r.body["error"], "invalid_client", "{}", r.text);
 }
+
+#[tokio::test]
+async fn dynamic_client_registration_registers_reads_renews_and_removes_clients() {
+    let (app, _) = spawn().await;
+    let meta = json!({
+        "client_name": "Registered client",
+        "application_type": "web",
+        "redirect_uris": [REDIRECT],
+        "grant_types": ["authorization_code"],
+        "response_types": ["code"],
+        "token_endpoint_auth_method": "client_secret_basic"
+    });
+    let r = app.post("/oauth2/v1/clients", meta.clone()).await;
+    assert_eq!(r.status, StatusCode::CREATED, "{}", r.text);
+    let client_id = r.body["client_id"].as_str().unwrap().to_owned();
+    let secret = r.body["client_secret"].as_str().unwrap().to_owned();
+    assert_eq!(r.body["client_secret_expires_at"], 0);
+    assert_eq!(r.body["redirect_uris"], json!([REDIRECT]));
+    let discovery = app.get("/.well-known/openid-configuration").await;
+    assert_eq!(
+        discovery.body["registration_endpoint"],
+        format!("{}/oauth2/v1/clients", app.base.trim_end_matches('/'))
+    );
+    // It is an app, with consent required as registration makes them.
+    let apps = app.get("/api/v1/apps?q=Registered").await;
+    assert_eq!(
+        apps.body[0]["settings"]["oauthClient"]["consent_method"],
+        "REQUIRED"
+    );
+    let got = app.get(&format!("/oauth2/v1/clients/{client_id}")).await;
+    assert_eq!(got.body["client_name"], "Registered client");
+    assert!(got.body.get("client_secret").is_none());
+    let listed = app.get("/oauth2/v1/clients?q=regis").await;
+    assert_eq!(listed.body.as_array().unwrap().len(), 1, "{}", listed.text);
+    // The secret authenticates; a new one replaces it.
+    let introspect = |id: String, secret: String| {
+        let app = &app;
+        async move {
+            send(
+                browser(app)
+                    .post(app.url("/oauth2/v1/introspect"))
+                    .basic_auth(id, Some(secret))
+                    .form(&[("token", "x")]),
+            )
+            .await
+            .status
+        }
+    };
+    assert_eq!(
+        introspect(client_id.clone(), secret.clone()).await,
+        StatusCode::OK
+    );
+    let renewed = app
+        .post_empty(&format!(
+            "/oauth2/v1/clients/{client_id}/lifecycle/newSecret"
+        ))
+        .await;
+    let new_secret = renewed.body["client_secret"].as_str().unwrap().to_owned();
+    assert_ne!(new_secret, secret);
+    assert_eq!(
+        introspect(client_id.clone(), secret).await,
+        StatusCode::UNAUTHORIZED
+    );
+    assert_eq!(
+        introspect(client_id.clone(), new_secret).await,
+        StatusCode::OK
+    );
+    let mut changed = meta.clone();
+    changed["redirect_uris"] = json!(["https://app.example.com/other"]);
+    let replaced = app
+        .put(&format!("/oauth2/v1/clients/{client_id}"), changed)
+        .await;
+    assert_eq!(replaced.status, StatusCode::OK, "{}", replaced.text);
+    assert_eq!(
+        replaced.body["redirect_uris"],
+        json!(["https://app.example.com/other"])
+    );
+    assert_eq!(replaced.body["client_id"], client_id);
+    let invalid = app
+        .post("/oauth2/v1/clients", json!({ "redirect_uris": [REDIRECT] }))
+        .await;
+    assert_eq!(invalid.status, StatusCode::BAD_REQUEST);
+    assert_eq!(
+        invalid.body["error"], "invalid_client_metadata",
+        "{}",
+        invalid.text
+    );
+    assert_eq!(
+        app.delete(&format!("/oauth2/v1/clients/{client_id}"))
+            .await
+            .status,
+        StatusCode::NO_CONTENT
+    );
+    let gone = app.get(&format!("/oauth2/v1/clients/{client_id}")).await;
+    assert_eq!(gone.status, StatusCode::UNAUTHORIZED);
+    assert_eq!(gone.body["error"], "invalid_client");
+    // No API token, no registration.
+    let anonymous = send(
+        browser(&app)
+            .post(app.url("/oauth2/v1/clients"))
+            .json(&meta),
+    )
+    .await;
+    anonymous.assert_error(401, "E0000011");
+}

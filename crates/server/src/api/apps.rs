@@ -356,7 +356,7 @@ pub(crate) async fn replace_app(
         }
         signing_kid = Some(kid.clone());
     }
-    let (secret_sealed, secret_plain) = client_secret(&app, &defined, Some(&stored))?;
+    let (secret_sealed, secret_plain) = client_secret(app, &defined, Some(&stored))?;
     let shared_password_sealed = match (&defined.shared_password, defined.drop_shared_password) {
         (Some(p), _) => Some(app.sealer.seal(&crypto::SecretString::from(p.clone()))),
         (None, true) => None,

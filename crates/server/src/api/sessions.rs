@@ -9,8 +9,9 @@
 //!   deprecated `PUT /sessions/{id}`) need an API token.
 //! - `GET`/`DELETE /sessions/me`, `POST /sessions/me/lifecycle/refresh` need the `sid`
 //!   cookie and nothing else; `crate::cors` answers them for CORS-trusted origins.
-//! - `DELETE /users/{id}/sessions` (`oauthTokens` and `forgetDevices` are accepted; there
-//!   are no OAuth tokens or remembered devices to revoke yet) ends all of a user's sessions.
+//! - `DELETE /users/{id}/sessions` ends all of a user's sessions; with `oauthTokens=true` it
+//!   also revokes every OAuth token issued to the user (`forgetDevices` is accepted; there
+//!   are no remembered devices to forget here).
 //! - `GET /login/sessionCookieRedirect?token=…&redirectUrl=…` redeems the token, sets the
 //!   cookie and answers 302 to `redirectUrl`, which must be on the org itself or on an
 //!   ACTIVE trusted origin with the REDIRECT scope (trusted-origins.md: otherwise the
@@ -312,6 +313,9 @@ async fn revoke_user_sessions(
         now,
     );
     app.store.delete_user_sessions(&user.id, &event).await?;
+    if params.oauth_tokens.as_deref() == Some("true") {
+        app.store.revoke_user_oauth_tokens(&user.id, now).await?;
+    }
     Ok(StatusCode::NO_CONTENT)
 }
 

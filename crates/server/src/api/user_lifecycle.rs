@@ -240,7 +240,7 @@ pub async fn deactivate_user(
     transition(&mut user, Operation::Deactivate, now)?;
     user.secrets.activation_token_hash = None;
     user.secrets.reset_token_hash = None;
-    commit(
+    let user = commit(
         app,
         actor,
         &user,
@@ -248,7 +248,11 @@ pub async fn deactivate_user(
         "Deactivate Okta user",
         now,
     )
-    .await
+    .await?;
+    // Deactivation revokes the user's OAuth tokens for good (oidc.md, "Limits"): a later
+    // reactivation does not bring them back.
+    app.store.revoke_user_oauth_tokens(&user.id, now).await?;
+    Ok(user)
 }
 
 async fn deactivate(

@@ -1916,3 +1916,69 @@ async fn dynamic_client_registration_registers_reads_renews_and_removes_clients(
     .await;
     anonymous.assert_error(401, "E0000011");
 }
+
+#[tokio::test]
+async fn deactivation_and_oauth_tokens_true_revoke_a_users_tokens_for_good() {
+    let (app, _) = spawn().await;
+    let uid = user(&app, "mo@example.com").await;
+    let (app_id, client_id) = spa(&app).await;
+    assign(&app, &app_id, &uid).await;
+    let active = |token: String| {
+        let app = &app;
+        let client_id = client_id.clone();
+        async move {
+            form(
+                app,
+                "/oauth2/default/v1/introspect",
+                &[("client_id", &client_id), ("token", &token)],
+            )
+            .await
+            .body["active"]
+                .clone()
+        }
+    };
+    let tokens = code_flow(
+        &app,
+        "/oauth2/default",
+        &client_id,
+        "mo@example.com",
+        "openid offline_access",
+    )
+    .await;
+    let refresh = tokens["refresh_token"].as_str().unwrap().to_owned();
+    assert_eq!(
+        app.delete(&format!("/api/v1/users/{uid}/sessions?oauthTokens=true"))
+            .await
+            .status,
+        StatusCode::NO_CONTENT
+    );
+    assert_eq!(active(refresh).await, json!(false));
+    let tokens = code_flow(
+        &app,
+        "/oauth2/default",
+        &client_id,
+        "mo@example.com",
+        "openid offline_access",
+    )
+    .await;
+    let refresh = tokens["refresh_token"].as_str().unwrap().to_owned();
+    assert_eq!(active(refresh.clone()).await, json!(true));
+    assert_eq!(
+        app.post_empty(&format!("/api/v1/users/{uid}/lifecycle/deactivate"))
+            .await
+            .status,
+        StatusCode::OK
+    );
+    let r = app
+        .post_empty(&format!(
+            "/api/v1/users/{uid}/lifecycle/activate?sendEmail=false"
+        ))
+        .await;
+    assert_eq!(r.status, StatusCode::OK, "{}", r.text);
+    assert_eq!(
+        app.get(&format!("/api/v1/users/{uid}")).await.body["status"],
+        "ACTIVE"
+    );
+    // Reactivated, but the old tokens stay revoked.
+    assert_eq!(active(refresh).await, json!(false));
+}

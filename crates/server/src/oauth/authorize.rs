@@ -220,6 +220,112 @@ async fn session(
     Ok(Some((session, user, None)))
 }
 
+/// Request objects live at most an hour (oidc.md, `request`).
+const MAX_REQUEST_OBJECT_S: i64 = 3600;
+
+/// Applies a `request` parameter (oidc.md, "Parameter details": a JWT the client signed with
+/// its secret or one of its keys; `iss` the client id, `aud` the server's issuer, `exp` at
+/// most an hour ahead, a `jti` used once): its claims replace the query's parameters. A bad
+/// request object is an error page (`invalid_request_object`), as its redirect URI cannot be
+/// trusted.
+pub async fn request_object(
+    app: &AppState,
+    server: &Server,
+    mut params: HashMap<String, String>,
+) -> Result<HashMap<String, String>, Response> {
+    let Some(jwt) = params.remove("request").filter(|r| !r.is_empty()) else {
+        return Ok(params);
+    };
+    let refuse = |why: &str| error_page("invalid_request_object", why);
+    let unverified =
+        crypto::jwt::payload(&jwt).map_err(|_| refuse("The request object is not a JWT."))?;
+    let client_id = params
+        .get("client_id")
+        .cloned()
+        .or_else(|| {
+            unverified
+                .get("client_id")
+                .and_then(Value::as_str)
+                .map(str::to_owned)
+        })
+        .unwrap_or_default();
+    let client = match clients::find(app, &client_id).await {
+        Ok(Some(c)) => c,
+        Ok(None) => return Err(refuse("The request object names no active client.")),
+        Err(e) => return Err(e.into_response()),
+    };
+    let claims = match clients::verify_client_jwt(app, &client, &jwt).await {
+        Ok(Some(c)) => c,
+        Ok(None) => return Err(refuse("The request object's signature is invalid.")),
+        Err(e) => return Err(e.into_response()),
+    };
+    let now = app.clock.now().millis() / 1000;
+    if claims.get("iss").and_then(Value::as_str) != Some(client.client_id.as_str()) {
+        return Err(refuse("The request object's 'iss' must be the client id."));
+    }
+    let aud_ok = match claims.get("aud") {
+        Some(Value::String(a)) => a == &server.issuer,
+        Some(Value::Array(list)) => list
+            .iter()
+            .any(|a| a.as_str() == Some(server.issuer.as_str())),
+        _ => false,
+    };
+    if !aud_ok {
+        return Err(refuse(
+            "The request object's 'aud' must be the authorization server's issuer.",
+        ));
+    }
+    if let Some(exp) = claims.get("exp").and_then(Value::as_i64) {
+        if exp <= now {
+            return Err(refuse("The request object has expired."));
+        }
+        if exp > now + MAX_REQUEST_OBJECT_S {
+            return Err(refuse(
+                "The request object expires more than an hour ahead.",
+            ));
+        }
+    }
+    if claims
+        .get("iat")
+        .and_then(Value::as_i64)
+        .is_some_and(|iat| iat > now + 60)
+    {
+        return Err(refuse("The request object was issued in the future."));
+    }
+    if let Some(jti) = claims.get("jti").and_then(Value::as_str) {
+        let key = format!("request:{}:{jti}", client.client_id);
+        let expires = claims
+            .get("exp")
+            .and_then(Value::as_i64)
+            .unwrap_or(now + MAX_REQUEST_OBJECT_S);
+        match app
+            .store
+            .claim_assertion_jti(&key, expires * 1000, now * 1000)
+            .await
+        {
+            Ok(true) => {}
+            Ok(false) => return Err(refuse("The request object has already been used.")),
+            Err(e) => return Err(OAuthError::from(e).into_response()),
+        }
+    }
+    for (name, value) in claims {
+        if matches!(
+            name.as_str(),
+            "iss" | "aud" | "exp" | "iat" | "nbf" | "jti" | "sub"
+        ) {
+            continue;
+        }
+        let text = match value {
+            Value::String(s) => s,
+            Value::Number(n) => n.to_string(),
+            Value::Bool(b) => b.to_string(),
+            _ => continue,
+        };
+        params.insert(name, text);
+    }
+    Ok(params)
+}
+
 /// `GET`/`POST /authorize`.
 pub async fn authorize(
     app: &AppState,

@@ -337,24 +337,11 @@ async fn assertion(
     let jwks;
     let keys = match client.auth_method.as_str() {
         "client_secret_jwt" => {
-            secret = client
-                .app
-                .client_secret_sealed
-                .as_deref()
-                .and_then(|s| app.sealer.open(s).ok())
-                .ok_or_else(failed)?;
+            secret = client_secret(app, &client).ok_or_else(failed)?;
             AssertionKeys::Secret(secret.expose_secret().as_bytes())
         }
         "private_key_jwt" => {
-            jwks = match client
-                .settings
-                .get("jwks")
-                .and_then(|j| j.get("keys"))
-                .and_then(Value::as_array)
-            {
-                Some(keys) => keys.clone(),
-                None => remote_jwks(app, &client).await?,
-            };
+            jwks = client_jwks(app, &client).await?;
             AssertionKeys::Jwks(&jwks)
         }
         _ => return Err(failed()),
@@ -407,6 +394,56 @@ async fn assertion(
         }
     }
     Ok(client)
+}
+
+/// The client's secret, opened.
+fn client_secret(app: &AppState, client: &Client) -> Option<crypto::SecretString> {
+    client
+        .app
+        .client_secret_sealed
+        .as_deref()
+        .and_then(|s| app.sealer.open(s).ok())
+}
+
+/// The client's public keys: its `jwks`, or what its `jwks_uri` serves.
+async fn client_jwks(app: &AppState, client: &Client) -> OAuthResult<Vec<Value>> {
+    match client
+        .settings
+        .get("jwks")
+        .and_then(|j| j.get("keys"))
+        .and_then(Value::as_array)
+    {
+        Some(keys) => Ok(keys.clone()),
+        None => remote_jwks(app, client).await,
+    }
+}
+
+/// The claims of a JWT the client signed (a `request` object): HMAC algorithms with its
+/// secret, RSA and EC ones with its keys. None when no key of the client verifies it.
+pub async fn verify_client_jwt(
+    app: &AppState,
+    client: &Client,
+    jwt: &str,
+) -> OAuthResult<Option<Map<String, Value>>> {
+    let alg = crypto::jwt::header(jwt)
+        .ok()
+        .and_then(|h| h.get("alg").and_then(Value::as_str).map(str::to_owned))
+        .unwrap_or_default();
+    if alg.starts_with("HS") {
+        let Some(secret) = client_secret(app, client) else {
+            return Ok(None);
+        };
+        return Ok(crypto::jwt::verify_assertion(
+            jwt,
+            AssertionKeys::Secret(secret.expose_secret().as_bytes()),
+        )
+        .ok());
+    }
+    let jwks = match client_jwks(app, client).await {
+        Ok(keys) => keys,
+        Err(_) => return Ok(None),
+    };
+    Ok(crypto::jwt::verify_assertion(jwt, AssertionKeys::Jwks(&jwks)).ok())
 }
 
 /// The keys of a client that registered a `jwks_uri` instead of `jwks`, read from it with

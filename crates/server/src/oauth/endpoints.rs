@@ -243,7 +243,11 @@ fn metadata(server: &Server, openid: bool) -> Value {
         "end_session_endpoint".into(),
         json!(server.endpoint("logout")),
     );
-    m.insert("request_parameter_supported".into(), json!(false));
+    m.insert("request_parameter_supported".into(), json!(true));
+    m.insert(
+        "request_object_signing_alg_values_supported".into(),
+        json!(["HS256", "HS384", "HS512", "RS256", "RS384", "RS512", "ES256", "ES384"]),
+    );
     Value::Object(m)
 }
 
@@ -313,6 +317,10 @@ async fn authorize_with(
     let params = match parameters(raw) {
         Ok(p) => p,
         Err(e) => return e.into_response(),
+    };
+    let params = match authorize::request_object(app, &server, params).await {
+        Ok(p) => p,
+        Err(page) => return page,
     };
     authorize::authorize(app, &server, headers, &params).await
 }

@@ -1982,3 +1982,80 @@ async fn deactivation_and_oauth_tokens_true_revoke_a_users_tokens_for_good() {
     // Reactivated, but the old tokens stay revoked.
     assert_eq!(active(refresh).await, json!(false));
 }
+
+#[tokio::test]
+async fn a_signed_request_object_carries_the_authorize_parameters_once() {
+    let (app, _) = spawn().await;
+    let uid = user(&app, "ny@example.com").await;
+    let (app_id, client_id, secret) = oidc_app(
+        &app,
+        json!({
+            "application_type": "web",
+            "grant_types": ["authorization_code"],
+            "response_types": ["code"],
+            "redirect_uris": [REDIRECT]
+        }),
+        json!({ "token_endpoint_auth_method": "client_secret_basic" }),
+    )
+    .await;
+    let secret = secret.unwrap();
+    assign(&app, &app_id, &uid).await;
+    let issuer = format!("{}/oauth2/default", app.base.trim_end_matches('/'));
+    let now = START / 1000;
+    let sign = |claims: Value, key: &str| {
+        jsonwebtoken::encode(
+            &jsonwebtoken::Header::new(jsonwebtoken::Algorithm::HS256),
+            &claims,
+            &jsonwebtoken::EncodingKey::from_secret(key.as_bytes()),
+        )
+        .unwrap()
+    };
+    let claims = |jti: &str, aud: &str| {
+        json!({ "iss": client_id, "aud": aud, "exp": now + 300, "jti": jti,
+                "client_id": client_id, "response_type": "code", "scope": "openid",
+                "redirect_uri": REDIRECT, "state": "from-the-jwt" })
+    };
+    let run = |request: String| {
+        let app = &app;
+        let client_id = client_id.clone();
+        async move {
+            let token = session_token(app, "ny@example.com").await;
+            authorize(
+                app,
+                "/oauth2/default",
+                &[
+                    ("client_id", &client_id),
+                    ("request", &request),
+                    ("state", "from-the-query"),
+                    ("sessionToken", &token),
+                ],
+                None,
+            )
+            .await
+        }
+    };
+    let good = sign(claims("r1", &issuer), &secret);
+    let r = run(good.clone()).await;
+    assert_eq!(r.status, StatusCode::FOUND, "{}", r.text);
+    let params = redirect_params(&r);
+    assert_eq!(params["state"], "from-the-jwt");
+    assert!(params["code"].is_string());
+    // Used once; a foreign signature or audience is refused on a page, never redirected.
+    for bad in [
+        good,
+        sign(
+            claims("r2", &issuer),
+            "another-secret-that-is-long-enough-0123",
+        ),
+        sign(claims("r3", "https://elsewhere.example.com"), &secret),
+    ] {
+        let r = run(bad).await;
+        assert_eq!(r.status, StatusCode::BAD_REQUEST, "{}", r.text);
+        assert!(r.header("location").is_none());
+        assert!(r.text.contains("invalid_request_object"), "{}", r.text);
+    }
+    let discovery = app
+        .get("/oauth2/default/.well-known/openid-configuration")
+        .await;
+    assert_eq!(discovery.body["request_parameter_supported"], true);
+}

@@ -591,7 +591,12 @@ async fn decide(
         // `offline_access` needs a code (oidc.md, "Scope values").
         scopes.retain(|s| s != "offline_access");
     }
-    let lifetimes = server.lifetimes(&client.client_id, grant, &scopes)?;
+    let groups = grants::group_ids(app, &user).await?;
+    let person = super::servers::Person {
+        user_id: &user.id,
+        group_ids: &groups,
+    };
+    let lifetimes = server.lifetimes(&client.client_id, grant, &scopes, Some(person))?;
     let subject = Subject {
         auth_time: session
             .last_password_verification

@@ -12,7 +12,7 @@ use store::{CodeRedemption, EventRecord, UserRecord};
 use super::clients::Client;
 use super::error::{OAuthError, OAuthResult};
 use super::mint::{self, Issued, Subject};
-use super::servers::{Lifetimes, Server, OIDC_SCOPES};
+use super::servers::{Lifetimes, Person, Server, OIDC_SCOPES};
 use crate::events::{self, Actor};
 use crate::state::AppState;
 
@@ -134,13 +134,26 @@ pub fn response_body(issued: &Issued, refresh_token: Option<&str>) -> Value {
     Value::Object(body)
 }
 
-fn stored_lifetimes(body: &Map<String, Value>, fallback: Lifetimes) -> Lifetimes {
-    let get = |f: &str, d: i64| body.get(f).and_then(Value::as_i64).unwrap_or(d);
-    Lifetimes {
-        access_ms: get("access_ms", fallback.access_ms),
-        refresh_ms: get("refresh_ms", fallback.refresh_ms),
-        refresh_window_ms: get("refresh_window_ms", fallback.refresh_window_ms),
-    }
+/// The lifetimes the grant was given when its policy was evaluated (at `/authorize`, or the
+/// first token): a policy change afterwards does not touch a grant under way (oidc.md).
+fn stored_lifetimes(body: &Map<String, Value>) -> Option<Lifetimes> {
+    let get = |f: &str| body.get(f).and_then(Value::as_i64);
+    Some(Lifetimes {
+        access_ms: get("access_ms")?,
+        refresh_ms: get("refresh_ms")?,
+        refresh_window_ms: get("refresh_window_ms")?,
+    })
+}
+
+/// The ids of a user's groups (the built-in Everyone group among them), for rules' `people`.
+pub async fn group_ids(app: &AppState, user: &UserRecord) -> OAuthResult<Vec<String>> {
+    Ok(app
+        .store
+        .user_groups(&user.id)
+        .await?
+        .into_iter()
+        .map(|g| g.id)
+        .collect())
 }
 
 /// Keeps the grant's lifetimes in its tokens, for refreshes.
@@ -256,10 +269,22 @@ pub async fn authorization_code(
                 .collect()
         })
         .unwrap_or_default();
-    let lifetimes = stored_lifetimes(
-        body,
-        server.lifetimes(&client.client_id, "authorization_code", &scopes)?,
-    );
+    let lifetimes = match stored_lifetimes(body) {
+        Some(l) => l,
+        None => {
+            let groups = group_ids(app, &user).await?;
+            let person = Person {
+                user_id: &user.id,
+                group_ids: &groups,
+            };
+            server.lifetimes(
+                &client.client_id,
+                "authorization_code",
+                &scopes,
+                Some(person),
+            )?
+        }
+    };
     let subject = Subject::from_body(user, body);
     let wants_refresh = scopes.iter().any(|s| s == "offline_access")
         && client.grant_types().iter().any(|g| g == "refresh_token");
@@ -338,10 +363,22 @@ pub async fn refresh_token(
     if !user_may_use(app, client, &user).await? {
         return Err(invalid_refresh());
     }
-    let lifetimes = stored_lifetimes(
-        &token.body,
-        server.lifetimes(&client.client_id, "authorization_code", &scopes)?,
-    );
+    let lifetimes = match stored_lifetimes(&token.body) {
+        Some(l) => l,
+        None => {
+            let groups = group_ids(app, &user).await?;
+            let person = Person {
+                user_id: &user.id,
+                group_ids: &groups,
+            };
+            server.lifetimes(
+                &client.client_id,
+                "authorization_code",
+                &scopes,
+                Some(person),
+            )?
+        }
+    };
     let (rotates, leeway_ms) = client.refresh_rotation();
     let window_end = (now + lifetimes.refresh_window_ms).min(token.expires_at);
     let used = app
@@ -443,7 +480,7 @@ pub async fn client_credentials(
             "One or more scopes are not configured for the authorization server resource.",
         ));
     }
-    let lifetimes = server.lifetimes(&client.client_id, "client_credentials", &scopes)?;
+    let lifetimes = server.lifetimes(&client.client_id, "client_credentials", &scopes, None)?;
     let now = app.clock.now().millis();
     let issued = mint::issue(
         app,
@@ -493,7 +530,7 @@ async fn org_client_credentials(
             "The requested scope '{missing}' is not granted to the client."
         )));
     }
-    let lifetimes = server.lifetimes(&client.client_id, "client_credentials", &scopes)?;
+    let lifetimes = server.lifetimes(&client.client_id, "client_credentials", &scopes, None)?;
     let now = app.clock.now().millis();
     let issued = mint::issue(
         app,
@@ -547,7 +584,6 @@ pub async fn password(
             "One or more scopes are not configured for the authorization server resource.",
         ));
     }
-    let lifetimes = server.lifetimes(&client.client_id, "password", &scopes)?;
     let now = app.clock.now().millis();
     let invalid = || OAuthError::invalid_grant("The credentials provided were invalid.");
     let password = crypto::SecretString::from(secret.clone());
@@ -581,6 +617,12 @@ pub async fn password(
             "User is not assigned to the client application.",
         ));
     }
+    let groups = group_ids(app, &user).await?;
+    let person = Person {
+        user_id: &user.id,
+        group_ids: &groups,
+    };
+    let lifetimes = server.lifetimes(&client.client_id, "password", &scopes, Some(person))?;
     let subject = Subject {
         auth_time: now / 1000,
         amr: vec!["pwd".into()],

@@ -47,6 +47,43 @@ pub struct Server {
     pub base: String,
 }
 
+/// Who a grant is for, as rules' `people` conditions read it.
+#[derive(Debug, Clone, Copy)]
+pub struct Person<'a> {
+    pub user_id: &'a str,
+    /// The user's groups (the built-in Everyone group among them).
+    pub group_ids: &'a [String],
+}
+
+/// Whether a rule's `people` condition takes `person` (no person: a client alone, which
+/// people conditions do not concern).
+fn people_match(rule: &Value, person: Option<Person<'_>>) -> bool {
+    let Some(person) = person else {
+        return true;
+    };
+    let list = |path: &str| -> Vec<&str> {
+        rule.pointer(path)
+            .and_then(Value::as_array)
+            .map(|a| a.iter().filter_map(Value::as_str).collect())
+            .unwrap_or_default()
+    };
+    let in_groups = |ids: &[&str]| {
+        ids.iter()
+            .any(|id| person.group_ids.iter().any(|g| g == id))
+    };
+    let users_in = list("/conditions/people/users/include");
+    let users_out = list("/conditions/people/users/exclude");
+    let groups_in = list("/conditions/people/groups/include");
+    let groups_out = list("/conditions/people/groups/exclude");
+    if users_out.contains(&person.user_id) || in_groups(&groups_out) {
+        return false;
+    }
+    (users_in.is_empty() && groups_in.is_empty())
+        || users_in.contains(&person.user_id)
+        || groups_in.contains(&"EVERYONE")
+        || in_groups(&groups_in)
+}
+
 /// Lifetimes of one grant, from the policy rule that allowed it.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct Lifetimes {
@@ -119,6 +156,7 @@ impl Server {
         client_id: &str,
         grant_type: &str,
         scopes: &[String],
+        person: Option<Person<'_>>,
     ) -> OAuthResult<Lifetimes> {
         let Some(custom) = &self.custom else {
             return Ok(Lifetimes {
@@ -171,7 +209,7 @@ impl Server {
                     OIDC_SCOPES.contains(&s.as_str())
                         || includes(rule.pointer("/conditions/scopes/include"), s, "*")
                 });
-                if grants_ok && scopes_ok {
+                if grants_ok && scopes_ok && people_match(rule, person) {
                     let token = rule.pointer("/actions/token");
                     let minutes = |field: &str, default: i64| {
                         token
@@ -322,6 +360,33 @@ pub fn default_server(now: i64) -> AuthServerRecord {
 mod tests {
     use super::*;
 
+    #[test]
+    fn people_conditions_include_and_exclude() {
+        let rule = json!({ "conditions": { "people": {
+            "users": { "include": ["u1"], "exclude": ["u3"] },
+            "groups": { "include": ["g1"], "exclude": ["g9"] } } } });
+        let person = |user_id, groups: &'static [String]| {
+            Some(Person {
+                user_id,
+                group_ids: groups,
+            })
+        };
+        static G1: LazyGroups = LazyGroups::new(|| vec!["g1".to_owned()]);
+        static G19: LazyGroups = LazyGroups::new(|| vec!["g1".to_owned(), "g9".to_owned()]);
+        static NONE: LazyGroups = LazyGroups::new(Vec::new);
+        assert!(people_match(&rule, person("u1", &NONE)));
+        assert!(people_match(&rule, person("u2", &G1)));
+        assert!(!people_match(&rule, person("u2", &NONE)));
+        assert!(!people_match(&rule, person("u2", &G19)));
+        assert!(!people_match(&rule, person("u3", &G1)));
+        assert!(people_match(&rule, None));
+        let everyone =
+            json!({ "conditions": { "people": { "groups": { "include": ["EVERYONE"] } } } });
+        assert!(people_match(&everyone, person("u7", &NONE)));
+    }
+
+    type LazyGroups = std::sync::LazyLock<Vec<String>>;
+
     fn default() -> Server {
         Server {
             custom: Some(default_server(0)),
@@ -339,6 +404,7 @@ mod tests {
                 "c",
                 "authorization_code",
                 &["openid".into(), "custom".into()],
+                None,
             )
             .unwrap();
         assert_eq!(l.access_ms, 60 * MINUTE_MS);
@@ -354,13 +420,17 @@ mod tests {
         let custom = server.custom.as_mut().unwrap();
         custom.body["policies"][0]["rules"][0]["conditions"]["grantTypes"]["include"] =
             json!(["authorization_code"]);
-        assert!(server.lifetimes("c", "client_credentials", &[]).is_err());
-        assert!(server.lifetimes("c", "authorization_code", &[]).is_ok());
+        assert!(server
+            .lifetimes("c", "client_credentials", &[], None)
+            .is_err());
+        assert!(server
+            .lifetimes("c", "authorization_code", &[], None)
+            .is_ok());
         let custom = server.custom.as_mut().unwrap();
         custom.body["policies"][0]["status"] = json!("INACTIVE");
         assert_eq!(
             server
-                .lifetimes("c", "authorization_code", &[])
+                .lifetimes("c", "authorization_code", &[], None)
                 .unwrap_err()
                 .error,
             "access_denied"

@@ -2059,3 +2059,72 @@ async fn a_signed_request_object_carries_the_authorize_parameters_once() {
         .await;
     assert_eq!(discovery.body["request_parameter_supported"], true);
 }
+
+#[tokio::test]
+async fn a_rule_for_one_group_lets_only_its_members_sign_in_through_the_server() {
+    let (app, _) = spawn().await;
+    let uid = user(&app, "ol@example.com").await;
+    let (app_id, client_id) = spa(&app).await;
+    assign(&app, &app_id, &uid).await;
+    let group = app
+        .post("/api/v1/groups", json!({ "profile": { "name": "Pilots" } }))
+        .await;
+    let gid = group.body["id"].as_str().unwrap().to_owned();
+    let server = app
+        .post(
+            "/api/v1/authorizationServers",
+            json!({ "name": "Pilots only", "description": "d", "audiences": ["api://pilots"] }),
+        )
+        .await;
+    let sid = server.body["id"].as_str().unwrap().to_owned();
+    let base = format!("/api/v1/authorizationServers/{sid}");
+    let policy = app
+        .post(
+            &format!("{base}/policies"),
+            json!({ "name": "All", "description": "d", "conditions": { "clients": { "include": ["ALL_CLIENTS"] } } }),
+        )
+        .await;
+    let pid = policy.body["id"].as_str().unwrap();
+    let rule = app
+        .post(
+            &format!("{base}/policies/{pid}/rules"),
+            json!({ "name": "Pilots", "conditions": {
+                "people": { "groups": { "include": [gid] } },
+                "grantTypes": { "include": ["authorization_code"] },
+                "scopes": { "include": ["*"] } } }),
+        )
+        .await;
+    assert_eq!(rule.status, StatusCode::CREATED, "{}", rule.text);
+    let attempt = || {
+        let app = &app;
+        let client_id = client_id.clone();
+        let sid = sid.clone();
+        async move {
+            let token = session_token(app, "ol@example.com").await;
+            let r = authorize(
+                app,
+                &format!("/oauth2/{sid}"),
+                &[
+                    ("client_id", &client_id),
+                    ("response_type", "code"),
+                    ("scope", "openid"),
+                    ("redirect_uri", REDIRECT),
+                    ("state", "s"),
+                    ("code_challenge", &challenge()),
+                    ("sessionToken", &token),
+                ],
+                None,
+            )
+            .await;
+            redirect_params(&r)
+        }
+    };
+    assert_eq!(attempt().await["error"], "access_denied");
+    assert_eq!(
+        app.put(&format!("/api/v1/groups/{gid}/users/{uid}"), json!({}))
+            .await
+            .status,
+        StatusCode::NO_CONTENT
+    );
+    assert!(attempt().await["code"].is_string());
+}

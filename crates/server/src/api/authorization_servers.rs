@@ -48,19 +48,23 @@ pub fn routes() -> Router<AppState> {
         )
         .route(
             &format!("{base}/scopes"),
-            get(list_scopes).post(create_scope),
+            get(list_items::<Scopes>).post(create_one::<Scopes>),
         )
         .route(
             &format!("{base}/scopes/{{item}}"),
-            get(get_scope).put(replace_scope).delete(delete_scope),
+            get(get_one_item::<Scopes>)
+                .put(replace_one::<Scopes>)
+                .delete(delete_one_item::<Scopes>),
         )
         .route(
             &format!("{base}/claims"),
-            get(list_claims).post(create_claim),
+            get(list_items::<Claims>).post(create_one::<Claims>),
         )
         .route(
             &format!("{base}/claims/{{item}}"),
-            get(get_claim).put(replace_claim).delete(delete_claim),
+            get(get_one_item::<Claims>)
+                .put(replace_one::<Claims>)
+                .delete(delete_one_item::<Claims>),
         )
         .route(
             &format!("{base}/policies"),
@@ -779,79 +783,61 @@ async fn delete_item(
     Ok(StatusCode::NO_CONTENT)
 }
 
-async fn list_scopes(
+/// Which collection a generic handler serves.
+trait Kind {
+    const COLLECTION: Collection;
+}
+
+struct Scopes;
+impl Kind for Scopes {
+    const COLLECTION: Collection = SCOPES;
+}
+
+struct Claims;
+impl Kind for Claims {
+    const COLLECTION: Collection = CLAIMS;
+}
+
+async fn list_items<K: Kind>(
     State(app): State<AppState>,
     _a: AdminToken,
     Path(id): Path<String>,
 ) -> ApiResult<Json<Value>> {
-    list_collection(&app, &id, SCOPES).await
+    list_collection(&app, &id, K::COLLECTION).await
 }
-async fn create_scope(
-    State(app): State<AppState>,
-    a: AdminToken,
-    Path(id): Path<String>,
-    Json(body): Json<Value>,
-) -> ApiResult<Response> {
-    create_item(&app, &a, &id, &body, SCOPES).await
-}
-async fn get_scope(
-    State(app): State<AppState>,
-    _a: AdminToken,
-    Path((id, item)): Path<(String, String)>,
-) -> ApiResult<Json<Value>> {
-    get_item(&app, &id, &item, SCOPES).await
-}
-async fn replace_scope(
-    State(app): State<AppState>,
-    a: AdminToken,
-    Path((id, item)): Path<(String, String)>,
-    Json(body): Json<Value>,
-) -> ApiResult<Json<Value>> {
-    replace_item(&app, &a, &id, &item, &body, SCOPES).await
-}
-async fn delete_scope(
-    State(app): State<AppState>,
-    a: AdminToken,
-    Path((id, item)): Path<(String, String)>,
-) -> ApiResult<StatusCode> {
-    delete_item(&app, &a, &id, &item, SCOPES).await
-}
-async fn list_claims(
-    State(app): State<AppState>,
-    _a: AdminToken,
-    Path(id): Path<String>,
-) -> ApiResult<Json<Value>> {
-    list_collection(&app, &id, CLAIMS).await
-}
-async fn create_claim(
+
+async fn create_one<K: Kind>(
     State(app): State<AppState>,
     a: AdminToken,
     Path(id): Path<String>,
     Json(body): Json<Value>,
 ) -> ApiResult<Response> {
-    create_item(&app, &a, &id, &body, CLAIMS).await
+    create_item(&app, &a, &id, &body, K::COLLECTION).await
 }
-async fn get_claim(
+
+async fn get_one_item<K: Kind>(
     State(app): State<AppState>,
     _a: AdminToken,
     Path((id, item)): Path<(String, String)>,
 ) -> ApiResult<Json<Value>> {
-    get_item(&app, &id, &item, CLAIMS).await
+    get_item(&app, &id, &item, K::COLLECTION).await
 }
-async fn replace_claim(
+
+async fn replace_one<K: Kind>(
     State(app): State<AppState>,
     a: AdminToken,
     Path((id, item)): Path<(String, String)>,
     Json(body): Json<Value>,
 ) -> ApiResult<Json<Value>> {
-    replace_item(&app, &a, &id, &item, &body, CLAIMS).await
+    replace_item(&app, &a, &id, &item, &body, K::COLLECTION).await
 }
-async fn delete_claim(
+
+async fn delete_one_item<K: Kind>(
     State(app): State<AppState>,
     a: AdminToken,
     Path((id, item)): Path<(String, String)>,
 ) -> ApiResult<StatusCode> {
-    delete_item(&app, &a, &id, &item, CLAIMS).await
+    delete_item(&app, &a, &id, &item, K::COLLECTION).await
 }
 
 // ------------------------------------------------------------------------ policies, rules

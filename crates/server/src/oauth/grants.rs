@@ -269,47 +269,22 @@ pub async fn authorization_code(
                 .collect()
         })
         .unwrap_or_default();
-    let lifetimes = match stored_lifetimes(body) {
-        Some(l) => l,
-        None => {
-            let groups = group_ids(app, &user).await?;
-            let person = Person {
-                user_id: &user.id,
-                group_ids: &groups,
-            };
-            server.lifetimes(
-                &client.client_id,
-                "authorization_code",
-                &scopes,
-                Some(person),
-            )?
-        }
-    };
+    let lifetimes = grant_lifetimes(app, server, client, &user, &scopes, body).await?;
     let subject = Subject::from_body(user, body);
-    let wants_refresh = scopes.iter().any(|s| s == "offline_access")
-        && client.grant_types().iter().any(|g| g == "refresh_token");
-    let mut issued = mint::issue(
+    let wants_refresh = refresh_allowed(client, &scopes);
+    let issued = issue_for_user(
         app,
-        &mint::Request {
-            server,
-            client,
-            subject: Some(&subject),
-            scopes: scopes.clone(),
-            lifetimes,
-            grant_id: record.grant_id.clone(),
-            nonce: body.get("nonce").and_then(Value::as_str).map(str::to_owned),
-            access_token: true,
-            id_token: scopes.iter().any(|s| s == "openid"),
-            refresh_token: wants_refresh,
-            code: None,
-        },
+        server,
+        client,
+        &subject,
+        &scopes,
+        lifetimes,
+        record.grant_id.clone(),
+        body.get("nonce").and_then(Value::as_str).map(str::to_owned),
+        wants_refresh,
     )
     .await?;
-    keep_lifetimes(&mut issued, lifetimes);
-    let events = token_events(server, client, Some(&subject.user), &issued, now);
-    app.store
-        .insert_oauth_tokens(&issued.records, &events)
-        .await?;
+    store_issued(app, server, client, &subject.user, &issued, now).await?;
     Ok(response_body(&issued, None))
 }
 
@@ -363,22 +338,7 @@ pub async fn refresh_token(
     if !user_may_use(app, client, &user).await? {
         return Err(invalid_refresh());
     }
-    let lifetimes = match stored_lifetimes(&token.body) {
-        Some(l) => l,
-        None => {
-            let groups = group_ids(app, &user).await?;
-            let person = Person {
-                user_id: &user.id,
-                group_ids: &groups,
-            };
-            server.lifetimes(
-                &client.client_id,
-                "authorization_code",
-                &scopes,
-                Some(person),
-            )?
-        }
-    };
+    let lifetimes = grant_lifetimes(app, server, client, &user, &scopes, &token.body).await?;
     let (rotates, leeway_ms) = client.refresh_rotation();
     let window_end = (now + lifetimes.refresh_window_ms).min(token.expires_at);
     let used = app
@@ -404,24 +364,18 @@ pub async fn refresh_token(
         }
     }
     let subject = Subject::from_body(user, &token.body);
-    let mut issued = mint::issue(
+    let mut issued = issue_for_user(
         app,
-        &mint::Request {
-            server,
-            client,
-            subject: Some(&subject),
-            scopes: scopes.clone(),
-            lifetimes,
-            grant_id: token.grant_id.clone(),
-            nonce: None,
-            access_token: true,
-            id_token: scopes.iter().any(|s| s == "openid"),
-            refresh_token: rotates,
-            code: None,
-        },
+        server,
+        client,
+        &subject,
+        &scopes,
+        lifetimes,
+        token.grant_id.clone(),
+        None,
+        rotates,
     )
     .await?;
-    keep_lifetimes(&mut issued, lifetimes);
     for record in &mut issued.records {
         if record.kind == "refresh_token" {
             // A successor keeps the grant's absolute lifetime.
@@ -430,10 +384,7 @@ pub async fn refresh_token(
             record.scopes = token.scopes.clone();
         }
     }
-    let events = token_events(server, client, Some(&subject.user), &issued, now);
-    app.store
-        .insert_oauth_tokens(&issued.records, &events)
-        .await?;
+    store_issued(app, server, client, &subject.user, &issued, now).await?;
     Ok(response_body(
         &issued,
         (!rotates).then_some(presented.as_str()),
@@ -481,28 +432,7 @@ pub async fn client_credentials(
         ));
     }
     let lifetimes = server.lifetimes(&client.client_id, "client_credentials", &scopes, None)?;
-    let now = app.clock.now().millis();
-    let issued = mint::issue(
-        app,
-        &mint::Request {
-            server,
-            client,
-            subject: None,
-            scopes,
-            lifetimes,
-            grant_id: String::new(),
-            nonce: None,
-            access_token: true,
-            id_token: false,
-            refresh_token: false,
-            code: None,
-        },
-    )
-    .await?;
-    app.store
-        .record_events(&token_events(server, client, None, &issued, now))
-        .await?;
-    Ok(response_body(&issued, None))
+    client_token(app, server, client, scopes, lifetimes).await
 }
 
 /// `client_credentials` on the org server: the `okta.*` scopes granted to the app
@@ -531,28 +461,7 @@ async fn org_client_credentials(
         )));
     }
     let lifetimes = server.lifetimes(&client.client_id, "client_credentials", &scopes, None)?;
-    let now = app.clock.now().millis();
-    let issued = mint::issue(
-        app,
-        &mint::Request {
-            server,
-            client,
-            subject: None,
-            scopes,
-            lifetimes,
-            grant_id: String::new(),
-            nonce: None,
-            access_token: true,
-            id_token: false,
-            refresh_token: false,
-            code: None,
-        },
-    )
-    .await?;
-    app.store
-        .record_events(&token_events(server, client, None, &issued, now))
-        .await?;
-    Ok(response_body(&issued, None))
+    client_token(app, server, client, scopes, lifetimes).await
 }
 
 /// `grant_type=password` (oidc.md, "/token"): the username and password go through the same
@@ -628,30 +537,136 @@ pub async fn password(
         amr: vec!["pwd".into()],
         user,
     };
-    let wants_refresh = scopes.iter().any(|s| s == "offline_access")
-        && client.grant_types().iter().any(|g| g == "refresh_token");
+    let wants_refresh = refresh_allowed(client, &scopes);
     let grant_id = format!("oag{}", crypto::tokens::random_token(17));
+    let issued = issue_for_user(
+        app,
+        server,
+        client,
+        &subject,
+        &scopes,
+        lifetimes,
+        grant_id,
+        None,
+        wants_refresh,
+    )
+    .await?;
+    store_issued(app, server, client, &subject.user, &issued, now).await?;
+    Ok(response_body(&issued, None))
+}
+
+/// Whether a grant with `scopes` gets a refresh token: `offline_access` asked and the app
+/// allowed the refresh grant.
+fn refresh_allowed(client: &Client, scopes: &[String]) -> bool {
+    scopes.iter().any(|s| s == "offline_access")
+        && client.grant_types().iter().any(|g| g == "refresh_token")
+}
+
+/// The lifetimes of a user grant: those it was given when its policy was evaluated, or the
+/// policy's answer now for a grant that has none stored.
+async fn grant_lifetimes(
+    app: &AppState,
+    server: &Server,
+    client: &Client,
+    user: &UserRecord,
+    scopes: &[String],
+    stored: &Map<String, Value>,
+) -> OAuthResult<Lifetimes> {
+    if let Some(lifetimes) = stored_lifetimes(stored) {
+        return Ok(lifetimes);
+    }
+    let groups = group_ids(app, user).await?;
+    let person = Person {
+        user_id: &user.id,
+        group_ids: &groups,
+    };
+    server.lifetimes(
+        &client.client_id,
+        "authorization_code",
+        scopes,
+        Some(person),
+    )
+}
+
+/// Signs a user grant's tokens (access, ID with `openid`, refresh when asked), with the
+/// grant's lifetimes kept in the stored ones.
+#[allow(clippy::too_many_arguments)]
+async fn issue_for_user(
+    app: &AppState,
+    server: &Server,
+    client: &Client,
+    subject: &Subject,
+    scopes: &[String],
+    lifetimes: Lifetimes,
+    grant_id: String,
+    nonce: Option<String>,
+    refresh_token: bool,
+) -> OAuthResult<Issued> {
     let mut issued = mint::issue(
         app,
         &mint::Request {
             server,
             client,
-            subject: Some(&subject),
-            scopes: scopes.clone(),
+            subject: Some(subject),
+            scopes: scopes.to_vec(),
             lifetimes,
             grant_id,
-            nonce: None,
+            nonce,
             access_token: true,
             id_token: scopes.iter().any(|s| s == "openid"),
-            refresh_token: wants_refresh,
+            refresh_token,
             code: None,
         },
     )
     .await?;
     keep_lifetimes(&mut issued, lifetimes);
-    let events = token_events(server, client, Some(&subject.user), &issued, now);
+    Ok(issued)
+}
+
+/// Stores a user grant's tokens with their events, in one transaction.
+async fn store_issued(
+    app: &AppState,
+    server: &Server,
+    client: &Client,
+    user: &UserRecord,
+    issued: &Issued,
+    now: i64,
+) -> OAuthResult<()> {
+    let events = token_events(server, client, Some(user), issued, now);
     app.store
         .insert_oauth_tokens(&issued.records, &events)
+        .await?;
+    Ok(())
+}
+
+/// The access token of a client acting for itself, with its events.
+async fn client_token(
+    app: &AppState,
+    server: &Server,
+    client: &Client,
+    scopes: Vec<String>,
+    lifetimes: Lifetimes,
+) -> OAuthResult<Value> {
+    let now = app.clock.now().millis();
+    let issued = mint::issue(
+        app,
+        &mint::Request {
+            server,
+            client,
+            subject: None,
+            scopes,
+            lifetimes,
+            grant_id: String::new(),
+            nonce: None,
+            access_token: true,
+            id_token: false,
+            refresh_token: false,
+            code: None,
+        },
+    )
+    .await?;
+    app.store
+        .record_events(&token_events(server, client, None, &issued, now))
         .await?;
     Ok(response_body(&issued, None))
 }

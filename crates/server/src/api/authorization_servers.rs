@@ -627,14 +627,35 @@ fn item_not_found(c: Collection, id: &str) -> ApiError {
     ApiError::not_found(format!("Resource not found: {id} ({})", c.resource))
 }
 
-fn render_item(item: &Map<String, Value>) -> Value {
-    Value::Object(item.clone())
+/// A scope or claim as the API shows it (the `OAuth2Scope` / `OAuth2Claim` schemas): its
+/// fields and a `self` link; what is kept for bookkeeping (`created`, `lastUpdated`) is not
+/// shown.
+fn render_item(app: &AppState, server_id: &str, c: Collection, item: &Map<String, Value>) -> Value {
+    let mut out = item.clone();
+    out.remove("created");
+    out.remove("lastUpdated");
+    let id = item.get("id").and_then(Value::as_str).unwrap_or_default();
+    out.insert(
+        "_links".into(),
+        LinkSet::new()
+            .add_hints(
+                "self",
+                app.links
+                    .api(&format!("authorizationServers/{server_id}/{}/{id}", c.key)),
+                &["GET", "PUT", "DELETE"],
+            )
+            .into_value(),
+    );
+    Value::Object(out)
 }
 
 async fn list_collection(app: &AppState, id: &str, c: Collection) -> ApiResult<Json<Value>> {
     let server = find(app, id).await?;
     Ok(Json(Value::Array(
-        items(&server, c.key).into_iter().map(render_item).collect(),
+        items(&server, c.key)
+            .into_iter()
+            .map(|i| render_item(app, id, c, i))
+            .collect(),
     )))
 }
 
@@ -643,7 +664,7 @@ async fn get_item(app: &AppState, id: &str, item: &str, c: Collection) -> ApiRes
     items(&server, c.key)
         .into_iter()
         .find(|i| i.get("id").and_then(Value::as_str) == Some(item))
-        .map(|i| Json(render_item(i)))
+        .map(|i| Json(render_item(app, id, c, i)))
         .ok_or_else(|| item_not_found(c, item))
 }
 
@@ -690,7 +711,7 @@ async fn create_item(
         ))
     })
     .await?;
-    Ok((StatusCode::CREATED, Json(render_item(&created))).into_response())
+    Ok((StatusCode::CREATED, Json(render_item(app, id, c, &created))).into_response())
 }
 
 fn event_name(c: Collection, what: &str) -> &'static str {
@@ -756,7 +777,7 @@ async fn replace_item(
         ))
     })
     .await?;
-    Ok(Json(render_item(&replaced)))
+    Ok(Json(render_item(app, id, c, &replaced)))
 }
 
 async fn delete_item(

@@ -930,6 +930,14 @@ async fn the_default_server_is_listed_with_its_system_scopes_and_keys() {
         .unwrap()
         .clone();
     assert_eq!(openid["system"], true);
+    assert!(openid.get("created").is_none(), "{openid}");
+    assert!(openid["_links"]["self"]["href"]
+        .as_str()
+        .unwrap()
+        .ends_with(&format!(
+            "/authorizationServers/default/scopes/{}",
+            openid["id"].as_str().unwrap()
+        )));
     let refused = app
         .delete(&format!(
             "/api/v1/authorizationServers/default/scopes/{}",

@@ -95,6 +95,9 @@ impl Application {
             }
             None => None,
         };
+        let templates = Arc::new(crate::templates::Templates::load(
+            &config.data_dir.join("templates"),
+        )?);
         let state = AppState::new(crate::state::AppParts {
             store,
             hasher,
@@ -109,6 +112,7 @@ impl Application {
             tokens: Default::default(),
             outbox: Default::default(),
             oauth_keys: Default::default(),
+            templates,
         });
         let background = vec![
             state
@@ -274,6 +278,9 @@ pub async fn offline_state(config: Config) -> anyhow::Result<AppState> {
         );
     }
     let public_url = config.public_url(config.listen);
+    let templates = Arc::new(crate::templates::Templates::load(
+        &config.data_dir.join("templates"),
+    )?);
     Ok(AppState::new(crate::state::AppParts {
         store,
         hasher: crypto::password::PasswordHasher::new(
@@ -292,6 +299,7 @@ pub async fn offline_state(config: Config) -> anyhow::Result<AppState> {
         tokens: Default::default(),
         outbox: Default::default(),
         oauth_keys: Default::default(),
+        templates,
     }))
 }
 

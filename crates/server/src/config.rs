@@ -120,6 +120,14 @@ pub struct ServeArgs {
     #[arg(long, env = "LATCHKEY_SMTP_FROM", value_name = "ADDRESS")]
     pub smtp_from: Option<String>,
 
+    /// Main colour of the hosted pages and emails, as #rgb or #rrggbb. [default: #1662dd]
+    #[arg(long, env = "LATCHKEY_BRAND_COLOR", value_name = "COLOR")]
+    pub brand_color: Option<String>,
+
+    /// Logo shown on the hosted pages: a PNG, JPEG or SVG file.
+    #[arg(long, env = "LATCHKEY_BRAND_LOGO", value_name = "FILE")]
+    pub brand_logo: Option<PathBuf>,
+
     /// Largest request body accepted, in KiB; longer ones get 413. [default: 2048]
     #[arg(long, env = "LATCHKEY_MAX_BODY_KIB", value_name = "KIB")]
     pub max_body_kib: Option<usize>,
@@ -170,6 +178,8 @@ pub struct FileConfig {
     pub log_retention_days: Option<u32>,
     pub smtp_url: Option<String>,
     pub smtp_from: Option<String>,
+    pub brand_color: Option<String>,
+    pub brand_logo: Option<PathBuf>,
     pub max_body_kib: Option<usize>,
     pub max_connections: Option<usize>,
     pub max_connections_per_address: Option<usize>,
@@ -206,10 +216,40 @@ pub struct Config {
     pub log_retention_days: u32,
     pub smtp_url: Option<String>,
     pub smtp_from: Option<String>,
+    pub brand: Brand,
     pub limits: Limits,
 }
 
 /// What keeps one client (or many slow ones) from exhausting the server.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Brand {
+    /// `#rgb` or `#rrggbb`.
+    pub color: String,
+    pub logo: Option<PathBuf>,
+}
+
+impl Default for Brand {
+    fn default() -> Self {
+        Self {
+            color: "#1662dd".into(),
+            logo: None,
+        }
+    }
+}
+
+/// Checks a brand colour: `#` and 3 or 6 hex digits (it is written into CSS).
+fn brand_color(text: Option<String>) -> anyhow::Result<String> {
+    let Some(text) = text else {
+        return Ok(Brand::default().color);
+    };
+    let digits = text.strip_prefix('#').unwrap_or("");
+    anyhow::ensure!(
+        matches!(digits.len(), 3 | 6) && digits.chars().all(|c| c.is_ascii_hexdigit()),
+        "--brand-color '{text}': give #rgb or #rrggbb"
+    );
+    Ok(text.to_ascii_lowercase())
+}
+
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Limits {
     /// Largest request body accepted (bytes).
@@ -359,6 +399,10 @@ impl Config {
                 .max(1),
             smtp_url: cli.smtp_url.or(file.smtp_url),
             smtp_from: cli.smtp_from.or(file.smtp_from),
+            brand: Brand {
+                color: brand_color(cli.brand_color.or(file.brand_color))?,
+                logo: cli.brand_logo.or(file.brand_logo),
+            },
             limits: Limits {
                 max_body_bytes: cli
                     .max_body_kib

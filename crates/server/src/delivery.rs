@@ -20,9 +20,6 @@ pub const TELEPHONY_HOOK: &str = "com.okta.telephony.provider";
 /// Why a code could not be delivered.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 pub enum DeliveryError {
-    /// No SMTP server is configured.
-    #[error("no SMTP server is configured (--smtp-url)")]
-    NoMailer,
     /// No ACTIVE telephony inline hook exists.
     #[error("no active telephony inline hook")]
     NoTelephonyHook,
@@ -57,16 +54,30 @@ impl Mailer {
         Ok(Self { transport, from })
     }
 
-    pub async fn send(&self, to: &str, subject: &str, body: String) -> Result<(), DeliveryError> {
+    /// Sends `text`, with `html` as its alternative when there is one.
+    pub async fn send(
+        &self,
+        to: &str,
+        subject: &str,
+        text: String,
+        html: Option<String>,
+    ) -> Result<(), DeliveryError> {
         let to: Mailbox = to
             .parse()
             .map_err(|_| DeliveryError::Failed("the recipient address is not valid".into()))?;
-        let message = Message::builder()
+        let builder = Message::builder()
             .from(self.from.clone())
             .to(to)
-            .subject(subject)
-            .header(lettre::message::header::ContentType::TEXT_PLAIN)
-            .body(body)
+            .subject(subject);
+        let built = match html {
+            Some(html) => builder.multipart(lettre::message::MultiPart::alternative_plain_html(
+                text, html,
+            )),
+            None => builder
+                .header(lettre::message::header::ContentType::TEXT_PLAIN)
+                .body(text),
+        };
+        let message = built
             .map_err(|e| DeliveryError::Failed(format!("the message could not be built: {e}")))?;
         self.transport
             .send(message)
@@ -74,26 +85,6 @@ impl Mailer {
             .map(|_| ())
             .map_err(|e| DeliveryError::Failed(format!("the SMTP server refused the message: {e}")))
     }
-}
-
-/// Emails a one-time code.
-pub async fn email_code(
-    app: &AppState,
-    to: &str,
-    code: &str,
-    lifetime_secs: i64,
-) -> Result<(), DeliveryError> {
-    let mailer = app.mailer.as_ref().ok_or(DeliveryError::NoMailer)?;
-    let minutes = (lifetime_secs + 59) / 60;
-    let body = format!(
-        "Your {org} verification code is {code}\n\nIt expires in {minutes} minute{s}. If you did \
-         not ask for a code, you can ignore this message.\n",
-        org = app.org.name,
-        s = if minutes == 1 { "" } else { "s" },
-    );
-    mailer
-        .send(to, &format!("{} verification code", app.org.name), body)
-        .await
 }
 
 /// SMS or voice.

@@ -1,5 +1,7 @@
 //! Messages to users that leave through the store's outbox: account recovery, activation and
-//! password reset emails, and the SMS and voice codes of a recovery. The request writes the
+//! password reset emails, email factor codes, and the SMS and voice codes of a recovery.
+//! Without an SMTP server, emails are kept in the org's mailbox (`kept_mail`, read with
+//! `latchkey outbox`) instead of being sent. The request writes the
 //! message (in the transaction that needs it, where there is one) and answers at once; this
 //! worker (on every node) claims due messages, delivers them (`crate::delivery`) and deletes
 //! them, or tries again later.
@@ -88,6 +90,9 @@ enum Payload {
         to: String,
         subject: String,
         body: String,
+        /// The HTML alternative (older messages have none).
+        #[serde(default)]
+        html: Option<String>,
     },
     #[serde(rename_all = "camelCase")]
     Phone {
@@ -106,15 +111,15 @@ enum Payload {
     Void { padding: String },
 }
 
-/// An email to `to`, worth sending until `expires_at`; `event` is written once it is sent.
+/// An email to `to`, worth sending until `expires_at`; `event` is written once it is sent
+/// (or kept in the org's mailbox when no SMTP server is configured).
 pub fn email(
     app: &AppState,
     user_id: &str,
     to: &str,
-    subject: &str,
-    body: String,
+    mail: crate::mail::Composed,
     expires_at: i64,
-    event: store::EventRecord,
+    event: Option<store::EventRecord>,
 ) -> Result<OutboxMessage, crate::wire::ApiError> {
     seal(
         app,
@@ -122,8 +127,9 @@ pub fn email(
         Some(user_id),
         Payload::Email {
             to: to.to_owned(),
-            subject: subject.to_owned(),
-            body,
+            subject: mail.subject,
+            body: mail.text,
+            html: Some(mail.html),
         },
         expires_at,
         event,
@@ -161,7 +167,7 @@ pub fn phone(
             ip_address: request.ip_address,
         },
         expires_at,
-        event,
+        Some(event),
     )
 }
 
@@ -180,7 +186,7 @@ pub fn void(
             padding: "x".repeat(240),
         },
         expires_at,
-        event,
+        Some(event),
     )
 }
 
@@ -190,12 +196,12 @@ fn seal(
     user_id: Option<&str>,
     message: Payload,
     expires_at: i64,
-    event: store::EventRecord,
+    event: Option<store::EventRecord>,
 ) -> Result<OutboxMessage, crate::wire::ApiError> {
     let now = app.clock.now().millis();
     let envelope = Envelope {
         message,
-        event: Some(event.into()),
+        event: event.map(Into::into),
     };
     let text = serde_json::to_string(&envelope).map_err(|_| crate::wire::ApiError::Internal)?;
     Ok(OutboxMessage {
@@ -258,20 +264,30 @@ async fn attempt(app: &AppState, message: &OutboxMessage, now: i64) -> MessageOu
         return MessageOutcome::Done;
     }
     match deliver(app, message).await {
-        Ok(Some(event)) => match app.store.record_events(&[event]).await {
-            Ok(()) => MessageOutcome::Done,
-            Err(err) => MessageOutcome::Retry {
-                next_attempt_at: now + backoff_ms(message.attempts),
-                error: format!("its event was not written: {err}"),
-            },
-        },
-        Ok(None) => MessageOutcome::Done,
-        Err(DeliveryError::NoMailer) => {
-            tracing::warn!(
-                message = %message.id,
-                "email dropped: no SMTP server is configured (--smtp-url)"
-            );
-            MessageOutcome::Done
+        Ok(Delivered { event, kept }) => {
+            let outcome = match kept {
+                Some((recipient, subject)) => {
+                    tracing::info!(
+                        message = %message.id,
+                        to = %recipient,
+                        subject = %subject,
+                        "email kept in the org's mailbox (no --smtp-url): read it with `latchkey outbox show {}`",
+                        message.id
+                    );
+                    MessageOutcome::Keep { recipient, subject }
+                }
+                None => MessageOutcome::Done,
+            };
+            match event {
+                Some(event) => match app.store.record_events(&[event]).await {
+                    Ok(()) => outcome,
+                    Err(err) => MessageOutcome::Retry {
+                        next_attempt_at: now + backoff_ms(message.attempts),
+                        error: format!("its event was not written: {err}"),
+                    },
+                },
+                None => outcome,
+            }
         }
         Err(err) => {
             let next_attempt_at = now + backoff_ms(message.attempts);
@@ -290,11 +306,61 @@ fn backoff_ms(attempts: i64) -> i64 {
     (5_000_i64 << shift).min(300_000)
 }
 
+/// What a delivery did: the event to write now, and, for an email kept in the mailbox, its
+/// recipient and subject.
+struct Delivered {
+    event: Option<store::EventRecord>,
+    kept: Option<(String, String)>,
+}
+
+impl Delivered {
+    fn sent(event: Option<store::EventRecord>) -> Self {
+        Self { event, kept: None }
+    }
+}
+
+/// An email of the org's mailbox, opened.
+#[derive(Debug, Clone, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct OpenedMail {
+    pub id: String,
+    pub user_id: Option<String>,
+    pub to: String,
+    pub subject: String,
+    pub kept_at: String,
+    pub text: String,
+    pub html: Option<String>,
+}
+
+/// Opens a kept email with the org's key; `None` when it is not a readable email.
+pub fn open_kept(
+    sealer: &crypto::sealed::Sealer,
+    mail: &store::KeptMailRecord,
+) -> Option<OpenedMail> {
+    use crypto::ExposeSecret;
+    let text = sealer.open(&mail.payload).ok()?;
+    let envelope: Envelope = serde_json::from_str(text.expose_secret()).ok()?;
+    match envelope.message {
+        Payload::Email {
+            to,
+            subject,
+            body,
+            html,
+        } => Some(OpenedMail {
+            id: mail.id.clone(),
+            user_id: mail.user_id.clone(),
+            to,
+            subject,
+            kept_at: model::time::Timestamp(mail.kept_at).to_iso(),
+            text: body,
+            html,
+        }),
+        _ => None,
+    }
+}
+
 /// Delivers a message; answers the event to write now that it went.
-async fn deliver(
-    app: &AppState,
-    message: &OutboxMessage,
-) -> Result<Option<store::EventRecord>, DeliveryError> {
+async fn deliver(app: &AppState, message: &OutboxMessage) -> Result<Delivered, DeliveryError> {
     let text = app.sealer.open(&message.payload).map_err(|_| {
         DeliveryError::Failed("the message cannot be unsealed with this key".into())
     })?;
@@ -305,11 +371,22 @@ async fn deliver(
     };
     let event = envelope.event.map(store::EventRecord::from);
     match envelope.message {
-        Payload::Void { .. } => Ok(event),
-        Payload::Email { to, subject, body } => {
-            let mailer = app.mailer.as_ref().ok_or(DeliveryError::NoMailer)?;
-            mailer.send(&to, &subject, body).await.map(|()| event)
-        }
+        Payload::Void { .. } => Ok(Delivered::sent(event)),
+        Payload::Email {
+            to,
+            subject,
+            body,
+            html,
+        } => match app.mailer.as_ref() {
+            Some(mailer) => mailer
+                .send(&to, &subject, body, html)
+                .await
+                .map(|()| Delivered::sent(event)),
+            None => Ok(Delivered {
+                event,
+                kept: Some((to, subject)),
+            }),
+        },
         Payload::Phone {
             phone,
             code,
@@ -328,7 +405,7 @@ async fn deliver(
             };
             let Some(user) = user else {
                 // The user went: nothing to deliver.
-                return Ok(None);
+                return Ok(Delivered::sent(None));
             };
             let channel = if voice {
                 PhoneChannel::Voice
@@ -354,7 +431,7 @@ async fn deliver(
                     ),
                 )
                 .await
-                .map(|()| event)
+                .map(|()| Delivered::sent(event))
         }
     }
 }

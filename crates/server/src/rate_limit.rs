@@ -101,6 +101,18 @@ impl Bucket {
 
     /// The bucket of a request path (longest prefix wins); None for paths outside the API
     /// (health probes), which are not limited.
+    /// The bucket of a request: [`Bucket::of`] its path, and the hosted sign-in, recovery and
+    /// activation pages' form posts count as the Authn API they drive.
+    pub fn of_request(method: &axum::http::Method, path: &str) -> Option<Self> {
+        let page = path.starts_with("/login/")
+            || path.starts_with("/signin/")
+            || path.starts_with("/welcome/");
+        if page && method == axum::http::Method::POST {
+            return Some(Self::Authn);
+        }
+        Self::of(path)
+    }
+
     pub fn of(path: &str) -> Option<Self> {
         if path.starts_with("/oauth2/") {
             return Some(Self::OAuth2);
@@ -366,6 +378,19 @@ mod tests {
         assert_eq!(Bucket::of("/api/v1/api-tokens"), Some(Bucket::Default));
         assert_eq!(Bucket::of("/health"), None);
         assert_eq!(Bucket::of("/oauth2/default/v1/token"), Some(Bucket::OAuth2));
+        let post = axum::http::Method::POST;
+        assert_eq!(
+            Bucket::of_request(&post, "/login/step"),
+            Some(Bucket::Authn)
+        );
+        assert_eq!(
+            Bucket::of_request(&post, "/signin/forgot-password"),
+            Some(Bucket::Authn)
+        );
+        assert_eq!(
+            Bucket::of_request(&axum::http::Method::GET, "/login/login.htm"),
+            None
+        );
         for b in Bucket::ALL {
             assert_eq!(Bucket::parse(b.name()), Some(b));
         }

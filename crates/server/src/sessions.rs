@@ -300,6 +300,29 @@ impl FromRequestParts<AppState> for CurrentSession {
     }
 }
 
+/// The live session the browser's `sid` cookie names, with its user; None when there is no
+/// cookie, or its session ended, expired or its user may no longer hold it.
+pub async fn from_cookie(
+    app: &AppState,
+    headers: &HeaderMap,
+) -> ApiResult<Option<(SessionRecord, UserRecord)>> {
+    let Some(cookie) = sid_cookie(headers) else {
+        return Ok(None);
+    };
+    let now = app.clock.now().millis();
+    let Some(session) = app
+        .store
+        .session_by_cookie(&crypto::tokens::sha256_hex(&cookie), now)
+        .await?
+    else {
+        return Ok(None);
+    };
+    let Some(user) = app.store.user_by_id(&session.user_id).await? else {
+        return Ok(None);
+    };
+    Ok(user_keeps_session(&user, &session).then_some((session, user)))
+}
+
 /// The first `sid` cookie of the request's `Cookie` headers.
 pub fn sid_cookie(headers: &HeaderMap) -> Option<String> {
     headers

@@ -50,6 +50,8 @@ pub struct AppParts {
     pub outbox: crate::outbox::Wakeup,
     /// The authorization servers' signing keys this node has read.
     pub oauth_keys: crate::oauth::keys::KeyCache,
+    /// The hosted pages' and emails' templates.
+    pub templates: Arc<crate::templates::Templates>,
 }
 
 impl AppParts {

@@ -851,6 +851,13 @@ pub trait OutboxStore: Send + Sync {
 
     /// How many messages wait (for tests and metrics).
     async fn pending_messages(&self) -> StoreResult<i64>;
+
+    /// The org's mailbox, newest first: up to `limit` kept emails, for `recipient` when given.
+    async fn kept_mail(
+        &self,
+        recipient: Option<&str>,
+        limit: u32,
+    ) -> StoreResult<Vec<KeptMailRecord>>;
 }
 
 /// Authn API transactions.

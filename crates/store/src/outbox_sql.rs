@@ -36,6 +36,13 @@ macro_rules! insert_messages {
 }
 pub(crate) use insert_messages;
 
+/// When a message is kept: the wall clock (the mailbox is read by people, not by expiry rules).
+pub(crate) fn kept_at_now() -> i64 {
+    std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .map_or(0, |d| i64::try_from(d.as_millis()).unwrap_or(i64::MAX))
+}
+
 macro_rules! impl_outbox_store {
     ($store:ty, $write:ident, $skip_locked:expr) => {
         #[async_trait::async_trait]
@@ -100,8 +107,43 @@ macro_rules! impl_outbox_store {
                         .execute(&self.$write)
                         .await?;
                     }
+                    $crate::MessageOutcome::Keep { recipient, subject } => {
+                        let mut tx = self.$write.begin().await?;
+                        sqlx::query(
+                            "INSERT INTO kept_mail (id, user_id, recipient, subject, payload, \
+                             kept_at) SELECT id, user_id, $2, $3, payload, $4 \
+                             FROM outbox_messages WHERE id = $1",
+                        )
+                        .bind(id)
+                        .bind(recipient)
+                        .bind(subject)
+                        .bind($crate::outbox_sql::kept_at_now())
+                        .execute(&mut *tx)
+                        .await?;
+                        sqlx::query("DELETE FROM outbox_messages WHERE id = $1")
+                            .bind(id)
+                            .execute(&mut *tx)
+                            .await?;
+                        tx.commit().await?;
+                    }
                 }
                 Ok(())
+            }
+
+            async fn kept_mail(
+                &self,
+                recipient: Option<&str>,
+                limit: u32,
+            ) -> $crate::StoreResult<Vec<$crate::KeptMailRecord>> {
+                Ok(sqlx::query_as(
+                    "SELECT id, user_id, recipient, subject, payload, kept_at FROM kept_mail \
+                     WHERE (CAST($1 AS TEXT) IS NULL OR lower(recipient) = lower(CAST($1 AS TEXT))) \
+                     ORDER BY kept_at DESC, id DESC LIMIT $2",
+                )
+                .bind(recipient)
+                .bind(i64::from(limit))
+                .fetch_all(&self.$write)
+                .await?)
             }
 
             async fn pending_messages(&self) -> $crate::StoreResult<i64> {

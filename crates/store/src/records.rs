@@ -856,6 +856,21 @@ pub enum MessageOutcome {
     Done,
     /// Try again at `next_attempt_at`.
     Retry { next_attempt_at: i64, error: String },
+    /// Not sent (no SMTP server): the message moves to the org's mailbox, with the recipient
+    /// and subject its list shows.
+    Keep { recipient: String, subject: String },
+}
+
+/// An email kept in the org's mailbox (`kept_mail`); `payload` is the outbox message's sealed
+/// payload.
+#[derive(Debug, Clone, PartialEq, Eq, sqlx::FromRow)]
+pub struct KeptMailRecord {
+    pub id: String,
+    pub user_id: Option<String>,
+    pub recipient: String,
+    pub subject: String,
+    pub payload: String,
+    pub kept_at: i64,
 }
 
 /// One of the org's authenticators. `settings` is the JSON text of the authenticator's

@@ -214,18 +214,25 @@ async fn start(
             let mut target = None;
             let mut messages = Vec::new();
             if let (Some(user), Some(email)) = (eligible, email) {
-                let what = if recovery_type == "UNLOCK" {
-                    "unlock your account"
+                let (kind, page) = if recovery_type == "UNLOCK" {
+                    (crate::mail::MailKind::Unlock, "signin/unlock")
                 } else {
-                    "reset your password"
+                    (
+                        crate::mail::MailKind::ForgotPassword,
+                        "signin/reset-password",
+                    )
                 };
-                let body = format!(
-                    "A request was made to {what} for {org}.\n\nYour recovery token is {token}\n\n\
-                     It expires in {minutes} minutes. If you did not ask for this, ignore this \
-                     message.\n",
-                    org = app.org.name,
-                    minutes = token_lifetime_ms / 60_000,
-                );
+                let mail = crate::mail::compose(
+                    app,
+                    kind,
+                    Some(user),
+                    &email,
+                    json!({
+                        "url": app.links.page(&format!("{page}/{token}")),
+                        "token": token,
+                        "expires": crate::mail::duration_text(token_lifetime_ms),
+                    }),
+                )?;
                 let sent = authn_event(
                     "system.email.password_reset.sent_message",
                     "Send recovery email",
@@ -238,10 +245,9 @@ async fn start(
                     app,
                     &user.id,
                     &email,
-                    &format!("{} account recovery", app.org.name),
-                    body,
+                    mail,
                     expires,
-                    sent,
+                    Some(sent),
                 )?);
                 target = Some(user);
             } else {

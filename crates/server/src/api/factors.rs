@@ -261,9 +261,6 @@ impl From<DeliveryError> for ApiError {
     fn from(err: DeliveryError) -> Self {
         match err {
             DeliveryError::NoTelephonyHook => Self::NoTelephonyHook,
-            DeliveryError::NoMailer => Self::FactorService {
-                cause: "No SMTP server is configured for email factors.".into(),
-            },
             DeliveryError::Failed(why) => {
                 tracing::warn!(error = %why, "factor code delivery failed");
                 Self::FactorService {
@@ -303,7 +300,19 @@ pub(crate) async fn send_code(
     let expires = now + lifetime * 1000;
     let text = |k: &str| f.profile.get(k).and_then(Value::as_str).unwrap_or_default();
     match kind {
-        FactorKind::Email => delivery::email_code(app, text("email"), &code, lifetime).await?,
+        FactorKind::Email => {
+            let to = text("email");
+            let mail = crate::mail::compose(
+                app,
+                crate::mail::MailKind::EmailCode,
+                Some(user),
+                to,
+                json!({ "code": code, "expires": crate::mail::duration_text(lifetime * 1000) }),
+            )?;
+            let message = crate::outbox::email(app, &user.id, to, mail, expires, None)?;
+            app.store.enqueue_messages(&[message]).await?;
+            app.outbox.notify();
+        }
         FactorKind::Sms | FactorKind::Call => {
             let phone = rules::e164(text("phoneNumber")).unwrap_or_default();
             let (channel, request_type) = match (kind, enrolling) {
@@ -875,11 +884,22 @@ async fn reset_one(
     Query(_query): Query<ResetQuery>,
 ) -> ApiResult<StatusCode> {
     let user = load_user(&app, &uid).await?;
-    let f = load_factor(&app, &user, &fid).await?;
+    remove_factor(&app, &user, &fid, &Actor::token(&admin)).await?;
+    Ok(StatusCode::NO_CONTENT)
+}
+
+/// Resets (removes) one factor of `user`, with its `user.mfa.factor.deactivate` event.
+pub(crate) async fn remove_factor(
+    app: &AppState,
+    user: &UserRecord,
+    fid: &str,
+    actor: &Actor,
+) -> ApiResult<()> {
+    let f = load_factor(app, user, fid).await?;
     let now = app.clock.now().millis();
     let event = factor_event(
-        &Actor::token(&admin),
-        &user,
+        actor,
+        user,
         &f,
         "user.mfa.factor.deactivate",
         "Reset factor for user",
@@ -887,9 +907,9 @@ async fn reset_one(
         now,
     );
     if !app.store.delete_factor(&user.id, &f.id, &event).await? {
-        return Err(factor_not_found(&fid));
+        return Err(factor_not_found(fid));
     }
-    Ok(StatusCode::NO_CONTENT)
+    Ok(())
 }
 
 /// The QR code (PNG) of a pending TOTP factor's `otpauth://` URI.

@@ -81,6 +81,7 @@ pub fn router(state: AppState) -> Router {
         .merge(sessions::public_routes())
         .merge(crate::oauth::endpoints::routes())
         .merge(crate::oauth::registration::routes())
+        .merge(crate::pages::routes())
         .fallback(not_found)
         .method_not_allowed_fallback(method_not_allowed)
         // The guard enforces the configured body limit (with Okta's 413), so the

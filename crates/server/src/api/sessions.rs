@@ -208,7 +208,7 @@ async fn refresh_one(
 }
 
 /// Ends a session with its `user.session.end` event; 404 when it went meanwhile.
-async fn close(
+pub(crate) async fn close(
     app: &AppState,
     session: &SessionRecord,
     user: &UserRecord,

@@ -95,28 +95,43 @@ async fn change_password(
     Query(params): Query<ChangePasswordParams>,
     Json(body): Json<ChangePasswordBody>,
 ) -> ApiResult<Json<Value>> {
-    let now = app.clock.now().millis();
-    let mut user = find_user(&app, &id).await?;
-    let next = allowed(&user, Operation::ChangePassword)?;
     let old = body.old_password.and_then(|p| p.value).unwrap_or_default();
     let new = body.new_password.and_then(|p| p.value).unwrap_or_default();
+    let strict = flag(params.strict.as_deref(), false);
+    let saved = change_password_as(&app, &id, &old, &new, strict, &Actor::token(&admin)).await?;
+    Ok(Json(dto::credentials(&saved)))
+}
+
+/// Changes user `id`'s password from `old` to `new` (the policy's history always, its minimum
+/// age when `strict`), with the `user.account.update_password` event by `actor`.
+pub(crate) async fn change_password_as(
+    app: &AppState,
+    id: &str,
+    old: &str,
+    new: &str,
+    strict: bool,
+    actor: &Actor,
+) -> ApiResult<UserRecord> {
+    let now = app.clock.now().millis();
+    let mut user = find_user(app, id).await?;
+    let next = allowed(&user, Operation::ChangePassword)?;
     if new.is_empty() {
         return Err(ApiError::invalid(
             "newPassword",
             "newPassword: The field cannot be left blank",
         ));
     }
-    if !verify_password(&app, &user, &old).await? {
+    if !verify_password(app, &user, old).await? {
         return Err(ApiError::UpdateCredentials {
             causes: vec!["oldPassword: The credentials provided were incorrect.".into()],
         });
     }
     let checks = PasswordChecks {
         history: true,
-        min_age: flag(params.strict.as_deref(), false),
+        min_age: strict,
         ..PasswordChecks::default()
     };
-    set_password_checked(&app, &mut user, &new, now, &checks)
+    set_password_checked(app, &mut user, new, now, &checks)
         .await
         .map_err(PasswordRejected::as_policy)?;
     if next.as_str() != user.status {
@@ -128,12 +143,11 @@ async fn change_password(
     let event = events::event(
         "user.account.update_password",
         "Update password for user",
-        &Actor::token(&admin),
+        actor,
         vec![events::user_target(&user)],
         now,
     );
-    let saved = save(&app, &user, &event).await?;
-    Ok(Json(dto::credentials(&saved)))
+    save(app, &user, &event).await
 }
 
 #[derive(Debug, Deserialize)]

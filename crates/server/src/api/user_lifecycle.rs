@@ -112,7 +112,7 @@ pub enum LinkMail {
 
 /// Mails `user` (at their profile `email`) the link of `kind` with `token`, through the
 /// outbox: the message is stored and delivered in the background, and its System Log event
-/// is written when it goes. Without an SMTP server the message is dropped with a warning.
+/// is written when it goes. Without an SMTP server it is kept in the org's mailbox.
 pub async fn mail_link(
     app: &AppState,
     user: &UserRecord,
@@ -123,32 +123,33 @@ pub async fn mail_link(
     let Some(email) = user.profile.get("email").and_then(Value::as_str) else {
         return Ok(());
     };
-    let org = &app.org.name;
-    let (subject, body, expires, event_type, display) = match kind {
+    let (kind, page, expires, event_type, display) = match kind {
         LinkMail::Activation => (
-            format!("Welcome to {org}"),
-            format!(
-                "An account was set up for you at {org}. Activate it here:\n\n{url}\n\n\
-                 Your activation token is {token}\n\nThe link expires in 7 days.\n",
-                url = app.links.page(&format!("welcome/{token}")),
-            ),
+            crate::mail::MailKind::Activation,
+            "welcome",
             now + ACTIVATION_TTL_MS,
             "system.email.delivery",
             "Send activation email",
         ),
         LinkMail::PasswordReset => (
-            format!("{org} password reset"),
-            format!(
-                "A password reset was requested for your {org} account.\n\
-                 Reset your password here:\n\n{url}\n\nYour recovery token is {token}\n\n\
-                 The link expires in 1 hour.\nIf you did not ask for this, ignore this message.\n",
-                url = app.links.page(&format!("signin/reset-password/{token}")),
-            ),
+            crate::mail::MailKind::PasswordReset,
+            "signin/reset-password",
             now + RESET_TTL_MS,
             "system.email.password_reset.sent_message",
             "Send password reset email",
         ),
     };
+    let mail = crate::mail::compose(
+        app,
+        kind,
+        Some(user),
+        email,
+        json!({
+            "url": app.links.page(&format!("{page}/{token}")),
+            "token": token,
+            "expires": crate::mail::duration_text(expires - now),
+        }),
+    )?;
     let sent = events::event(
         event_type,
         display,
@@ -156,7 +157,7 @@ pub async fn mail_link(
         vec![events::user_target(user)],
         now,
     );
-    let message = crate::outbox::email(app, &user.id, email, &subject, body, expires, sent)?;
+    let message = crate::outbox::email(app, &user.id, email, mail, expires, Some(sent))?;
     app.store.enqueue_messages(&[message]).await?;
     app.outbox.notify();
     Ok(())

@@ -1,6 +1,7 @@
 //! Command-line interface: `latchkey serve`, `latchkey token create`, `latchkey import users`,
 //! `latchkey export users`.
 
+pub mod outbox;
 pub mod serve;
 pub mod token;
 pub mod users;
@@ -37,6 +38,9 @@ pub enum Command {
     /// Bulk export (users to CSV or JSON Lines).
     #[command(subcommand)]
     Export(users::ExportCommand),
+    /// The org's mailbox: emails kept because no SMTP server is configured.
+    #[command(subcommand)]
+    Outbox(outbox::OutboxCommand),
 }
 
 pub async fn run(cli: Cli) -> anyhow::Result<()> {
@@ -46,5 +50,6 @@ pub async fn run(cli: Cli) -> anyhow::Result<()> {
         Command::Token(cmd) => token::run(cmd, file).await,
         Command::Import(cmd) => users::import(cmd, file).await,
         Command::Export(cmd) => users::export(cmd, file).await,
+        Command::Outbox(cmd) => outbox::run(cmd, file).await,
     }
 }

@@ -200,24 +200,9 @@ async fn session(
             Err(other) => return Err(other.into()),
         });
     }
-    let Some(cookie) = crate::sessions::sid_cookie(headers) else {
-        return Ok(None);
-    };
-    let now = app.clock.now().millis();
-    let Some(session) = app
-        .store
-        .session_by_cookie(&crypto::tokens::sha256_hex(&cookie), now)
+    Ok(crate::sessions::from_cookie(app, headers)
         .await?
-    else {
-        return Ok(None);
-    };
-    let Some(user) = app.store.user_by_id(&session.user_id).await? else {
-        return Ok(None);
-    };
-    if !crate::sessions::user_keeps_session(&user, &session) {
-        return Ok(None);
-    }
-    Ok(Some((session, user, None)))
+        .map(|(session, user)| (session, user, None)))
 }
 
 /// Request objects live at most an hour (oidc.md, `request`).

@@ -319,6 +319,16 @@ impl ApiError {
         }
     }
 
+    /// What a person is shown: the causes when there are any, else the summary.
+    pub fn user_message(&self) -> String {
+        let causes = self.causes();
+        if causes.is_empty() {
+            self.parts().2
+        } else {
+            causes.join(" ")
+        }
+    }
+
     /// The `errorCauses` of this error.
     pub fn causes(&self) -> Vec<String> {
         match self {

@@ -42,7 +42,7 @@ pub async fn standard_headers(State(app): State<AppState>, req: Request, next: N
             .map(str::to_owned),
     };
     let now = app.clock.now();
-    let bucket = Bucket::of(&path).unwrap_or(Bucket::Default);
+    let bucket = Bucket::of_request(req.method(), &path).unwrap_or(Bucket::Default);
     // Unauthenticated sign-in requests count per client address first, then in the bucket.
     let public_signin = bucket == Bucket::Authn
         && req.method() == axum::http::Method::POST

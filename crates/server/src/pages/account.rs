@@ -1,0 +1,160 @@
+//! The signed-in user's pages: the app dashboard (`/app/UserHome`) and settings (change
+//! password, remove a verification method). Both need the browser's session; without one they
+//! send it to sign in and back.
+
+use std::collections::HashMap;
+
+use axum::extract::State;
+use axum::http::HeaderMap;
+use axum::response::Response;
+use axum::Form;
+use serde_json::{json, Value};
+use store::{SessionRecord, UserRecord};
+
+use super::{forged, genuine, see_other, Csrf, Page};
+use crate::state::AppState;
+
+/// The browser's session, or the redirect to sign in and come back to `here`.
+async fn signed_in(
+    app: &AppState,
+    headers: &HeaderMap,
+    here: &str,
+) -> Result<(SessionRecord, UserRecord), Response> {
+    match crate::sessions::from_cookie(app, headers).await {
+        Ok(Some(found)) => Ok(found),
+        _ => Err(see_other(
+            &format!("/login/login.htm?fromURI={}", urlencoding::encode(here)),
+            Vec::new(),
+        )),
+    }
+}
+
+fn login(user: &UserRecord) -> String {
+    user.profile
+        .get("login")
+        .and_then(Value::as_str)
+        .unwrap_or_default()
+        .to_owned()
+}
+
+/// `GET /app/UserHome`: the user's app links.
+pub(super) async fn home(State(app): State<AppState>, headers: HeaderMap) -> Response {
+    let (_, user) = match signed_in(&app, &headers, "/app/UserHome").await {
+        Ok(s) => s,
+        Err(r) => return r,
+    };
+    let csrf = Csrf::of(&headers);
+    let apps = match crate::api::app_users::app_links(&app, &user).await {
+        Ok(links) => links,
+        Err(err) => {
+            tracing::warn!(error = %err.user_message(), "dashboard: app links could not be read");
+            Vec::new()
+        }
+    };
+    Page::new(
+        "pages/home.html",
+        "Your apps",
+        json!({ "apps": apps, "login": login(&user) }),
+    )
+    .render(&app, &csrf)
+}
+
+/// The settings page for `user`.
+async fn settings_page(app: &AppState, user: &UserRecord) -> Page {
+    let factors: Vec<Value> = app
+        .store
+        .list_factors(&user.id)
+        .await
+        .unwrap_or_default()
+        .into_iter()
+        .filter(|f| f.status == "ACTIVE")
+        .map(|f| {
+            let label = match f.factor_type.as_str() {
+                "token:software:totp" => "Authenticator app",
+                "token:hotp" => "Hardware token",
+                "question" => "Security question",
+                "sms" => "Text message",
+                "call" => "Voice call",
+                "email" => "Email",
+                "webauthn" => "Security key or biometric",
+                other => other,
+            };
+            json!({ "id": f.id, "factorType": f.factor_type, "label": label })
+        })
+        .collect();
+    Page::new(
+        "pages/settings.html",
+        "Settings",
+        json!({ "factors": factors, "login": login(user) }),
+    )
+}
+
+/// `GET /enduser/settings`
+pub(super) async fn settings(State(app): State<AppState>, headers: HeaderMap) -> Response {
+    let (_, user) = match signed_in(&app, &headers, "/enduser/settings").await {
+        Ok(s) => s,
+        Err(r) => return r,
+    };
+    settings_page(&app, &user)
+        .await
+        .render(&app, &Csrf::of(&headers))
+}
+
+/// `POST /enduser/settings`: `op` is `change_password` or `remove_factor`.
+pub(super) async fn settings_submit(
+    State(app): State<AppState>,
+    headers: HeaderMap,
+    Form(form): Form<HashMap<String, String>>,
+) -> Response {
+    if !genuine(&app, &headers, &form) {
+        return forged(&app, &headers);
+    }
+    let (_, user) = match signed_in(&app, &headers, "/enduser/settings").await {
+        Ok(s) => s,
+        Err(r) => return r,
+    };
+    let csrf = Csrf::of(&headers);
+    let actor = crate::sessions::user_actor(&user);
+    let get = |k: &str| form.get(k).cloned().unwrap_or_default();
+    let outcome = match form.get("op").map(String::as_str) {
+        Some("change_password") => {
+            if get("newPassword") != get("confirmPassword") {
+                Err("The new passwords don't match.".to_owned())
+            } else {
+                crate::api::user_credentials::change_password_as(
+                    &app,
+                    &user.id,
+                    &get("oldPassword"),
+                    &get("newPassword"),
+                    true,
+                    &actor,
+                )
+                .await
+                .map(|_| "Your password was changed.")
+                .map_err(|e| e.user_message())
+            }
+        }
+        Some("remove_factor") => {
+            crate::api::factors::remove_factor(&app, &user, &get("factorId"), &actor)
+                .await
+                .map(|()| "The verification method was removed.")
+                .map_err(|e| e.user_message())
+        }
+        _ => Err("This action is not known.".to_owned()),
+    };
+    let user = app
+        .store
+        .user_by_id(&user.id)
+        .await
+        .ok()
+        .flatten()
+        .unwrap_or(user);
+    let page = settings_page(&app, &user).await;
+    match outcome {
+        Ok(info) => page.info(info),
+        Err(error) => page
+            .status(axum::http::StatusCode::BAD_REQUEST)
+            .error(error),
+    }
+    .render(&app, &csrf)
+}

@@ -31,6 +31,7 @@ mod hostile_input;
 mod inline_hooks;
 mod linked_objects;
 mod oauth;
+mod pages;
 mod policies;
 mod rate_limits;
 mod receiver;

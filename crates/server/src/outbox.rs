@@ -274,7 +274,11 @@ async fn attempt(app: &AppState, message: &OutboxMessage, now: i64) -> MessageOu
                         "email kept in the org's mailbox (no --smtp-url): read it with `latchkey outbox show {}`",
                         message.id
                     );
-                    MessageOutcome::Keep { recipient, subject }
+                    MessageOutcome::Keep {
+                        recipient,
+                        subject,
+                        kept_at: now,
+                    }
                 }
                 None => MessageOutcome::Done,
             };

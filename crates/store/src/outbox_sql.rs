@@ -36,13 +36,6 @@ macro_rules! insert_messages {
 }
 pub(crate) use insert_messages;
 
-/// When a message is kept: the wall clock (the mailbox is read by people, not by expiry rules).
-pub(crate) fn kept_at_now() -> i64 {
-    std::time::SystemTime::now()
-        .duration_since(std::time::UNIX_EPOCH)
-        .map_or(0, |d| i64::try_from(d.as_millis()).unwrap_or(i64::MAX))
-}
-
 macro_rules! impl_outbox_store {
     ($store:ty, $write:ident, $skip_locked:expr) => {
         #[async_trait::async_trait]
@@ -107,7 +100,11 @@ macro_rules! impl_outbox_store {
                         .execute(&self.$write)
                         .await?;
                     }
-                    $crate::MessageOutcome::Keep { recipient, subject } => {
+                    $crate::MessageOutcome::Keep {
+                        recipient,
+                        subject,
+                        kept_at,
+                    } => {
                         let mut tx = self.$write.begin().await?;
                         sqlx::query(
                             "INSERT INTO kept_mail (id, user_id, recipient, subject, payload, \
@@ -117,7 +114,7 @@ macro_rules! impl_outbox_store {
                         .bind(id)
                         .bind(recipient)
                         .bind(subject)
-                        .bind($crate::outbox_sql::kept_at_now())
+                        .bind(*kept_at)
                         .execute(&mut *tx)
                         .await?;
                         sqlx::query("DELETE FROM outbox_messages WHERE id = $1")

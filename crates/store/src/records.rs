@@ -858,7 +858,11 @@ pub enum MessageOutcome {
     Retry { next_attempt_at: i64, error: String },
     /// Not sent (no SMTP server): the message moves to the org's mailbox, with the recipient
     /// and subject its list shows.
-    Keep { recipient: String, subject: String },
+    Keep {
+        recipient: String,
+        subject: String,
+        kept_at: i64,
+    },
 }
 
 /// An email kept in the org's mailbox (`kept_mail`); `payload` is the outbox message's sealed

@@ -63,7 +63,7 @@ pub(super) async fn submit(
         "options": { "warnBeforePasswordExpired": true, "multiOptionalFactorEnroll": true },
     });
     if !from.is_empty() {
-        body["relayState"] = json!(from);
+        crate::wire::json::put(&mut body, "relayState", json!(from));
     }
     match engine::call(&app, &headers, "authn", &body).await {
         Ok(t) => advance(&app, &headers, &csrf, t, from).await,

@@ -688,7 +688,7 @@ async fn forgot_password_by_email_token_and_recovery_question() {
     .await
     .assert_error(400, "E0000001");
 
-    let mail = sink.mail_number("forgot@example.com", 1).await.data;
+    let mail = sink.mail_number("forgot@example.com", 1).await.text();
     let token = mail
         .split("recovery token is ")
         .nth(1)
@@ -1236,7 +1236,7 @@ async fn unlock_by_email_and_forgot_password_by_call() {
     )
     .await;
     assert_eq!(r.body["recoveryType"], "UNLOCK", "{}", r.text);
-    let mail = sink.mail_number("locked@example.com", 1).await.data;
+    let mail = sink.mail_number("locked@example.com", 1).await.text();
     assert!(mail.contains("unlock your account"), "{mail}");
     let token = mail
         .split("recovery token is ")

@@ -559,7 +559,7 @@ async fn email_factor_codes_go_through_smtp() {
 }
 
 #[tokio::test]
-async fn email_factor_without_smtp_is_a_factor_service_error() {
+async fn email_factor_without_smtp_keeps_its_codes_in_the_org_mailbox() {
     let app = crate::harness::spawn_app().await;
     let uid = user(&app, "nosmtp@example.com").await;
     let r = app
@@ -568,13 +568,41 @@ async fn email_factor_without_smtp_is_a_factor_service_error() {
             json!({ "factorType": "email", "provider": "OKTA" }),
         )
         .await;
-    r.assert_error(400, "E0000074");
-    let list = app.get(&format!("/api/v1/users/{uid}/factors")).await;
-    assert_eq!(
-        list.body,
-        json!([]),
-        "nothing is stored when delivery fails"
+    assert_eq!(r.status, StatusCode::OK, "{}", r.text);
+    assert_eq!(r.body["status"], "PENDING_ACTIVATION");
+    let fid = r.body["id"].as_str().unwrap().to_owned();
+    app.outbox_drained().await;
+    let kept = app
+        .state
+        .store
+        .kept_mail(Some("nosmtp@example.com"), 10)
+        .await
+        .unwrap();
+    assert_eq!(kept.len(), 1, "one message, kept rather than dropped");
+    assert!(
+        kept[0].subject.contains("verification code"),
+        "{}",
+        kept[0].subject
     );
+    assert!(
+        !kept[0].payload.contains("verification code"),
+        "the body is sealed at rest"
+    );
+    let mail = latchkey::outbox::open_kept(&app.state.sealer, &kept[0]).unwrap();
+    let code: String = mail
+        .text
+        .split(|c: char| !c.is_ascii_digit())
+        .find(|w| w.len() == 6)
+        .expect("a six-digit code")
+        .to_owned();
+    assert!(mail.html.unwrap().contains(&code));
+    let r = app
+        .post(
+            &format!("/api/v1/users/{uid}/factors/{fid}/lifecycle/activate"),
+            json!({ "passCode": code }),
+        )
+        .await;
+    assert_eq!(r.body["status"], "ACTIVE", "{}", r.text);
 }
 
 fn telephony_hook(uri: &str) -> Value {

@@ -16,10 +16,91 @@ pub struct Mail {
     pub data: String,
 }
 
+/// Header block and body of one MIME entity.
+fn entity(raw: &str) -> (String, String) {
+    match raw.split_once("\r\n\r\n") {
+        Some((head, body)) => (
+            head.replace("\r\n ", " ").replace("\r\n\t", " "),
+            body.to_owned(),
+        ),
+        None => (raw.to_owned(), String::new()),
+    }
+}
+
+fn header<'a>(head: &'a str, name: &str) -> Option<&'a str> {
+    head.split("\r\n").find_map(|line| {
+        let (n, v) = line.split_once(':')?;
+        n.trim().eq_ignore_ascii_case(name).then_some(v.trim())
+    })
+}
+
+/// The text of an entity: its text/plain part when it is multipart, transfer encoding undone.
+fn text_of(head: &str, body: &str) -> String {
+    let kind = header(head, "content-type").unwrap_or("text/plain");
+    if kind.to_ascii_lowercase().starts_with("multipart/") {
+        let boundary = kind
+            .split(';')
+            .find_map(|p| p.trim().strip_prefix("boundary="))
+            .unwrap_or_default()
+            .trim_matches('"');
+        let parts: Vec<(String, String)> = body
+            .split(&format!("--{boundary}"))
+            .skip(1)
+            .filter(|p| !p.starts_with("--"))
+            .map(|p| entity(p.trim_start_matches("\r\n")))
+            .collect();
+        let plain = parts.iter().find(|(h, _)| {
+            header(h, "content-type")
+                .is_none_or(|t| t.to_ascii_lowercase().starts_with("text/plain"))
+        });
+        return plain
+            .or(parts.first())
+            .map_or_else(String::new, |(h, b)| text_of(h, b));
+    }
+    match header(head, "content-transfer-encoding")
+        .map(str::to_ascii_lowercase)
+        .as_deref()
+    {
+        Some("quoted-printable") => {
+            let joined = body.replace("=\r\n", "");
+            let mut out = Vec::new();
+            let bytes = joined.as_bytes();
+            let mut i = 0;
+            while i < bytes.len() {
+                if bytes[i] == b'=' && i + 2 < bytes.len() {
+                    if let Ok(b) = u8::from_str_radix(&joined[i + 1..i + 3], 16) {
+                        out.push(b);
+                        i += 3;
+                        continue;
+                    }
+                }
+                out.push(bytes[i]);
+                i += 1;
+            }
+            String::from_utf8_lossy(&out).into_owned()
+        }
+        Some("base64") => {
+            use base64::Engine;
+            let clean: String = body.chars().filter(|c| !c.is_whitespace()).collect();
+            base64::engine::general_purpose::STANDARD
+                .decode(clean)
+                .map(|b| String::from_utf8_lossy(&b).into_owned())
+                .unwrap_or_default()
+        }
+        _ => body.to_owned(),
+    }
+}
+
 impl Mail {
-    /// The first run of exactly six digits in the message body.
+    /// The text a reader sees: the text/plain part, decoded.
+    pub fn text(&self) -> String {
+        let (head, body) = entity(&self.data);
+        text_of(&head, &body)
+    }
+
+    /// The first run of exactly six digits in the message text.
     pub fn code(&self) -> Option<String> {
-        let body = self.data.split("\r\n\r\n").nth(1).unwrap_or(&self.data);
+        let body = self.text();
         let chars: Vec<char> = body.chars().collect();
         let mut i = 0;
         while i < chars.len() {

@@ -216,7 +216,7 @@ async fn send_email_mails_activation_and_reset_links() {
     assert_eq!(r.body, json!({}));
     // As a mail client reads it (quoted-printable soft line breaks joined).
     let unfold = |data: String| data.replace("=\r\n", "").replace("=\n", "");
-    let mail = unfold(sink.mail_number("mailed@example.com", 1).await.data);
+    let mail = unfold(sink.mail_number("mailed@example.com", 1).await.text());
     let link = format!("{}/welcome/", app.base);
     let token = mail
         .split(&link)
@@ -245,7 +245,7 @@ async fn send_email_mails_activation_and_reset_links() {
         )
         .await;
     assert_eq!(r.body, json!({}), "{}", r.text);
-    let mail = unfold(sink.mail_number("reset-mail@example.com", 1).await.data);
+    let mail = unfold(sink.mail_number("reset-mail@example.com", 1).await.text());
     assert!(
         mail.contains(&format!("{}/signin/reset-password/", app.base)),
         "{mail}"

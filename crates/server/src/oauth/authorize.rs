@@ -5,8 +5,9 @@
 //! - Until the client and its redirect URI are known good, errors are an error page (400),
 //!   never a redirect: nothing goes to an unregistered URI.
 //! - After that, errors go to the redirect URI with `error`, `error_description` and `state`.
-//! - No session, or `prompt=login`, or a session older than `max_age`: `login_required` (the
-//!   hosted sign-in page is not built yet, so every request is answered as `prompt=none`).
+//! - No session, or `prompt=login`, or a session older than `max_age`: the browser goes to
+//!   the hosted sign-in page (`/login/login.htm?fromURI=`) and comes back to the same request
+//!   (without `prompt=login` and `sessionToken`); with `prompt=none`, `login_required`.
 //! - `response_mode`: `query` (default for `code`), `fragment` (default otherwise; `query`
 //!   is refused with tokens), `form_post`, `okta_post_message`.
 //! - PKCE: `S256` only; required of public clients and apps with `pkce_required`.
@@ -387,13 +388,58 @@ pub async fn authorize(
     match decide(app, server, &client, headers, params, &response_types).await {
         Ok((answer, cookie)) => reply.send(&answer, cookie),
         Err(Refusal::Redirect(error, description)) => reply.error(error, &description),
+        Err(Refusal::SignIn) => sign_in_first(app, server, params),
         Err(Refusal::Fatal(e)) => e.into_response(),
     }
+}
+
+/// Sends the browser to the hosted sign-in page, to come back to this request once signed in
+/// (without `prompt=login`, which the new sign-in satisfies, and without a spent
+/// `sessionToken`).
+fn sign_in_first(app: &AppState, server: &Server, params: &HashMap<String, String>) -> Response {
+    let endpoint = server.endpoint("authorize");
+    let path = endpoint
+        .strip_prefix(app.links.base())
+        .unwrap_or("/oauth2/v1/authorize");
+    let mut query = url::form_urlencoded::Serializer::new(String::new());
+    let mut names: Vec<&String> = params.keys().collect();
+    names.sort();
+    for name in names {
+        let value = &params[name];
+        match name.as_str() {
+            "sessionToken" => {}
+            "prompt" => {
+                let rest: Vec<&str> = value
+                    .split(' ')
+                    .filter(|p| *p != "login" && !p.is_empty())
+                    .collect();
+                if !rest.is_empty() {
+                    query.append_pair(name, &rest.join(" "));
+                }
+            }
+            _ => {
+                query.append_pair(name, value);
+            }
+        }
+    }
+    let back = format!("{path}?{}", query.finish());
+    let location = format!("/login/login.htm?fromURI={}", urlencoding::encode(&back));
+    let mut r = StatusCode::FOUND.into_response();
+    if let Ok(v) = HeaderValue::from_str(&location) {
+        r.headers_mut().insert(LOCATION, v);
+    }
+    r.headers_mut().insert(
+        CACHE_CONTROL,
+        HeaderValue::from_static("no-cache, no-store"),
+    );
+    r
 }
 
 enum Refusal {
     /// An OAuth error sent to the redirect URI.
     Redirect(&'static str, String),
+    /// No usable session and the client lets the user sign in: the hosted sign-in page.
+    SignIn,
     /// Storage or signing failed.
     Fatal(OAuthError),
 }
@@ -561,6 +607,9 @@ async fn decide(
             && max_age.is_none_or(|age| now - authenticated_at <= age * 1000)
     });
     let Some((session, user, cookie)) = signed_in else {
+        if !prompt.contains(&"none") {
+            return Err(Refusal::SignIn);
+        }
         return Err(refuse(
             "login_required",
             "The client specified not to prompt, but the user is not logged in.",

@@ -755,3 +755,75 @@ async fn settings_change_the_password_and_pages_need_a_session() {
     assert!(css.html.contains("--brand: #1662dd"), "{}", css.html);
     assert_eq!(b.get("/assets/latchkey.js").await.status, StatusCode::OK);
 }
+
+#[tokio::test]
+async fn authorize_without_a_session_signs_in_on_the_hosted_page_and_comes_back() {
+    let (app, _) = spawn().await;
+    let uid = user(&app, "page.oidc@example.com").await;
+    let r = app
+        .post(
+            "/api/v1/apps",
+            json!({
+                "name": "oidc_client", "label": "Pages client", "signOnMode": "OPENID_CONNECT",
+                "credentials": { "oauthClient": { "token_endpoint_auth_method": "none" } },
+                "settings": { "oauthClient": {
+                    "application_type": "browser",
+                    "grant_types": ["authorization_code"],
+                    "response_types": ["code"],
+                    "redirect_uris": ["https://app.example.com/callback"] } }
+            }),
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::OK, "{}", r.text);
+    let app_id = r.body["id"].as_str().unwrap().to_owned();
+    let client_id = r.body["credentials"]["oauthClient"]["client_id"]
+        .as_str()
+        .unwrap()
+        .to_owned();
+    let r = app
+        .post(
+            &format!("/api/v1/apps/{app_id}/users"),
+            json!({ "id": uid, "scope": "USER" }),
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::OK, "{}", r.text);
+    let challenge = crypto::jwt::pkce_s256("a-verifier-that-is-long-enough-for-pkce-0123456789");
+    let authorize = format!(
+        "/oauth2/default/v1/authorize?client_id={client_id}&response_type=code&scope=openid&\
+         redirect_uri=https%3A%2F%2Fapp.example.com%2Fcallback&state=s1&code_challenge={challenge}&\
+         code_challenge_method=S256&prompt=login"
+    );
+    let mut b = Browser::new(&app);
+    // prompt=none still answers login_required at the redirect URI.
+    let none = b
+        .get(&authorize.replace("prompt=login", "prompt=none"))
+        .await;
+    assert!(
+        none.location()
+            .starts_with("https://app.example.com/callback?error=login_required"),
+        "{}",
+        none.location()
+    );
+    let to_login = b.get(&authorize).await;
+    assert_eq!(to_login.status, StatusCode::FOUND);
+    let login = to_login.location();
+    assert!(
+        login.starts_with("/login/login.htm?fromURI=%2Foauth2%2Fdefault%2Fv1%2Fauthorize%3F"),
+        "{login}"
+    );
+    let done = b.sign_in(&login, "page.oidc@example.com", PASSWORD).await;
+    let back = Browser::continue_to(&done);
+    assert!(back.starts_with("/oauth2/default/v1/authorize?"), "{back}");
+    assert!(
+        !back.contains("prompt"),
+        "the new sign-in answers prompt=login: {back}"
+    );
+    let coded = b.get(&back).await;
+    assert_eq!(coded.status, StatusCode::FOUND, "{}", coded.html);
+    let to = coded.location();
+    assert!(
+        to.starts_with("https://app.example.com/callback?code="),
+        "{to}"
+    );
+    assert!(to.ends_with("&state=s1"), "{to}");
+}

@@ -1173,6 +1173,30 @@ pub trait OAuthStore: Send + Sync {
         event: &EventRecord,
     ) -> StoreResult<bool>;
 
+    /// A user's consent grants, oldest first; only those for `client_id` when given.
+    async fn user_grants(
+        &self,
+        user_id: &str,
+        client_id: Option<&str>,
+    ) -> StoreResult<Vec<UserGrantRecord>>;
+
+    /// Records consent grants with their event; a scope granted already stays as it was.
+    async fn insert_user_grants(
+        &self,
+        grants: &[UserGrantRecord],
+        event: &EventRecord,
+    ) -> StoreResult<()>;
+
+    /// Revokes a user's consent grants (those for `client_id`, or the one `id`, when given),
+    /// with `event` when any went; how many went.
+    async fn delete_user_grants(
+        &self,
+        user_id: &str,
+        client_id: Option<&str>,
+        id: Option<&str>,
+        event: &EventRecord,
+    ) -> StoreResult<u64>;
+
     /// Records a client assertion's `jti_key` until `expires_at`; false when it was seen.
     async fn claim_assertion_jti(
         &self,

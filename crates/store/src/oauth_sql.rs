@@ -677,6 +677,79 @@ macro_rules! impl_oauth_store {
                 Ok(true)
             }
 
+            async fn user_grants(
+                &self,
+                user_id: &str,
+                client_id: Option<&str>,
+            ) -> $crate::StoreResult<Vec<$crate::UserGrantRecord>> {
+                Ok(sqlx::query_as(
+                    "SELECT id, user_id, client_id, server_id, scope_id, scope_name, source, \
+                     created, last_updated FROM user_grants WHERE user_id = $1 \
+                     AND (CAST($2 AS TEXT) IS NULL OR client_id = CAST($2 AS TEXT)) \
+                     ORDER BY created, id",
+                )
+                .bind(user_id)
+                .bind(client_id)
+                .fetch_all(&self.$read)
+                .await?)
+            }
+
+            async fn insert_user_grants(
+                &self,
+                grants: &[$crate::UserGrantRecord],
+                event: &$crate::EventRecord,
+            ) -> $crate::StoreResult<()> {
+                let mut tx = self.$write.begin().await?;
+                for g in grants {
+                    sqlx::query(
+                        "INSERT INTO user_grants (id, user_id, client_id, server_id, scope_id, \
+                         scope_name, source, created, last_updated) \
+                         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9) \
+                         ON CONFLICT (user_id, client_id, server_id, scope_name) DO NOTHING",
+                    )
+                    .bind(&g.id)
+                    .bind(&g.user_id)
+                    .bind(&g.client_id)
+                    .bind(&g.server_id)
+                    .bind(&g.scope_id)
+                    .bind(&g.scope_name)
+                    .bind(&g.source)
+                    .bind(g.created)
+                    .bind(g.last_updated)
+                    .execute(&mut *tx)
+                    .await
+                    .map_err($crate::StoreError::from_write)?;
+                }
+                insert_event(&mut tx, event).await?;
+                tx.commit().await?;
+                Ok(())
+            }
+
+            async fn delete_user_grants(
+                &self,
+                user_id: &str,
+                client_id: Option<&str>,
+                id: Option<&str>,
+                event: &$crate::EventRecord,
+            ) -> $crate::StoreResult<u64> {
+                let mut tx = self.$write.begin().await?;
+                let done = sqlx::query(
+                    "DELETE FROM user_grants WHERE user_id = $1 \
+                     AND (CAST($2 AS TEXT) IS NULL OR client_id = CAST($2 AS TEXT)) \
+                     AND (CAST($3 AS TEXT) IS NULL OR id = CAST($3 AS TEXT))",
+                )
+                .bind(user_id)
+                .bind(client_id)
+                .bind(id)
+                .execute(&mut *tx)
+                .await?;
+                if done.rows_affected() > 0 {
+                    insert_event(&mut tx, event).await?;
+                }
+                tx.commit().await?;
+                Ok(done.rows_affected())
+            }
+
             async fn claim_assertion_jti(
                 &self,
                 jti_key: &str,

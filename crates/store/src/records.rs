@@ -1034,6 +1034,22 @@ pub struct OAuthTokenRecord {
 
 /// A scope granted to an app (ApplicationGrants, `OAuth2ScopeConsentGrant`).
 #[derive(Debug, Clone, PartialEq, Eq, sqlx::FromRow)]
+pub struct UserGrantRecord {
+    pub id: String,
+    pub user_id: String,
+    pub client_id: String,
+    /// `org` or the custom authorization server's id.
+    pub server_id: String,
+    pub scope_id: String,
+    pub scope_name: String,
+    /// `END_USER` (the consent page) or `ADMIN`.
+    pub source: String,
+    pub created: i64,
+    pub last_updated: i64,
+}
+
+/// A scope granted to an app (ApplicationGrants).
+#[derive(Debug, Clone, PartialEq, Eq, sqlx::FromRow)]
 pub struct AppGrantRecord {
     pub id: String,
     pub app_id: String,

@@ -2,8 +2,8 @@
 //! (authorization-servers.md, "OAuth 2.0 token management operations"; the UserOAuth and
 //! UserGrant tags): by server and client, and by user and client: list the clients holding
 //! tokens, list, get and revoke tokens. Revoking a refresh token revokes its whole grant (the
-//! access tokens issued with it too). User consent grants are listed empty: clients are
-//! trusted (`consent_method: TRUSTED`), so no user ever grants consent.
+//! access tokens issued with it too). User consent grants (what a user allowed on the consent
+//! page, `crate::oauth::consent`) are listed, read and revoked by user and by client.
 
 use axum::extract::{Path, Query, State};
 use axum::http::{HeaderMap, StatusCode};
@@ -51,15 +51,12 @@ pub fn routes() -> Router<AppState> {
         )
         .route(
             &format!("{user}/{{client_id}}/grants"),
-            get(no_grants).delete(revoke_no_grants),
+            get(list_grants).delete(revoke_grants),
         )
-        .route(
-            "/users/{id}/grants",
-            get(no_grants).delete(revoke_no_grants),
-        )
+        .route("/users/{id}/grants", get(list_grants).delete(revoke_grants))
         .route(
             "/users/{id}/grants/{grant_id}",
-            get(grant_not_found).delete(grant_not_found),
+            get(get_grant).delete(revoke_grant),
         )
 }
 
@@ -385,33 +382,178 @@ async fn revoke_user_token(
     .await
 }
 
-async fn no_grants(
+#[derive(Debug, Default, Deserialize)]
+#[serde(rename_all = "camelCase")]
+struct GrantQuery {
+    scope_id: Option<String>,
+    expand: Option<String>,
+    limit: Option<String>,
+}
+
+/// A consent grant as the API shows it (OAuth2ScopeConsentGrant).
+fn grant_json(app: &AppState, g: &store::UserGrantRecord, expand: bool) -> Value {
+    let server_path = format!("authorizationServers/{}", g.server_id);
+    let mut links = LinkSet::new()
+        .add_hints(
+            "self",
+            app.links
+                .api(&format!("users/{}/grants/{}", g.user_id, g.id)),
+            &["GET", "DELETE"],
+        )
+        .add("app", app.links.api(&format!("apps/{}", g.client_id)))
+        .add(
+            "client",
+            app.links
+                .page(&format!("oauth2/v1/clients/{}", g.client_id)),
+        )
+        .add("user", app.links.api(&format!("users/{}", g.user_id)));
+    if g.server_id != ORG_KEY_ID {
+        links = links
+            .add(
+                "scope",
+                app.links
+                    .api(&format!("{server_path}/scopes/{}", g.scope_id)),
+            )
+            .add("authorizationServer", app.links.api(&server_path));
+    }
+    let mut out = json!({
+        "id": g.id,
+        "status": "ACTIVE",
+        "created": Timestamp(g.created).to_iso(),
+        "lastUpdated": Timestamp(g.last_updated).to_iso(),
+        "createdBy": { "id": g.user_id, "type": "User" },
+        "issuer": issuer(app, &g.server_id),
+        "clientId": g.client_id,
+        "userId": g.user_id,
+        "scopeId": g.scope_id,
+        "source": g.source,
+        "_links": links.into_value(),
+    });
+    if expand {
+        crate::wire::json::put(
+            &mut out,
+            "_embedded",
+            json!({ "scope": { "id": g.scope_name } }),
+        );
+    }
+    out
+}
+
+fn expands_scope(q: &GrantQuery) -> bool {
+    q.expand
+        .as_deref()
+        .is_some_and(|e| e.split(',').any(|v| v.trim() == "scope"))
+}
+
+/// `GET /users/{id}/grants` and `/users/{id}/clients/{clientId}/grants`.
+async fn list_grants(
     State(app): State<AppState>,
     _admin: AdminToken,
     Path(path): Path<std::collections::HashMap<String, String>>,
+    Query(q): Query<GrantQuery>,
 ) -> ApiResult<Json<Value>> {
     let id = path.get("id").cloned().unwrap_or_default();
-    find_user(&app, &id).await?;
-    Ok(Json(json!([])))
+    let user = find_user(&app, &id).await?;
+    let limit = match q.limit.as_deref() {
+        None => usize::MAX,
+        Some(text) => text
+            .parse::<usize>()
+            .ok()
+            .filter(|n| *n >= 1)
+            .ok_or_else(|| {
+                ApiError::invalid("limit", "limit: The value must be a positive number.")
+            })?,
+    };
+    let expand = expands_scope(&q);
+    let grants = app
+        .store
+        .user_grants(&user.id, path.get("client_id").map(String::as_str))
+        .await?;
+    Ok(Json(Value::Array(
+        grants
+            .iter()
+            .filter(|g| {
+                q.scope_id
+                    .as_deref()
+                    .is_none_or(|s| s == g.scope_id || s == g.scope_name)
+            })
+            .take(limit)
+            .map(|g| grant_json(&app, g, expand))
+            .collect(),
+    )))
 }
 
-async fn revoke_no_grants(
-    State(app): State<AppState>,
-    _admin: AdminToken,
-    Path(path): Path<std::collections::HashMap<String, String>>,
-) -> ApiResult<StatusCode> {
-    let id = path.get("id").cloned().unwrap_or_default();
-    find_user(&app, &id).await?;
-    Ok(StatusCode::NO_CONTENT)
+fn grant_not_found(id: &str) -> ApiError {
+    ApiError::not_found(format!(
+        "Resource not found: {id} (OAuth2ScopeConsentGrant)"
+    ))
 }
 
-async fn grant_not_found(
+/// `GET /users/{id}/grants/{grantId}`
+async fn get_grant(
     State(app): State<AppState>,
     _admin: AdminToken,
     Path((id, grant_id)): Path<(String, String)>,
+    Query(q): Query<GrantQuery>,
+) -> ApiResult<Json<Value>> {
+    let user = find_user(&app, &id).await?;
+    let grants = app.store.user_grants(&user.id, None).await?;
+    let g = grants
+        .iter()
+        .find(|g| g.id == grant_id)
+        .ok_or_else(|| grant_not_found(&grant_id))?;
+    Ok(Json(grant_json(&app, g, expands_scope(&q))))
+}
+
+fn revoke_event(admin: &AdminToken, user: &store::UserRecord, now: i64) -> store::EventRecord {
+    events::event(
+        "app.oauth2.as.consent.revoke",
+        "Revoke consent grants of a user",
+        &Actor::token(admin),
+        vec![events::user_target(user)],
+        now,
+    )
+}
+
+/// `DELETE /users/{id}/grants` and `/users/{id}/clients/{clientId}/grants`.
+async fn revoke_grants(
+    State(app): State<AppState>,
+    admin: AdminToken,
+    Path(path): Path<std::collections::HashMap<String, String>>,
 ) -> ApiResult<StatusCode> {
-    find_user(&app, &id).await?;
-    Err(ApiError::not_found(format!(
-        "Resource not found: {grant_id} (OAuth2ScopeConsentGrant)"
-    )))
+    let id = path.get("id").cloned().unwrap_or_default();
+    let user = find_user(&app, &id).await?;
+    let now = app.clock.now().millis();
+    app.store
+        .delete_user_grants(
+            &user.id,
+            path.get("client_id").map(String::as_str),
+            None,
+            &revoke_event(&admin, &user, now),
+        )
+        .await?;
+    Ok(StatusCode::NO_CONTENT)
+}
+
+/// `DELETE /users/{id}/grants/{grantId}`
+async fn revoke_grant(
+    State(app): State<AppState>,
+    admin: AdminToken,
+    Path((id, grant_id)): Path<(String, String)>,
+) -> ApiResult<StatusCode> {
+    let user = find_user(&app, &id).await?;
+    let now = app.clock.now().millis();
+    let gone = app
+        .store
+        .delete_user_grants(
+            &user.id,
+            None,
+            Some(&grant_id),
+            &revoke_event(&admin, &user, now),
+        )
+        .await?;
+    if gone == 0 {
+        return Err(grant_not_found(&grant_id));
+    }
+    Ok(StatusCode::NO_CONTENT)
 }

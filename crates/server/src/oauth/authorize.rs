@@ -388,15 +388,25 @@ pub async fn authorize(
     match decide(app, server, &client, headers, params, &response_types).await {
         Ok((answer, cookie)) => reply.send(&answer, cookie),
         Err(Refusal::Redirect(error, description)) => reply.error(error, &description),
-        Err(Refusal::SignIn) => sign_in_first(app, server, params),
+        Err(Refusal::SignIn) => to_page(app, server, params, "/login/login.htm", "login", None),
+        Err(Refusal::Consent(cookie)) => {
+            to_page(app, server, params, "/login/consent", "consent", cookie)
+        }
         Err(Refusal::Fatal(e)) => e.into_response(),
     }
 }
 
-/// Sends the browser to the hosted sign-in page, to come back to this request once signed in
-/// (without `prompt=login`, which the new sign-in satisfies, and without a spent
-/// `sessionToken`).
-fn sign_in_first(app: &AppState, server: &Server, params: &HashMap<String, String>) -> Response {
+/// Sends the browser to a hosted page (sign-in or consent), to come back to this request once
+/// it is done: without the `prompt` value the page satisfies, and without a spent
+/// `sessionToken`.
+fn to_page(
+    app: &AppState,
+    server: &Server,
+    params: &HashMap<String, String>,
+    page: &str,
+    satisfied: &str,
+    cookie: Option<HeaderValue>,
+) -> Response {
     let endpoint = server.endpoint("authorize");
     let path = endpoint
         .strip_prefix(app.links.base())
@@ -411,7 +421,7 @@ fn sign_in_first(app: &AppState, server: &Server, params: &HashMap<String, Strin
             "prompt" => {
                 let rest: Vec<&str> = value
                     .split(' ')
-                    .filter(|p| *p != "login" && !p.is_empty())
+                    .filter(|p| *p != satisfied && !p.is_empty())
                     .collect();
                 if !rest.is_empty() {
                     query.append_pair(name, &rest.join(" "));
@@ -423,7 +433,7 @@ fn sign_in_first(app: &AppState, server: &Server, params: &HashMap<String, Strin
         }
     }
     let back = format!("{path}?{}", query.finish());
-    let location = format!("/login/login.htm?fromURI={}", urlencoding::encode(&back));
+    let location = format!("{page}?fromURI={}", urlencoding::encode(&back));
     let mut r = StatusCode::FOUND.into_response();
     if let Ok(v) = HeaderValue::from_str(&location) {
         r.headers_mut().insert(LOCATION, v);
@@ -432,6 +442,9 @@ fn sign_in_first(app: &AppState, server: &Server, params: &HashMap<String, Strin
         CACHE_CONTROL,
         HeaderValue::from_static("no-cache, no-store"),
     );
+    if let Some(c) = cookie {
+        r.headers_mut().append(SET_COOKIE, c);
+    }
     r
 }
 
@@ -440,6 +453,9 @@ enum Refusal {
     Redirect(&'static str, String),
     /// No usable session and the client lets the user sign in: the hosted sign-in page.
     SignIn,
+    /// The user has yet to consent to some scopes: the consent page (with the session cookie
+    /// a `sessionToken` just started).
+    Consent(Option<HeaderValue>),
     /// Storage or signing failed.
     Fatal(OAuthError),
 }
@@ -620,6 +636,30 @@ async fn decide(
             "access_denied",
             "User is not assigned to the client application.",
         ));
+    }
+    if get("lk_consent").map(String::as_str) == Some("denied") {
+        return Err(refuse(
+            "access_denied",
+            "The resource owner or authorization server denied the request.",
+        ));
+    }
+    let asked = super::consent::asked(
+        app,
+        server,
+        client,
+        &user.id,
+        &scopes,
+        prompt.contains(&"consent"),
+    )
+    .await?;
+    if !asked.is_empty() {
+        if prompt.contains(&"none") {
+            return Err(refuse(
+                "consent_required",
+                "The client requires user consent, and the user has not given it.",
+            ));
+        }
+        return Err(Refusal::Consent(cookie));
     }
     if !has("code") {
         // `offline_access` needs a code (oidc.md, "Scope values").

@@ -8,6 +8,7 @@
 //! - `clients`: who the client is (`client_secret_basic`/`_post`/`_jwt`, `private_key_jwt`,
 //!   `none`);
 //! - `authorize`: the front channel (`/authorize`): session, PKCE, codes and implicit tokens;
+//! - `consent`: which scopes a user must consent to, and their consent grants;
 //! - `grants`: the back channel (`/token`): codes, refresh tokens, client credentials;
 //! - `mint`: the tokens and their claims;
 //! - `endpoints`: discovery, keys, userinfo, introspection, revocation, logout.
@@ -16,6 +17,7 @@
 
 pub mod authorize;
 pub mod clients;
+pub mod consent;
 pub mod endpoints;
 pub mod error;
 pub mod grants;

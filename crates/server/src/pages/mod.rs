@@ -1,5 +1,6 @@
 //! The end user's pages: sign-in (with every step of the Authn state machine), sign-out,
-//! password recovery and account unlock, activation, the app dashboard and settings. Server-rendered from `crate::templates`, with no external assets;
+//! password recovery and account unlock, activation, the app dashboard and settings, and the
+//! consent page of OAuth clients that ask for it. Server-rendered from `crate::templates`, with no external assets;
 //! only security keys need JavaScript.
 //!
 //! The pages are another client of the Authn API: each form post becomes one Authn request,
@@ -16,6 +17,7 @@
 //!   with the REDIRECT scope; anything else goes to the dashboard.
 
 mod account;
+mod consent;
 mod engine;
 mod signin;
 
@@ -58,6 +60,7 @@ pub fn routes() -> Router<AppState> {
             "/enduser/settings",
             get(account::settings).post(account::settings_submit),
         )
+        .route("/login/consent", get(consent::form).post(consent::submit))
         .route("/assets/latchkey.css", get(stylesheet))
         .route("/assets/latchkey.js", get(script))
         .route("/assets/logo", get(logo))

@@ -827,3 +827,149 @@ async fn authorize_without_a_session_signs_in_on_the_hosted_page_and_comes_back(
     );
     assert!(to.ends_with("&state=s1"), "{to}");
 }
+
+#[tokio::test]
+async fn consent_is_asked_once_recorded_as_grants_and_revocable() {
+    let (app, _) = spawn().await;
+    let uid = user(&app, "page.consent@example.com").await;
+    let r = app
+        .post(
+            "/api/v1/authorizationServers/default/scopes",
+            json!({ "name": "photos.read", "displayName": "Read photos",
+                    "description": "Read your photo albums", "consent": "REQUIRED" }),
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::CREATED, "{}", r.text);
+    let scope_id = r.body["id"].as_str().unwrap().to_owned();
+    let r = app
+        .post(
+            "/api/v1/apps",
+            json!({
+                "name": "oidc_client", "label": "Photo Printer", "signOnMode": "OPENID_CONNECT",
+                "credentials": { "oauthClient": { "token_endpoint_auth_method": "none" } },
+                "settings": { "oauthClient": {
+                    "application_type": "browser", "consent_method": "REQUIRED",
+                    "grant_types": ["authorization_code"], "response_types": ["code"],
+                    "redirect_uris": ["https://app.example.com/callback"] } }
+            }),
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::OK, "{}", r.text);
+    let app_id = r.body["id"].as_str().unwrap().to_owned();
+    let client_id = r.body["credentials"]["oauthClient"]["client_id"]
+        .as_str()
+        .unwrap()
+        .to_owned();
+    app.post(
+        &format!("/api/v1/apps/{app_id}/users"),
+        json!({ "id": uid, "scope": "USER" }),
+    )
+    .await;
+    let challenge = crypto::jwt::pkce_s256("a-verifier-that-is-long-enough-for-pkce-0123456789");
+    let authorize = |prompt: &str| {
+        format!(
+            "/oauth2/default/v1/authorize?client_id={client_id}&response_type=code&\
+             scope=openid%20photos.read&redirect_uri=https%3A%2F%2Fapp.example.com%2Fcallback&\
+             state=s2&code_challenge={challenge}&code_challenge_method=S256{prompt}"
+        )
+    };
+    let mut b = Browser::new(&app);
+    let done = b
+        .sign_in("/login/login.htm", "page.consent@example.com", PASSWORD)
+        .await;
+    Browser::continue_to(&done);
+
+    // prompt=none cannot ask: consent_required.
+    let none = b.get(&authorize("&prompt=none")).await;
+    assert!(
+        none.location().contains("error=consent_required"),
+        "{}",
+        none.location()
+    );
+    // Declining: access_denied at the client.
+    let ask = b.get(&authorize("")).await;
+    assert!(
+        ask.location().starts_with("/login/consent?fromURI="),
+        "{}",
+        ask.location()
+    );
+    let page = b.get(&ask.location()).await;
+    assert_eq!(page.page(), "consent", "{}", page.html);
+    assert!(page.html.contains("Photo Printer") && page.html.contains("Read your photo albums"));
+    let declined = b
+        .submit(&page, "consent-form", &[("decision", "deny")])
+        .await;
+    let back = b.get(&Browser::continue_to(&declined)).await;
+    assert!(
+        back.location().contains("error=access_denied"),
+        "{}",
+        back.location()
+    );
+    assert_eq!(
+        app.get(&format!("/api/v1/users/{uid}/grants")).await.body,
+        json!([])
+    );
+
+    // Allowing: a grant, and the code.
+    let ask = b.get(&authorize("")).await;
+    let page = b.get(&ask.location()).await;
+    let allowed = b
+        .submit(&page, "consent-form", &[("decision", "allow")])
+        .await;
+    let back = b.get(&Browser::continue_to(&allowed)).await;
+    assert!(
+        back.location()
+            .starts_with("https://app.example.com/callback?code="),
+        "{}",
+        back.location()
+    );
+    let grants = app
+        .get(&format!("/api/v1/users/{uid}/grants?expand=scope"))
+        .await;
+    assert_eq!(grants.body.as_array().unwrap().len(), 1, "{}", grants.text);
+    let g = &grants.body[0];
+    assert_eq!(g["clientId"], client_id.as_str());
+    assert_eq!(g["scopeId"], scope_id.as_str());
+    assert_eq!(g["source"], "END_USER");
+    assert_eq!(g["status"], "ACTIVE");
+    assert_eq!(g["_embedded"]["scope"]["id"], "photos.read");
+    assert!(g["issuer"].as_str().unwrap().ends_with("/oauth2/default"));
+    let gid = g["id"].as_str().unwrap().to_owned();
+    let by_client = app
+        .get(&format!("/api/v1/users/{uid}/clients/{client_id}/grants"))
+        .await;
+    assert_eq!(by_client.body[0]["id"], gid.as_str());
+    assert_eq!(
+        app.get(&format!("/api/v1/users/{uid}/grants/{gid}"))
+            .await
+            .body["id"],
+        gid.as_str()
+    );
+
+    // Asked once: the next request goes straight through; prompt=consent asks again.
+    let again = b.get(&authorize("")).await;
+    assert!(again
+        .location()
+        .starts_with("https://app.example.com/callback?code="));
+    let forced = b.get(&authorize("&prompt=consent")).await;
+    assert!(
+        forced.location().starts_with("/login/consent?"),
+        "{}",
+        forced.location()
+    );
+
+    // Revoked: asked again.
+    let r = app
+        .delete(&format!("/api/v1/users/{uid}/grants/{gid}"))
+        .await;
+    assert_eq!(r.status, StatusCode::NO_CONTENT);
+    app.delete(&format!("/api/v1/users/{uid}/grants/{gid}"))
+        .await
+        .assert_error(404, "E0000007");
+    let asked = b.get(&authorize("")).await;
+    assert!(
+        asked.location().starts_with("/login/consent?"),
+        "{}",
+        asked.location()
+    );
+}

@@ -688,8 +688,41 @@ async fn update(
     }
     let saved =
         saved.ok_or_else(|| ApiError::not_found(format!("Resource not found: {id} (User)")))?;
+    notify_email_change(&app, &found, &saved, now).await?;
     crate::api::group_rules::apply_rules_to_user(&app, &saved.id, None).await?;
     Ok(Json(dto::render(&saved, &app, true)))
+}
+
+/// Tells the old address when a user's primary email changed (not for STAGED users, who have
+/// not been told of their account yet).
+async fn notify_email_change(
+    app: &AppState,
+    before: &UserRecord,
+    after: &UserRecord,
+    now: i64,
+) -> ApiResult<()> {
+    let email = |u: &UserRecord| {
+        u.profile
+            .get("email")
+            .and_then(Value::as_str)
+            .unwrap_or_default()
+            .to_owned()
+    };
+    let (old, new) = (email(before), email(after));
+    if old.is_empty() || old.eq_ignore_ascii_case(&new) || before.status == "STAGED" {
+        return Ok(());
+    }
+    let mail = crate::mail::compose(
+        app,
+        crate::mail::MailKind::EmailChange,
+        Some(after),
+        &old,
+        json!({ "old_email": old, "new_email": new }),
+    )?;
+    let message = crate::outbox::email(app, &after.id, &old, mail, now + 7 * 24 * 3_600_000, None)?;
+    app.store.enqueue_messages(&[message]).await?;
+    app.outbox.notify();
+    Ok(())
 }
 
 /// Carries over to `user` the credential fields the request changed on `draft` (a copy of

@@ -973,3 +973,37 @@ async fn consent_is_asked_once_recorded_as_grants_and_revocable() {
         asked.location()
     );
 }
+
+#[tokio::test]
+async fn an_email_change_is_told_to_the_old_address() {
+    let (app, _) = spawn().await;
+    let uid = user(&app, "page.old@example.com").await;
+    let r = app
+        .post(
+            &format!("/api/v1/users/{uid}"),
+            json!({ "profile": { "email": "page.new-address@example.com" } }),
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::OK, "{}", r.text);
+    let mail = kept_mail(&app, "page.old@example.com").await;
+    assert!(
+        mail.subject.contains("email address was changed"),
+        "{}",
+        mail.subject
+    );
+    assert!(
+        mail.text.contains("page.new-address@example.com"),
+        "{}",
+        mail.text
+    );
+    // A change of something else tells no one.
+    let r = app
+        .post(
+            &format!("/api/v1/users/{uid}"),
+            json!({ "profile": { "firstName": "Ada" } }),
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::OK);
+    app.outbox_drained().await;
+    assert_eq!(app.state.store.kept_mail(None, 10).await.unwrap().len(), 1);
+}

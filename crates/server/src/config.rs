@@ -110,9 +110,10 @@ pub struct ServeArgs {
     #[arg(long, env = "LATCHKEY_LOG_RETENTION_DAYS", value_name = "DAYS")]
     pub log_retention_days: Option<u32>,
 
-    /// SMTP server for Okta's emails (links, email factor codes): `smtp://host:port` (plain), add `?tls=required`
-    /// for STARTTLS, or `smtps://host:port`; credentials as `smtp://user:pass@host`. Without
-    /// it, emails are kept in the org's mailbox (`latchkey outbox`).
+    /// SMTP server for Okta's emails (links, email factor codes): `smtp://host:port` (plain),
+    /// add `?tls=required` for STARTTLS, or `smtps://host:port`; credentials as
+    /// `smtp://user:pass@host`. Without it, emails are kept in the org's mailbox (`latchkey
+    /// outbox`).
     #[arg(long, env = "LATCHKEY_SMTP_URL", value_name = "URL")]
     pub smtp_url: Option<String>,
 

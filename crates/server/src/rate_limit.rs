@@ -106,7 +106,8 @@ impl Bucket {
     pub fn of_request(method: &axum::http::Method, path: &str) -> Option<Self> {
         let page = path.starts_with("/login/")
             || path.starts_with("/signin/")
-            || path.starts_with("/welcome/");
+            || path.starts_with("/welcome/")
+            || path == "/activate";
         if page && method == axum::http::Method::POST {
             return Some(Self::Authn);
         }

@@ -46,6 +46,10 @@ const BUILT_IN: &[(&str, &str)] = &[
         include_str!("../templates/pages/consent.html"),
     ),
     (
+        "pages/activate.html",
+        include_str!("../templates/pages/activate.html"),
+    ),
+    (
         "pages/continue.html",
         include_str!("../templates/pages/continue.html"),
     ),

@@ -1173,6 +1173,41 @@ pub trait OAuthStore: Send + Sync {
         event: &EventRecord,
     ) -> StoreResult<bool>;
 
+    /// Starts a device authorization with its event; a user code in use is `Duplicate`.
+    async fn insert_device_code(
+        &self,
+        device: &DeviceCodeRecord,
+        event: &EventRecord,
+    ) -> StoreResult<()>;
+
+    /// The pending, unexpired device authorization with `user_code`.
+    async fn pending_device_code(
+        &self,
+        user_code: &str,
+        now: i64,
+    ) -> StoreResult<Option<DeviceCodeRecord>>;
+
+    /// Approves (`user_id` and `body` recorded) or denies a pending, unexpired device
+    /// authorization, with its event; false when it is no longer pending.
+    async fn decide_device_code(
+        &self,
+        user_code: &str,
+        approve: bool,
+        user_id: &str,
+        body: &serde_json::Map<String, serde_json::Value>,
+        now: i64,
+        event: &EventRecord,
+    ) -> StoreResult<bool>;
+
+    /// A poll by the device: the authorization as it stood before this poll (None when the
+    /// code is unknown); its `last_poll` becomes `now`, and an APPROVED one becomes REDEEMED
+    /// (so exactly one poll gets it APPROVED).
+    async fn poll_device_code(
+        &self,
+        device_hash: &str,
+        now: i64,
+    ) -> StoreResult<Option<DeviceCodeRecord>>;
+
     /// A user's consent grants, oldest first; only those for `client_id` when given.
     async fn user_grants(
         &self,

@@ -677,6 +677,124 @@ macro_rules! impl_oauth_store {
                 Ok(true)
             }
 
+            async fn insert_device_code(
+                &self,
+                d: &$crate::DeviceCodeRecord,
+                event: &$crate::EventRecord,
+            ) -> $crate::StoreResult<()> {
+                let mut tx = self.$write.begin().await?;
+                sqlx::query("DELETE FROM oauth_device_codes WHERE expires_at <= $1")
+                    .bind(d.created)
+                    .execute(&mut *tx)
+                    .await?;
+                sqlx::query(
+                    "INSERT INTO oauth_device_codes (device_hash, user_code, server_id, \
+                     client_id, scopes, status, user_id, body, created, expires_at, last_poll) \
+                     VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11)",
+                )
+                .bind(&d.device_hash)
+                .bind(&d.user_code)
+                .bind(&d.server_id)
+                .bind(&d.client_id)
+                .bind(sqlx::types::Json(&d.scopes))
+                .bind(&d.status)
+                .bind(&d.user_id)
+                .bind(sqlx::types::Json(&d.body))
+                .bind(d.created)
+                .bind(d.expires_at)
+                .bind(d.last_poll)
+                .execute(&mut *tx)
+                .await
+                .map_err($crate::StoreError::from_write)?;
+                insert_event(&mut tx, event).await?;
+                tx.commit().await?;
+                Ok(())
+            }
+
+            async fn pending_device_code(
+                &self,
+                user_code: &str,
+                now: i64,
+            ) -> $crate::StoreResult<Option<$crate::DeviceCodeRecord>> {
+                Ok(sqlx::query_as(
+                    "SELECT device_hash, user_code, server_id, client_id, scopes, status, \
+                     user_id, body, created, expires_at, last_poll FROM oauth_device_codes \
+                     WHERE user_code = $1 AND status = 'PENDING' AND expires_at > $2",
+                )
+                .bind(user_code)
+                .bind(now)
+                .fetch_optional(&self.$write)
+                .await?)
+            }
+
+            async fn decide_device_code(
+                &self,
+                user_code: &str,
+                approve: bool,
+                user_id: &str,
+                body: &serde_json::Map<String, serde_json::Value>,
+                now: i64,
+                event: &$crate::EventRecord,
+            ) -> $crate::StoreResult<bool> {
+                let mut tx = self.$write.begin().await?;
+                let done = sqlx::query(
+                    "UPDATE oauth_device_codes SET status = $2, user_id = $3, body = $4 \
+                     WHERE user_code = $1 AND status = 'PENDING' AND expires_at > $5",
+                )
+                .bind(user_code)
+                .bind(if approve { "APPROVED" } else { "DENIED" })
+                .bind(user_id)
+                .bind(sqlx::types::Json(body))
+                .bind(now)
+                .execute(&mut *tx)
+                .await?;
+                if done.rows_affected() == 0 {
+                    return Ok(false);
+                }
+                insert_event(&mut tx, event).await?;
+                tx.commit().await?;
+                Ok(true)
+            }
+
+            async fn poll_device_code(
+                &self,
+                device_hash: &str,
+                now: i64,
+            ) -> $crate::StoreResult<Option<$crate::DeviceCodeRecord>> {
+                const COLUMNS: &str = "device_hash, user_code, server_id, client_id, scopes, \
+                     status, user_id, body, created, expires_at, last_poll";
+                let mut tx = self.$write.begin().await?;
+                // Exactly one poll takes an approved authorization.
+                let taken: Option<$crate::DeviceCodeRecord> = sqlx::query_as(&format!(
+                    "UPDATE oauth_device_codes SET status = 'REDEEMED', last_poll = $2 \
+                     WHERE device_hash = $1 AND status = 'APPROVED' RETURNING {COLUMNS}"
+                ))
+                .bind(device_hash)
+                .bind(now)
+                .fetch_optional(&mut *tx)
+                .await?;
+                if let Some(mut taken) = taken {
+                    tx.commit().await?;
+                    taken.status = "APPROVED".into();
+                    return Ok(Some(taken));
+                }
+                let before: Option<$crate::DeviceCodeRecord> = sqlx::query_as(&format!(
+                    "SELECT {COLUMNS} FROM oauth_device_codes WHERE device_hash = $1"
+                ))
+                .bind(device_hash)
+                .fetch_optional(&mut *tx)
+                .await?;
+                if before.is_some() {
+                    sqlx::query("UPDATE oauth_device_codes SET last_poll = $2 WHERE device_hash = $1")
+                        .bind(device_hash)
+                        .bind(now)
+                        .execute(&mut *tx)
+                        .await?;
+                }
+                tx.commit().await?;
+                Ok(before)
+            }
+
             async fn user_grants(
                 &self,
                 user_id: &str,

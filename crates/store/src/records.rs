@@ -978,6 +978,29 @@ pub struct AuthServerKeyRecord {
     pub private_key_sealed: String,
 }
 
+/// A device authorization (the device grant), known by its device code's SHA-256.
+#[derive(Debug, Clone, PartialEq, sqlx::FromRow)]
+pub struct DeviceCodeRecord {
+    pub device_hash: String,
+    /// What the user types on the activation page.
+    pub user_code: String,
+    pub server_id: String,
+    pub client_id: String,
+    #[sqlx(json)]
+    pub scopes: Vec<String>,
+    /// `PENDING`, `APPROVED`, `DENIED` or `REDEEMED`.
+    pub status: String,
+    /// Who approved or denied it.
+    pub user_id: Option<String>,
+    /// What the approval carries to the tokens: `auth_time`, `amr`.
+    #[sqlx(json)]
+    pub body: Map<String, Value>,
+    pub created: i64,
+    pub expires_at: i64,
+    /// When the device last polled (for `slow_down`).
+    pub last_poll: i64,
+}
+
 /// An authorization code, known by its SHA-256.
 #[derive(Debug, Clone, PartialEq, sqlx::FromRow)]
 pub struct OAuthCodeRecord {

@@ -99,6 +99,7 @@ impl ApplicationType {
                 "interaction_code",
                 "password",
                 "refresh_token",
+                "urn:ietf:params:oauth:grant-type:device_code",
             ],
             Self::Service => &["client_credentials"],
             Self::Web => &[

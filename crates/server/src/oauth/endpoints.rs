@@ -49,6 +49,14 @@ pub fn routes() -> Router<AppState> {
             get(authorize_get).post(authorize_post),
         )
         .route("/oauth2/v1/token", axum::routing::post(token))
+        .route(
+            "/oauth2/v1/device/authorize",
+            axum::routing::post(device_authorize),
+        )
+        .route(
+            "/oauth2/{server}/v1/device/authorize",
+            axum::routing::post(device_authorize),
+        )
         .route("/oauth2/{server}/v1/token", axum::routing::post(token))
         .route("/oauth2/v1/keys", get(jwks))
         .route("/oauth2/{server}/v1/keys", get(jwks))
@@ -199,8 +207,13 @@ fn metadata(server: &Server, openid: bool) -> Value {
             "authorization_code",
             "implicit",
             "refresh_token",
-            "client_credentials"
+            "client_credentials",
+            super::device::GRANT_TYPE
         ]),
+    );
+    m.insert(
+        "device_authorization_endpoint".into(),
+        json!(server.endpoint("device/authorize")),
     );
     if openid {
         m.insert("subject_types_supported".into(), json!(["public"]));
@@ -355,10 +368,35 @@ async fn token(
                     grants::client_credentials(&app, &server, &client, &form).await?
                 }
                 Some("password") => grants::password(&app, &server, &client, &form).await?,
+                Some(super::device::GRANT_TYPE) => {
+                    grants::device_code(&app, &server, &client, &form).await?
+                }
                 Some(_) => return Err(OAuthError::unsupported_grant_type(
                     "The authorization grant type is not supported by the authorization server.",
                 )),
             };
+            Ok(json_no_store(answer))
+        }
+        .await,
+    )
+}
+
+/// `POST /device/authorize` (oidc.md): a device code and a user code for an authenticated
+/// client.
+async fn device_authorize(
+    State(app): State<AppState>,
+    path: ServerPath,
+    headers: HeaderMap,
+    body: Bytes,
+) -> Response {
+    respond(
+        async {
+            let server = server_of(&app, path).await?;
+            let form = parameters(&body)?;
+            let client =
+                clients::authenticate(&app, &headers, &form, &server.endpoint("device/authorize"))
+                    .await?;
+            let answer = super::device::authorize(&app, &server, &client, &form).await?;
             Ok(json_no_store(answer))
         }
         .await,

@@ -56,6 +56,23 @@ impl OAuthError {
         )
     }
 
+    /// The device grant's poll answers (RFC 8628 3.5).
+    pub fn authorization_pending(description: impl Into<String>) -> Self {
+        Self::new(
+            StatusCode::BAD_REQUEST,
+            "authorization_pending",
+            description,
+        )
+    }
+
+    pub fn slow_down(description: impl Into<String>) -> Self {
+        Self::new(StatusCode::BAD_REQUEST, "slow_down", description)
+    }
+
+    pub fn expired_token(description: impl Into<String>) -> Self {
+        Self::new(StatusCode::BAD_REQUEST, "expired_token", description)
+    }
+
     pub fn access_denied(description: impl Into<String>) -> Self {
         Self::new(StatusCode::FORBIDDEN, "access_denied", description)
     }

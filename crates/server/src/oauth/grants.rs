@@ -555,6 +555,40 @@ pub async fn password(
     Ok(response_body(&issued, None))
 }
 
+/// `grant_type=urn:ietf:params:oauth:grant-type:device_code`: the tokens of an approved
+/// device authorization, once.
+pub async fn device_code(
+    app: &AppState,
+    server: &Server,
+    client: &Client,
+    form: &HashMap<String, String>,
+) -> OAuthResult<Value> {
+    let (record, user) = super::device::poll(app, server, client, form).await?;
+    if !user_may_use(app, client, &user).await? {
+        return Err(OAuthError::invalid_grant(
+            "The user is not assigned to the client application or is not active.",
+        ));
+    }
+    let now = app.clock.now().millis();
+    let lifetimes =
+        grant_lifetimes(app, server, client, &user, &record.scopes, &record.body).await?;
+    let subject = Subject::from_body(user, &record.body);
+    let issued = issue_for_user(
+        app,
+        server,
+        client,
+        &subject,
+        &record.scopes,
+        lifetimes,
+        format!("oag{}", crypto::tokens::random_token(17)),
+        None,
+        refresh_allowed(client, &record.scopes),
+    )
+    .await?;
+    store_issued(app, server, client, &subject.user, &issued, now).await?;
+    Ok(response_body(&issued, None))
+}
+
 /// Whether a grant with `scopes` gets a refresh token: `offline_access` asked and the app
 /// allowed the refresh grant.
 fn refresh_allowed(client: &Client, scopes: &[String]) -> bool {

@@ -9,6 +9,7 @@
 //!   `none`);
 //! - `authorize`: the front channel (`/authorize`): session, PKCE, codes and implicit tokens;
 //! - `consent`: which scopes a user must consent to, and their consent grants;
+//! - `device`: the device authorization grant (`/device/authorize`, `/activate`, polling);
 //! - `grants`: the back channel (`/token`): codes, refresh tokens, client credentials;
 //! - `mint`: the tokens and their claims;
 //! - `endpoints`: discovery, keys, userinfo, introspection, revocation, logout.
@@ -18,6 +19,7 @@
 pub mod authorize;
 pub mod clients;
 pub mod consent;
+pub mod device;
 pub mod endpoints;
 pub mod error;
 pub mod grants;

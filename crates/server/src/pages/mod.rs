@@ -1,6 +1,6 @@
 //! The end user's pages: sign-in (with every step of the Authn state machine), sign-out,
 //! password recovery and account unlock, activation, the app dashboard and settings, and the
-//! consent page of OAuth clients that ask for it. Server-rendered from `crate::templates`, with no external assets;
+//! consent page of OAuth clients that ask for it, and device activation (`/activate`). Server-rendered from `crate::templates`, with no external assets;
 //! only security keys need JavaScript.
 //!
 //! The pages are another client of the Authn API: each form post becomes one Authn request,
@@ -18,6 +18,7 @@
 
 mod account;
 mod consent;
+mod device;
 mod engine;
 mod signin;
 
@@ -61,6 +62,7 @@ pub fn routes() -> Router<AppState> {
             get(account::settings).post(account::settings_submit),
         )
         .route("/login/consent", get(consent::form).post(consent::submit))
+        .route("/activate", get(device::form).post(device::submit))
         .route("/assets/latchkey.css", get(stylesheet))
         .route("/assets/latchkey.js", get(script))
         .route("/assets/logo", get(logo))

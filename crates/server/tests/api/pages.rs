@@ -1007,3 +1007,170 @@ async fn an_email_change_is_told_to_the_old_address() {
     app.outbox_drained().await;
     assert_eq!(app.state.store.kept_mail(None, 10).await.unwrap().len(), 1);
 }
+
+/// POSTs a form to an OAuth endpoint as a device does.
+async fn device_post(
+    b: &Browser,
+    path: &str,
+    fields: &[(&str, &str)],
+) -> (StatusCode, serde_json::Value) {
+    let r = b
+        .client
+        .post(b.url(path))
+        .form(fields)
+        .send()
+        .await
+        .unwrap();
+    let status = r.status();
+    (status, r.json().await.unwrap_or(serde_json::Value::Null))
+}
+
+#[tokio::test]
+async fn the_device_grant_is_approved_on_the_activate_page_and_redeemed_once() {
+    let (app, clock) = spawn().await;
+    let uid = user(&app, "page.device@example.com").await;
+    let r = app
+        .post(
+            "/api/v1/apps",
+            json!({
+                "name": "oidc_client", "label": "Living Room TV", "signOnMode": "OPENID_CONNECT",
+                "credentials": { "oauthClient": { "token_endpoint_auth_method": "none" } },
+                "settings": { "oauthClient": {
+                    "application_type": "native",
+                    "grant_types": ["authorization_code",
+                        "urn:ietf:params:oauth:grant-type:device_code", "refresh_token"],
+                    "response_types": ["code"],
+                    "redirect_uris": ["com.example.tv:/callback"] } }
+            }),
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::OK, "{}", r.text);
+    let app_id = r.body["id"].as_str().unwrap().to_owned();
+    let client_id = r.body["credentials"]["oauthClient"]["client_id"]
+        .as_str()
+        .unwrap()
+        .to_owned();
+    app.post(
+        &format!("/api/v1/apps/{app_id}/users"),
+        json!({ "id": uid, "scope": "USER" }),
+    )
+    .await;
+    let discovery = app
+        .get("/oauth2/default/.well-known/openid-configuration")
+        .await;
+    assert_eq!(
+        discovery.body["device_authorization_endpoint"],
+        format!("{}/oauth2/default/v1/device/authorize", app.base)
+    );
+    let mut b = Browser::new(&app);
+    let device = Browser::new(&app);
+    let grant = "urn:ietf:params:oauth:grant-type:device_code";
+    let start = |scope: &'static str| {
+        let client_id = client_id.clone();
+        let b = &device;
+        async move {
+            device_post(
+                b,
+                "/oauth2/default/v1/device/authorize",
+                &[("client_id", &client_id), ("scope", scope)],
+            )
+            .await
+        }
+    };
+    let (status, d) = start("openid profile offline_access").await;
+    assert_eq!(status, StatusCode::OK, "{d}");
+    assert_eq!(d["expires_in"], 600);
+    assert_eq!(d["interval"], 5);
+    assert_eq!(d["verification_uri"], format!("{}/activate", app.base));
+    let user_code = d["user_code"].as_str().unwrap().to_owned();
+    assert_eq!(user_code.len(), 8);
+    assert_eq!(
+        d["verification_uri_complete"],
+        format!("{}/activate?user_code={user_code}", app.base)
+    );
+    let device_code = d["device_code"].as_str().unwrap().to_owned();
+    let poll = |code: String| {
+        let client_id = client_id.clone();
+        let b = &device;
+        async move {
+            device_post(
+                b,
+                "/oauth2/default/v1/token",
+                &[
+                    ("client_id", &client_id),
+                    ("grant_type", grant),
+                    ("device_code", &code),
+                ],
+            )
+            .await
+        }
+    };
+    let (status, r) = poll(device_code.clone()).await;
+    assert_eq!(
+        (status, r["error"].as_str()),
+        (StatusCode::BAD_REQUEST, Some("authorization_pending"))
+    );
+    let (_, r) = poll(device_code.clone()).await;
+    assert_eq!(r["error"], "slow_down", "polled again at once");
+    clock.advance(6_000);
+    let (_, r) = poll(device_code.clone()).await;
+    assert_eq!(r["error"], "authorization_pending");
+
+    // The user: /activate needs a session, then shows the device and the code.
+    let to_login = b.get(&format!("/activate?user_code={user_code}")).await;
+    assert_eq!(to_login.status, StatusCode::SEE_OTHER);
+    let done = b
+        .sign_in(&to_login.location(), "page.device@example.com", PASSWORD)
+        .await;
+    let back = Browser::continue_to(&done);
+    let page = b.get(&back).await;
+    assert_eq!(page.page(), "activate", "{}", page.html);
+    assert!(page.html.contains("Living Room TV"));
+    let wrong = b.get("/activate?user_code=BCDFGHJK").await;
+    assert_eq!(wrong.status, StatusCode::NOT_FOUND);
+    let allowed = b
+        .submit(&page, "device-form", &[("decision", "allow")])
+        .await;
+    assert!(
+        allowed.html.contains("Device activated"),
+        "{}",
+        allowed.html
+    );
+
+    clock.advance(6_000);
+    let (status, tokens) = poll(device_code.clone()).await;
+    assert_eq!(status, StatusCode::OK, "{tokens}");
+    assert!(tokens["access_token"].as_str().is_some());
+    assert!(tokens["id_token"].as_str().is_some());
+    assert!(tokens["refresh_token"].as_str().is_some());
+    assert_eq!(tokens["token_type"], "Bearer");
+    clock.advance(6_000);
+    let (_, again) = poll(device_code).await;
+    assert_eq!(again["error"], "invalid_grant", "redeemed once");
+
+    // Denied, and expired.
+    let (_, d2) = start("openid").await;
+    let page = b
+        .get(&format!(
+            "/activate?user_code={}",
+            d2["user_code"].as_str().unwrap()
+        ))
+        .await;
+    b.submit(&page, "device-form", &[("decision", "deny")])
+        .await;
+    clock.advance(6_000);
+    let (_, r) = poll(d2["device_code"].as_str().unwrap().to_owned()).await;
+    assert_eq!(r["error"], "access_denied");
+    let (_, d3) = start("openid").await;
+    clock.advance(601_000);
+    let (_, r) = poll(d3["device_code"].as_str().unwrap().to_owned()).await;
+    assert_eq!(r["error"], "expired_token");
+    let (_, r) = poll("not-a-device-code".into()).await;
+    assert_eq!(r["error"], "invalid_grant");
+    // A scope the server does not know.
+    let (status, r) = start("openid photos.delete").await;
+    assert_eq!(
+        (status, r["error"].as_str()),
+        (StatusCode::BAD_REQUEST, Some("invalid_scope"))
+    );
+}

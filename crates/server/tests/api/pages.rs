@@ -1174,3 +1174,48 @@ async fn the_device_grant_is_approved_on_the_activate_page_and_redeemed_once() {
         (StatusCode::BAD_REQUEST, Some("invalid_scope"))
     );
 }
+
+#[tokio::test]
+async fn an_expired_password_is_changed_on_the_way_in() {
+    let (app, _) = spawn().await;
+    let uid = user(&app, "page.expired@example.com").await;
+    let r = app
+        .post_empty(&format!("/api/v1/users/{uid}/lifecycle/expire_password"))
+        .await;
+    assert_eq!(r.status, StatusCode::OK, "{}", r.text);
+    let mut b = Browser::new(&app);
+    let page = b
+        .sign_in("/login/login.htm", "page.expired@example.com", PASSWORD)
+        .await;
+    assert_eq!(page.page(), "step-password-expired", "{}", page.html);
+    assert!(page.html.contains("id=\"requirements\""), "{}", page.html);
+    let wrong = b
+        .submit(
+            &page,
+            "password-form",
+            &[
+                ("oldPassword", "not-the-old-1"),
+                ("newPassword", "Renewed-Pass-5"),
+                ("confirmPassword", "Renewed-Pass-5"),
+            ],
+        )
+        .await;
+    assert_eq!(wrong.page(), "step-password-expired");
+    assert!(!wrong.error().is_empty());
+    let done = b
+        .submit(
+            &wrong,
+            "password-form",
+            &[
+                ("oldPassword", PASSWORD),
+                ("newPassword", "Renewed-Pass-5"),
+                ("confirmPassword", "Renewed-Pass-5"),
+            ],
+        )
+        .await;
+    assert_eq!(Browser::continue_to(&done), "/app/UserHome");
+    assert_eq!(
+        app.get(&format!("/api/v1/users/{uid}")).await.body["status"],
+        "ACTIVE"
+    );
+}

@@ -46,6 +46,10 @@ const BUILT_IN: &[(&str, &str)] = &[
         include_str!("../templates/pages/consent.html"),
     ),
     (
+        "pages/question.html",
+        include_str!("../templates/pages/question.html"),
+    ),
+    (
         "pages/activate.html",
         include_str!("../templates/pages/activate.html"),
     ),

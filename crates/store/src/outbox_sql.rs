@@ -135,7 +135,7 @@ macro_rules! impl_outbox_store {
                 Ok(sqlx::query_as(
                     "SELECT id, user_id, recipient, subject, payload, kept_at FROM kept_mail \
                      WHERE (CAST($1 AS TEXT) IS NULL OR lower(recipient) = lower(CAST($1 AS TEXT))) \
-                     ORDER BY kept_at DESC, id DESC LIMIT $2",
+                     ORDER BY seq DESC LIMIT $2",
                 )
                 .bind(recipient)
                 .bind(i64::from(limit))

@@ -103,7 +103,7 @@ async fn recovery_rules(
 
 /// Whether the recovery question is asked of `user` (their policy has it ACTIVE and they
 /// have one).
-async fn asks_question(app: &AppState, user: &UserRecord) -> ApiResult<bool> {
+pub(crate) async fn asks_question(app: &AppState, user: &UserRecord) -> ApiResult<bool> {
     let settings = crate::policies::password_settings_for(app, user, &[]).await?;
     Ok(user.recovery_answer_hash.is_some()
         && model::policy::password::recovery_question_required(&settings))

@@ -44,6 +44,7 @@ pub fn routes() -> Router<AppState> {
         .route("/login/login.htm", get(signin::form).post(signin::submit))
         .route("/login/default", get(signin::form))
         .route("/login/step", axum::routing::post(signin::step))
+        .route("/login/question", axum::routing::post(signin::question))
         .route("/login/signout", get(signin::signout))
         .route(
             "/signin/forgot-password",
@@ -177,6 +178,12 @@ impl Page {
                 "link": link.map(|(href, text)| json!({ "href": href, "text": text })),
             }),
         )
+    }
+
+    /// Marks the steps of an activation, which ends by choosing a recovery question.
+    pub(crate) fn setup(mut self, setup: bool) -> Self {
+        self.put("setup", json!(setup));
+        self
     }
 
     pub(crate) fn status(mut self, status: StatusCode) -> Self {

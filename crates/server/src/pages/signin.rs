@@ -90,6 +90,19 @@ async fn advance(
     t: Value,
     from: &str,
 ) -> Response {
+    advance_setup(app, headers, csrf, t, from, false).await
+}
+
+/// [`advance`], for an activation (`setup`): a user who ends it without a recovery question
+/// that their password policy uses chooses one before going on.
+async fn advance_setup(
+    app: &AppState,
+    headers: &HeaderMap,
+    csrf: &Csrf,
+    t: Value,
+    from: &str,
+    setup: bool,
+) -> Response {
     let from = t
         .get("relayState")
         .and_then(Value::as_str)
@@ -98,13 +111,17 @@ async fn advance(
         .to_owned();
     let status = t.get("status").and_then(Value::as_str).unwrap_or_default();
     if status != "SUCCESS" {
-        return step_page(app, t, &from).render(app, csrf);
+        return step_page(app, t, &from).setup(setup).render(app, csrf);
     }
     if let Some(token) = t.get("sessionToken").and_then(Value::as_str) {
         return match crate::sessions::start_session(app, token).await {
             Ok(started) => {
                 let to = destination(app, Some(&from)).await;
-                let mut page = Page::new("pages/continue.html", "Signed in", json!({ "to": to }));
+                let mut page = if setup && needs_question(app, &started.user).await {
+                    question_page(&to)
+                } else {
+                    Page::new("pages/continue.html", "Signed in", json!({ "to": to }))
+                };
                 if let Ok(cookie) =
                     crate::sessions::set_cookie(app, &started.cookie, &started.session)
                 {
@@ -234,7 +251,8 @@ pub(super) async fn step(
             if op == "cancel" {
                 return see_other(&signin_href(&from), Vec::new());
             }
-            advance(&app, &headers, &csrf, t, &from).await
+            let setup = field(&form, "setup") == Some("1");
+            advance_setup(&app, &headers, &csrf, t, &from, setup).await
         }
         Err(refused) => {
             // Show the step again with what went wrong; a transaction that ended goes back
@@ -248,6 +266,7 @@ pub(super) async fn step(
             .await;
             match current {
                 Ok(t) => step_page(&app, t, &from)
+                    .setup(field(&form, "setup") == Some("1"))
                     .status(status_of(&refused))
                     .error(refused.message)
                     .render(&app, &csrf),
@@ -496,7 +515,7 @@ pub(super) async fn welcome(
     let csrf = Csrf::of(&headers);
     let body = json!({ "token": token });
     match engine::call(&app, &headers, "authn", &body).await {
-        Ok(t) => advance(&app, &headers, &csrf, t, "").await,
+        Ok(t) => advance_setup(&app, &headers, &csrf, t, "", true).await,
         Err(_) => Page::message(
             "This link can't be used",
             "The activation link has expired or was already used. Ask your administrator for a new one.",
@@ -504,6 +523,76 @@ pub(super) async fn welcome(
         )
         .status(StatusCode::NOT_FOUND)
         .render(&app, &csrf),
+    }
+}
+
+/// Whether `user` has no recovery question while their password policy uses one.
+async fn needs_question(app: &AppState, user: &store::UserRecord) -> bool {
+    if user.recovery_answer_hash.is_some() {
+        return false;
+    }
+    match crate::policies::password_settings_for(app, user, &[]).await {
+        Ok(settings) => model::policy::password::recovery_question_required(&settings),
+        Err(_) => false,
+    }
+}
+
+fn question_page(to: &str) -> Page {
+    Page::new(
+        "pages/question.html",
+        "Choose a security question",
+        json!({
+            "questions": model::factors::questions_json(),
+            "action": format!("/login/question?fromURI={}", urlencoding::encode(to)),
+        }),
+    )
+}
+
+/// `POST /login/question?fromURI=...`: the signed-in user's new recovery question.
+pub(super) async fn question(
+    State(app): State<AppState>,
+    headers: HeaderMap,
+    Query(query): Query<Fields>,
+    Form(form): Form<Fields>,
+) -> Response {
+    if !genuine(&app, &headers, &form) {
+        return forged(&app, &headers);
+    }
+    let csrf = Csrf::of(&headers);
+    let to = destination(&app, query.get("fromURI").map(String::as_str)).await;
+    let Ok(Some((_, mut user))) = crate::sessions::from_cookie(&app, &headers).await else {
+        return see_other(&signin_href(&to), Vec::new());
+    };
+    let now = app.clock.now().millis();
+    let set = crate::api::users::set_recovery_question(
+        &app,
+        &mut user,
+        field(&form, "question"),
+        field(&form, "answer"),
+    )
+    .await;
+    if let Err(err) = set {
+        return question_page(&to)
+            .status(StatusCode::BAD_REQUEST)
+            .error(err.user_message())
+            .render(&app, &csrf);
+    }
+    user.last_updated = now;
+    let event = crate::events::event(
+        "user.account.update_recovery_question",
+        "Update recovery question for user",
+        &crate::sessions::user_actor(&user),
+        vec![crate::events::user_target(&user)],
+        now,
+    );
+    match crate::api::users::save(&app, &user, &event).await {
+        Ok(_) => {
+            Page::new("pages/continue.html", "Signed in", json!({ "to": to })).render(&app, &csrf)
+        }
+        Err(err) => question_page(&to)
+            .status(StatusCode::BAD_REQUEST)
+            .error(err.user_message())
+            .render(&app, &csrf),
     }
 }
 

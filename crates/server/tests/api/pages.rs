@@ -687,10 +687,33 @@ async fn activation_email_link_sets_the_password_and_signs_in() {
             ],
         )
         .await;
-    assert_eq!(Browser::continue_to(&done), "/app/UserHome");
-    assert_eq!(
-        app.get(&format!("/api/v1/users/{uid}")).await.body["status"],
-        "ACTIVE"
+    // The password policy uses a recovery question, and the new user has none: chosen now.
+    assert_eq!(done.page(), "question", "{}", done.html);
+    assert!(b.cookies.contains_key("sid"), "signed in already");
+    let short = b.submit(&done, "question-form", &[("answer", "abc")]).await;
+    assert_eq!(short.status, StatusCode::BAD_REQUEST);
+    assert!(
+        short.error().contains("at least 4 characters"),
+        "{}",
+        short.error()
+    );
+    let saved = b
+        .submit(
+            &short,
+            "question-form",
+            &[
+                ("question", "What was the name of your first pet?"),
+                ("answer", "a tabby named Miso"),
+            ],
+        )
+        .await;
+    assert_eq!(Browser::continue_to(&saved), "/app/UserHome");
+    let user = app.get(&format!("/api/v1/users/{uid}")).await;
+    assert_eq!(user.body["status"], "ACTIVE");
+    assert!(
+        user.body["credentials"]["recovery_question"]["question"].is_string(),
+        "{}",
+        user.text
     );
     assert_eq!(b.get(&link).await.status, StatusCode::NOT_FOUND, "one use");
 }

@@ -3,11 +3,13 @@
 -- sealed with the org's key (it carries links and codes); the recipient and subject are plain
 -- so the list can be read without unsealing.
 CREATE TABLE kept_mail (
-    id TEXT PRIMARY KEY NOT NULL,
+    -- Arrival order (times can tie under a test clock).
+    seq INTEGER PRIMARY KEY AUTOINCREMENT,
+    id TEXT NOT NULL UNIQUE,
     user_id TEXT,
     recipient TEXT NOT NULL,
     subject TEXT NOT NULL,
     payload TEXT NOT NULL,
     kept_at INTEGER NOT NULL
 );
-CREATE INDEX kept_mail_kept_at_idx ON kept_mail (kept_at, id);
+CREATE INDEX kept_mail_recipient_idx ON kept_mail (lower(recipient), seq);

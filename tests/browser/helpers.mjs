@@ -1,17 +1,20 @@
 // Helpers for the browser tests: Chromium through playwright-core, the admin API, TOTP codes,
-// screenshots and a small static HTTP server for the test pages.
+// the org's mailbox, screenshots and a small static HTTP server for the test pages.
 //
 // The org comes from OKTA_ORG_URL / OKTA_API_TOKEN; Node's fetch trusts the server's CA
-// through NODE_EXTRA_CA_CERTS (tests/browser/run.sh sets all three). Chromium is the system
+// through NODE_EXTRA_CA_CERTS (tests/browser/run.sh sets all three). The mailbox is read with
+// the server's CLI (LATCHKEY_BIN) on its store (LATCHKEY_DATA_DIR, LATCHKEY_DATABASE_URL). Chromium is the system
 // one (/usr/bin/chromium, or LATCHKEY_CHROMIUM): playwright-core downloads no browser.
 
 import assert from 'node:assert/strict';
+import { execFile } from 'node:child_process';
 import { createHmac, randomBytes } from 'node:crypto';
 import fs from 'node:fs';
 import http from 'node:http';
 import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { promisify } from 'node:util';
 import { chromium } from 'playwright-core';
 
 export const HERE = path.dirname(fileURLToPath(import.meta.url));
@@ -129,6 +132,44 @@ export function totp(secret, step = currentStep()) {
 export function wrongTotp(secret, step = currentStep()) {
   const near = new Set([-2, -1, 0, 1, 2, 3].map((d) => totp(secret, step + d)));
   return ['000000', '111111', '222222', '333333'].find((code) => !near.has(code));
+}
+
+// ------------------------------------------------------------------ the org's mailbox
+
+// The server runs without SMTP: every email stays in the org's mailbox, which
+// `latchkey outbox list` reads from the store. Delivery to it is asynchronous.
+
+// The newest kept emails to `to` (newest first), as { id, userId, to, subject, keptAt, text,
+// html }.
+export async function keptMail(to, limit = 5) {
+  const bin = process.env.LATCHKEY_BIN;
+  const dataDir = process.env.LATCHKEY_DATA_DIR;
+  assert.ok(bin && dataDir, 'LATCHKEY_BIN / LATCHKEY_DATA_DIR are not set (run tests/browser/run.sh)');
+  const args = ['outbox', 'list', '--to', to, '--limit', String(limit), '--json', '--data-dir', dataDir];
+  // Only the flags count: the CLI also reads LATCHKEY_* variables, and an empty
+  // LATCHKEY_DATABASE_URL is not "no database URL" to it.
+  const env = Object.fromEntries(Object.entries(process.env).filter(([k]) => !k.startsWith('LATCHKEY_')));
+  if (process.env.LATCHKEY_DATABASE_URL) args.push('--database-url', process.env.LATCHKEY_DATABASE_URL);
+  const { stdout } = await promisify(execFile)(bin, args, { env, timeout: TIMEOUT });
+  const mails = JSON.parse(stdout);
+  assert.ok(Array.isArray(mails), `outbox list answered ${stdout}`);
+  return mails;
+}
+
+// The ids of the emails to `to` kept so far (to tell the next one from them).
+export async function keptMailIds(to) {
+  return (await keptMail(to, 50)).map((m) => m.id);
+}
+
+// The newest email to `to` that is not one of `seen` (ids), waiting up to `timeout` ms for it.
+export async function nextMail(to, seen = [], timeout = 10_000) {
+  const deadline = Date.now() + timeout;
+  for (;;) {
+    const fresh = (await keptMail(to)).find((m) => !seen.includes(m.id));
+    if (fresh) return fresh;
+    if (Date.now() > deadline) assert.fail(`no new email to ${to} in the org's mailbox after ${timeout} ms`);
+    await new Promise((resolve) => setTimeout(resolve, 200));
+  }
 }
 
 // ------------------------------------------------------------------ the browser

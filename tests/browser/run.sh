@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
-# Runs the browser tests (Chromium driven by playwright-core: the Okta Sign-In Widget on the
-# Classic Engine against a real Latchkey), once per backend.
+# Runs the browser tests (Chromium driven by playwright-core against a real Latchkey: the Okta
+# Sign-In Widget on the Classic Engine, and the hosted pages with okta-auth-js), once per backend.
 #
 #   tests/browser/run.sh                              # both backends: sqlite, then postgres
 #   LATCHKEY_BROWSER_BACKENDS=sqlite tests/browser/run.sh
@@ -11,7 +11,7 @@
 #
 # The server runs without --smtp-url: mail stays in the org's outbox.
 #
-# Screenshots of every widget screen go to $LATCHKEY_SCREENSHOTS/<backend> (default
+# Screenshots of every widget screen and hosted page go to $LATCHKEY_SCREENSHOTS/<backend> (default
 # target/browser-screenshots/<backend>); the PNGs of an earlier run there are removed first.
 #
 # PostgreSQL: a fresh database per run on LATCHKEY_BROWSER_PG_BASE (default
@@ -155,7 +155,7 @@ for backend in $BACKENDS; do
     continue
   fi
 
-  say "$backend: Chromium $("$CHROMIUM" --version 2>/dev/null | grep -oE '[0-9]+(\.[0-9]+)+' | head -n1), playwright-core, @okta/okta-signin-widget"
+  say "$backend: Chromium $("$CHROMIUM" --version 2>/dev/null | grep -oE '[0-9]+(\.[0-9]+)+' | head -n1), playwright-core, @okta/okta-signin-widget, @okta/okta-auth-js"
   # --test-timeout: a test that hangs (a browser waiting forever) fails instead.
   if ! (cd "$BROWSER_DIR" && env "${TEST_ENV[@]}" node --test --test-concurrency=1 --test-timeout=300000); then
     failures+=("$backend: browser tests")

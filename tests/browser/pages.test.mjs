@@ -1108,9 +1108,7 @@ test('an expired password is replaced at sign-in; one about to expire may be cha
   }
 });
 
-test('the dashboard\'s app link opens the app', {
-  todo: 'the server has no route for the dashboard links (/home/<app>/<appId>/<linkId> answers 404)',
-}, async () => {
+test('the dashboard\'s app link opens the app', async () => {
   const undo = cleanups();
   const user = await createUser();
   const { context, page } = await openPage();

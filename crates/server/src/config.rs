@@ -294,7 +294,10 @@ impl StoreArgs {
     pub fn merge(self, file: StoreArgs) -> StoreArgs {
         StoreArgs {
             data_dir: self.data_dir.or(file.data_dir),
-            database_url: self.database_url.or(file.database_url),
+            database_url: self
+                .database_url
+                .filter(|u| !u.trim().is_empty())
+                .or(file.database_url),
         }
     }
 
@@ -304,9 +307,10 @@ impl StoreArgs {
             .unwrap_or_else(|| PathBuf::from("./latchkey-data"))
     }
 
-    /// The store URL: the PostgreSQL URL if given, else SQLite in the data folder.
+    /// The store URL: the PostgreSQL URL if given (an empty one counts as not given), else
+    /// SQLite in the data folder.
     pub fn database_url(&self) -> String {
-        match &self.database_url {
+        match self.database_url.as_ref().filter(|u| !u.trim().is_empty()) {
             Some(url) => url.clone(),
             None => format!("sqlite://{}", self.data_dir().join("latchkey.db").display()),
         }
@@ -455,6 +459,20 @@ impl Config {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn an_empty_database_url_means_sqlite_in_the_data_folder() {
+        let args = StoreArgs {
+            data_dir: Some(PathBuf::from("/tmp/org")),
+            database_url: Some(String::new()),
+        };
+        assert_eq!(args.database_url(), "sqlite:///tmp/org/latchkey.db");
+        let merged = args.merge(StoreArgs {
+            data_dir: None,
+            database_url: Some("postgres://db/x".into()),
+        });
+        assert_eq!(merged.database_url(), "postgres://db/x");
+    }
 
     #[test]
     fn flags_win_over_file_and_defaults_fill_the_rest() {

@@ -59,6 +59,54 @@ pub(super) async fn home(State(app): State<AppState>, headers: HeaderMap) -> Res
     .render(&app, &csrf)
 }
 
+/// `GET /home/{appName}/{appId}/{linkId}`: a dashboard link; opens the app where it can be
+/// opened from here (a bookmark's URL, an OpenID Connect app's `initiate_login_uri`, the URL
+/// of a sign-in form app), for a user the app is assigned to.
+pub(super) async fn open_app(
+    State(app): State<AppState>,
+    headers: HeaderMap,
+    axum::extract::Path((name, app_id, link)): axum::extract::Path<(String, String, String)>,
+) -> Response {
+    let here = format!("/home/{name}/{app_id}/{link}");
+    let (_, user) = match signed_in(&app, &headers, &here).await {
+        Ok(s) => s,
+        Err(r) => return r,
+    };
+    let csrf = Csrf::of(&headers);
+    let assigned = crate::api::app_users::app_links(&app, &user)
+        .await
+        .unwrap_or_default()
+        .iter()
+        .any(|l| l.get("appInstanceId").and_then(Value::as_str) == Some(app_id.as_str()));
+    let record = app.store.app_by_id(&app_id).await.ok().flatten();
+    let target = record.as_ref().filter(|_| assigned).and_then(launch_url);
+    match target {
+        Some(url) => see_other(&url, Vec::new()),
+        None => Page::message(
+            "This app can't be opened here",
+            "The app is not assigned to you, or it has no address to open. Ask your administrator.",
+            Some(("/app/UserHome", "Back to your apps")),
+        )
+        .status(axum::http::StatusCode::NOT_FOUND)
+        .render(&app, &csrf),
+    }
+}
+
+/// Where a dashboard link of `record` goes: an http(s) URL from its settings.
+fn launch_url(record: &store::AppRecord) -> Option<String> {
+    let settings = record.definition.get("settings")?;
+    let url = match record.sign_on_mode.as_str() {
+        "OPENID_CONNECT" => settings.pointer("/oauthClient/initiate_login_uri"),
+        "AUTO_LOGIN" => settings
+            .pointer("/signOn/loginUrl")
+            .or_else(|| settings.pointer("/app/url")),
+        _ => settings.pointer("/app/url"),
+    }?
+    .as_str()?;
+    let parsed = url::Url::parse(url).ok()?;
+    matches!(parsed.scheme(), "https" | "http").then(|| url.to_owned())
+}
+
 /// The settings page for `user`.
 async fn settings_page(app: &AppState, user: &UserRecord) -> Page {
     let factors: Vec<Value> = app

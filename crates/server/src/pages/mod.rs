@@ -58,6 +58,8 @@ pub fn routes() -> Router<AppState> {
         .route("/signin/unlock/{token}", get(signin::recovery_link))
         .route("/welcome/{token}", get(signin::welcome))
         .route("/app/UserHome", get(account::home))
+        .route("/home/{name}/{app_id}/{link}", get(account::open_app))
+        .route("/favicon.ico", get(favicon))
         .route(
             "/enduser/settings",
             get(account::settings).post(account::settings_submit),
@@ -308,6 +310,16 @@ async fn stylesheet(State(app): State<AppState>) -> Response {
         Ok(css) => asset(css.into_bytes(), "text/css; charset=utf-8"),
         Err(_) => StatusCode::INTERNAL_SERVER_ERROR.into_response(),
     }
+}
+
+/// No icon: an empty answer, so browsers do not log a failed request on every page.
+async fn favicon() -> Response {
+    let mut response = StatusCode::NO_CONTENT.into_response();
+    response.headers_mut().insert(
+        CACHE_CONTROL,
+        HeaderValue::from_static("public, max-age=86400"),
+    );
+    response
 }
 
 async fn script() -> Response {

@@ -333,6 +333,35 @@ async fn sign_in_starts_a_session_and_follows_only_trusted_from_uris() {
     let home = b.get("/app/UserHome").await;
     assert_eq!(home.status, StatusCode::OK);
     assert!(home.html.contains("page.user@example.com"), "{}", home.html);
+    assert!(home.html.contains("id=\"no-apps\""), "{}", home.html);
+    // An app assigned to the user: its link on the dashboard opens it.
+    let uid = app.get("/api/v1/users/page.user@example.com").await.body["id"].clone();
+    let bookmark = app
+        .post(
+            "/api/v1/apps",
+            json!({ "name": "bookmark", "label": "Wiki", "signOnMode": "BOOKMARK",
+                    "settings": { "app": { "requestIntegration": false,
+                                           "url": "https://wiki.example.com/start" } } }),
+        )
+        .await;
+    assert_eq!(bookmark.status, StatusCode::OK, "{}", bookmark.text);
+    let bid = bookmark.body["id"].as_str().unwrap().to_owned();
+    let link_path = |home: &Got| {
+        let re = regex::Regex::new(r#"class="app" href="([^"]+)""#).unwrap();
+        let href = unescape(&re.captures(&home.html).unwrap()[1]);
+        href.strip_prefix(&app.base).unwrap_or(&href).to_owned()
+    };
+    let other = b.get(&format!("/home/bookmark/{bid}/alink")).await;
+    assert_eq!(other.status, StatusCode::NOT_FOUND, "not assigned yet");
+    let r = app
+        .post(&format!("/api/v1/apps/{bid}/users"), json!({ "id": uid }))
+        .await;
+    assert_eq!(r.status, StatusCode::OK, "{}", r.text);
+    let home = b.get("/app/UserHome").await;
+    assert!(home.html.contains(">Wiki<"), "{}", home.html);
+    let opened = b.get(&link_path(&home)).await;
+    assert_eq!(opened.status, StatusCode::SEE_OTHER);
+    assert_eq!(opened.location(), "https://wiki.example.com/start");
 
     // A path on this org, and a trusted origin, are followed.
     for (from, expected) in [

@@ -351,7 +351,10 @@ async fn sign_in_starts_a_session_and_follows_only_trusted_from_uris() {
         let href = unescape(&re.captures(&home.html).unwrap()[1]);
         href.strip_prefix(&app.base).unwrap_or(&href).to_owned()
     };
-    let other = b.get(&format!("/home/bookmark/{bid}/alink")).await;
+    // The dashboard's route for the app (`/home/{appName}/{appId}/{linkId}`).
+    let other = b
+        .get(&["", "home", "bookmark", &bid, "alink"].join("/"))
+        .await;
     assert_eq!(other.status, StatusCode::NOT_FOUND, "not assigned yet");
     let r = app
         .post(&format!("/api/v1/apps/{bid}/users"), json!({ "id": uid }))

@@ -852,6 +852,9 @@ pub trait OutboxStore: Send + Sync {
     /// How many messages wait (for tests and metrics).
     async fn pending_messages(&self) -> StoreResult<i64>;
 
+    /// Deletes kept email kept before `before`; how many went.
+    async fn purge_kept_mail(&self, before: i64) -> StoreResult<u64>;
+
     /// The org's mailbox, newest first: up to `limit` kept emails, for `recipient` when given.
     async fn kept_mail(
         &self,

@@ -127,6 +127,14 @@ macro_rules! impl_outbox_store {
                 Ok(())
             }
 
+            async fn purge_kept_mail(&self, before: i64) -> $crate::StoreResult<u64> {
+                Ok(sqlx::query("DELETE FROM kept_mail WHERE kept_at < $1")
+                    .bind(before)
+                    .execute(&self.$write)
+                    .await?
+                    .rows_affected())
+            }
+
             async fn kept_mail(
                 &self,
                 recipient: Option<&str>,

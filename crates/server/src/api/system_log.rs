@@ -193,6 +193,14 @@ pub fn spawn_retention(app: AppState) -> tokio::task::JoinHandle<()> {
                 Ok(n) => tracing::info!(purged = n, "expired Authn transactions"),
                 Err(err) => tracing::warn!(error = %err, "expired Authn transactions"),
             }
+            // Kept email: as long as the System Log keeps its events.
+            let kept_until = app.clock.now().millis()
+                - i64::from(app.config.log_retention_days) * 24 * 3_600_000;
+            match app.store.purge_kept_mail(kept_until).await {
+                Ok(0) => {}
+                Ok(n) => tracing::info!(purged = n, "kept email"),
+                Err(err) => tracing::warn!(error = %err, "kept email"),
+            }
         }
     })
 }

@@ -207,3 +207,45 @@ pub async fn outbox_messages_are_claimed_once(store: &dyn Store) {
         .unwrap();
     assert_eq!(store.pending_messages().await.unwrap(), 0);
 }
+
+/// A message with nowhere to go moves to the mailbox: out of the outbox, listed newest first
+/// (in arrival order when times tie), by recipient without regard to case, and purged by age.
+pub async fn kept_mail_moves_out_of_the_outbox(store: &dyn Store) {
+    use crate::MessageOutcome;
+    let ids = ["k1", "k2", "k3"];
+    let batch: Vec<_> = ids.iter().map(|id| message(id, 100)).collect();
+    store.enqueue_messages(&batch).await.unwrap();
+    let before = store.pending_messages().await.unwrap();
+    for (id, to) in ids
+        .iter()
+        .zip(["a@example.com", "B@example.com", "a@example.com"])
+    {
+        store
+            .finish_message(
+                id,
+                &MessageOutcome::Keep {
+                    recipient: to.into(),
+                    subject: format!("subject {id}"),
+                    kept_at: 500,
+                },
+            )
+            .await
+            .unwrap();
+    }
+    assert_eq!(store.pending_messages().await.unwrap(), before - 3);
+    let all = store.kept_mail(None, 10).await.unwrap();
+    let order: Vec<&str> = all.iter().map(|m| m.id.as_str()).collect();
+    assert_eq!(
+        order,
+        ["k3", "k2", "k1"],
+        "newest first, arrival order on ties"
+    );
+    assert_eq!(all[0].payload, "sealed-k3");
+    assert_eq!(all[0].subject, "subject k3");
+    let to_a = store.kept_mail(Some("A@EXAMPLE.com"), 10).await.unwrap();
+    assert_eq!(to_a.len(), 2);
+    assert_eq!(store.kept_mail(None, 1).await.unwrap().len(), 1);
+    assert_eq!(store.purge_kept_mail(400).await.unwrap(), 0);
+    assert_eq!(store.purge_kept_mail(501).await.unwrap(), 3);
+    assert!(store.kept_mail(None, 10).await.unwrap().is_empty());
+}

@@ -19,6 +19,7 @@ mod group_rules;
 mod groups;
 mod hooks;
 mod inline_hooks;
+mod oauth;
 mod orgs;
 mod policies;
 mod rate_limits;
@@ -82,6 +83,8 @@ pub async fn run_all(store: &dyn Store) {
     sessions::purge_takes_only_expired_sessions_and_tokens(store).await;
     authn::steps_are_versioned_and_tokens_unique(store).await;
     authn::outbox_messages_are_claimed_once(store).await;
+    authn::kept_mail_moves_out_of_the_outbox(store).await;
+    oauth::device_codes_are_decided_once_and_redeemed_once(store).await;
     schemas::saves_are_versioned_and_unique_values_hold_on_every_write(store).await;
 }
 

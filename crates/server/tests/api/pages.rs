@@ -1274,3 +1274,95 @@ async fn an_expired_password_is_changed_on_the_way_in() {
         "ACTIVE"
     );
 }
+
+#[tokio::test]
+async fn forgot_password_by_sms_on_the_pages() {
+    let receiver = crate::receiver::Receiver::start().await;
+    receiver.reply_with(json!({ "commands": [{ "type": "com.okta.telephony.action",
+        "value": [{ "status": "SUCCESSFUL" }] }] }));
+    let ca = receiver.ca_path.clone();
+    let app = spawn_app_with_clock(move |c| c.outbound_ca_file = Some(ca), Clock::System).await;
+    let r = app
+        .post(
+            "/api/v1/inlineHooks",
+            json!({ "name": "Phone", "type": "com.okta.telephony.provider", "version": "1.0.0",
+                    "channel": { "type": "HTTP", "version": "1.0.0", "config": { "uri": receiver.url } } }),
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::OK, "{}", r.text);
+    // The user first: the new policy's complexity asks for a symbol.
+    let uid = user(&app, "page.sms@example.com").await;
+    let everyone = app.get("/api/v1/groups?q=Everyone").await.body[0]["id"].clone();
+    let policy = app
+        .post(
+            "/api/v1/policies",
+            json!({ "type": "PASSWORD", "name": "Phone recovery", "priority": 1,
+                    "conditions": { "people": { "groups": { "include": [everyone] } } },
+                    "settings": { "recovery": { "factors": {
+                        "recovery_question": { "status": "ACTIVE" },
+                        "okta_sms": { "status": "ACTIVE" } } } } }),
+        )
+        .await;
+    let pid = policy.body["id"].as_str().unwrap();
+    app.post(
+        &format!("/api/v1/policies/{pid}/rules"),
+        json!({ "type": "PASSWORD", "name": "Self-service",
+                "actions": { "passwordChange": { "access": "ALLOW" },
+                             "selfServicePasswordReset": { "access": "ALLOW" },
+                             "selfServiceUnlock": { "access": "ALLOW" } } }),
+    )
+    .await;
+    let sms = app
+        .post(
+            &format!("/api/v1/users/{uid}/factors?activate=true"),
+            json!({ "factorType": "sms", "provider": "OKTA",
+                    "profile": { "phoneNumber": "+15554151337" } }),
+        )
+        .await;
+    assert_eq!(sms.body["status"], "ACTIVE", "{}", sms.text);
+
+    let mut b = Browser::new(&app);
+    let page = b.get("/signin/forgot-password").await;
+    let challenge = b
+        .submit(
+            &page,
+            "recover-form",
+            &[("username", "page.sms@example.com"), ("factorType", "SMS")],
+        )
+        .await;
+    assert_eq!(
+        challenge.page(),
+        "step-recovery-challenge",
+        "{}",
+        challenge.html
+    );
+    let call = receiver.wait_received(1).await.last().unwrap().body.clone();
+    let code = call["data"]["messageProfile"]["otpCode"]
+        .as_str()
+        .unwrap()
+        .to_owned();
+    let wrong = b
+        .submit(&challenge, "challenge-form", &[("passCode", "000000")])
+        .await;
+    assert_eq!(wrong.page(), "step-recovery-challenge");
+    assert!(!wrong.error().is_empty(), "{}", wrong.html);
+    let question = b
+        .submit(&wrong, "challenge-form", &[("passCode", &code)])
+        .await;
+    assert_eq!(question.page(), "step-recovery", "{}", question.html);
+    let reset = b
+        .submit(&question, "answer-form", &[("answer", "ultramarine")])
+        .await;
+    assert_eq!(reset.page(), "step-password-reset", "{}", reset.html);
+    let done = b
+        .submit(
+            &reset,
+            "password-form",
+            &[
+                ("newPassword", "Texted-Pass-31"),
+                ("confirmPassword", "Texted-Pass-31"),
+            ],
+        )
+        .await;
+    assert_eq!(Browser::continue_to(&done), "/app/UserHome");
+}

@@ -2,16 +2,13 @@
 //! password, remove a verification method). Both need the browser's session; without one they
 //! send it to sign in and back.
 
-use std::collections::HashMap;
-
 use axum::extract::State;
 use axum::http::HeaderMap;
 use axum::response::Response;
-use axum::Form;
 use serde_json::{json, Value};
 use store::{SessionRecord, UserRecord};
 
-use super::{forged, genuine, see_other, Csrf, Page};
+use super::{forged, genuine, see_other, Csrf, Page, PageForm};
 use crate::state::AppState;
 
 /// The browser's session, or the redirect to sign in and come back to `here`.
@@ -152,7 +149,7 @@ pub(super) async fn settings(State(app): State<AppState>, headers: HeaderMap) ->
 pub(super) async fn settings_submit(
     State(app): State<AppState>,
     headers: HeaderMap,
-    Form(form): Form<HashMap<String, String>>,
+    PageForm(form): PageForm,
 ) -> Response {
     if !genuine(&app, &headers, &form) {
         return forged(&app, &headers);

@@ -8,10 +8,9 @@ use std::collections::HashMap;
 use axum::extract::{Query, State};
 use axum::http::{HeaderMap, StatusCode};
 use axum::response::Response;
-use axum::Form;
 use serde_json::json;
 
-use super::{forged, genuine, see_other, Csrf, Page};
+use super::{forged, genuine, see_other, Csrf, Page, PageForm};
 use crate::oauth::clients::{self, Client};
 use crate::oauth::consent::{self, ScopeAsked};
 use crate::oauth::servers::{self, Server};
@@ -156,7 +155,7 @@ pub(super) async fn submit(
     State(app): State<AppState>,
     headers: HeaderMap,
     Query(query): Query<HashMap<String, String>>,
-    Form(form): Form<HashMap<String, String>>,
+    PageForm(form): PageForm,
 ) -> Response {
     if !genuine(&app, &headers, &form) {
         return forged(&app, &headers);

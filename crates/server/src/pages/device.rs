@@ -6,10 +6,9 @@ use std::collections::HashMap;
 use axum::extract::{Query, State};
 use axum::http::{HeaderMap, StatusCode};
 use axum::response::Response;
-use axum::Form;
 use serde_json::{json, Value};
 
-use super::{forged, genuine, see_other, Csrf, Page};
+use super::{forged, genuine, see_other, Csrf, Page, PageForm};
 use crate::oauth::device;
 use crate::state::AppState;
 
@@ -73,7 +72,7 @@ pub(super) async fn form(
 pub(super) async fn submit(
     State(app): State<AppState>,
     headers: HeaderMap,
-    Form(form): Form<HashMap<String, String>>,
+    PageForm(form): PageForm,
 ) -> Response {
     if !genuine(&app, &headers, &form) {
         return forged(&app, &headers);

@@ -130,6 +130,24 @@ pub(crate) fn genuine(app: &AppState, headers: &HeaderMap, form: &HashMap<String
     cookie.len() == CSRF_CHARS && bool::from(cookie.as_bytes().ct_eq(field.as_bytes()))
 }
 
+/// A page's form post: its fields, read from the body as `application/x-www-form-urlencoded`
+/// whatever it claims to be (a post that is no form has no CSRF token, and gets the page that
+/// says so, never a bare 415).
+pub(crate) struct PageForm(pub HashMap<String, String>);
+
+impl<S: Send + Sync> axum::extract::FromRequest<S> for PageForm {
+    type Rejection = std::convert::Infallible;
+
+    async fn from_request(req: axum::extract::Request, state: &S) -> Result<Self, Self::Rejection> {
+        let bytes = axum::body::Bytes::from_request(req, state)
+            .await
+            .unwrap_or_default();
+        Ok(Self(
+            url::form_urlencoded::parse(&bytes).into_owned().collect(),
+        ))
+    }
+}
+
 /// The value of cookie `name`.
 fn cookie(headers: &HeaderMap, name: &str) -> Option<String> {
     headers

@@ -6,11 +6,10 @@ use std::collections::HashMap;
 use axum::extract::{Path, Query, State};
 use axum::http::{HeaderMap, StatusCode};
 use axum::response::Response;
-use axum::Form;
 use serde_json::{json, Map, Value};
 
 use super::engine::{self, Refused};
-use super::{destination, forged, genuine, see_other, Csrf, Page};
+use super::{destination, forged, genuine, see_other, Csrf, Page, PageForm};
 use crate::state::AppState;
 
 type Fields = HashMap<String, String>;
@@ -49,7 +48,7 @@ pub(super) async fn form(
 pub(super) async fn submit(
     State(app): State<AppState>,
     headers: HeaderMap,
-    Form(form): Form<Fields>,
+    PageForm(form): PageForm,
 ) -> Response {
     if !genuine(&app, &headers, &form) {
         return forged(&app, &headers);
@@ -225,7 +224,7 @@ fn requirements_text(c: &Value) -> String {
 pub(super) async fn step(
     State(app): State<AppState>,
     headers: HeaderMap,
-    Form(form): Form<Fields>,
+    PageForm(form): PageForm,
 ) -> Response {
     if !genuine(&app, &headers, &form) {
         return forged(&app, &headers);
@@ -440,7 +439,7 @@ pub(super) async fn unlock_form(State(app): State<AppState>, headers: HeaderMap)
 pub(super) async fn forgot_submit(
     State(app): State<AppState>,
     headers: HeaderMap,
-    Form(form): Form<Fields>,
+    PageForm(form): PageForm,
 ) -> Response {
     recover(&app, &headers, &form, "forgot").await
 }
@@ -448,7 +447,7 @@ pub(super) async fn forgot_submit(
 pub(super) async fn unlock_submit(
     State(app): State<AppState>,
     headers: HeaderMap,
-    Form(form): Form<Fields>,
+    PageForm(form): PageForm,
 ) -> Response {
     recover(&app, &headers, &form, "unlock").await
 }
@@ -553,7 +552,7 @@ pub(super) async fn question(
     State(app): State<AppState>,
     headers: HeaderMap,
     Query(query): Query<Fields>,
-    Form(form): Form<Fields>,
+    PageForm(form): PageForm,
 ) -> Response {
     if !genuine(&app, &headers, &form) {
         return forged(&app, &headers);

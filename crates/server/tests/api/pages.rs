@@ -298,6 +298,17 @@ async fn sign_in_starts_a_session_and_follows_only_trusted_from_uris() {
         )
         .await;
     assert_eq!(cross.status, StatusCode::FORBIDDEN);
+    // A post that is no form at all gets the same page, not a bare 415.
+    let json_post = b
+        .send(
+            b.client
+                .post(b.url("/login/login.htm"))
+                .header("origin", &b.base)
+                .json(&json!({ "username": "page.user@example.com", "password": PASSWORD })),
+        )
+        .await;
+    assert_eq!(json_post.status, StatusCode::FORBIDDEN);
+    assert_eq!(json_post.page(), "message", "{}", json_post.html);
 
     // A wrong password: the API's answer, on the page.
     let wrong = b

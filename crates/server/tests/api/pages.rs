@@ -218,6 +218,54 @@ async fn user(app: &TestApp, login: &str) -> String {
     u["id"].as_str().unwrap().to_owned()
 }
 
+/// A first rule on PASSWORD policy `pid` that allows self-service reset and unlock (the
+/// default rule, which cannot change, denies unlock).
+async fn self_service(app: &TestApp, pid: &str) {
+    let r = app
+        .post(
+            &format!("/api/v1/policies/{pid}/rules"),
+            json!({ "type": "PASSWORD", "name": "Self-service", "priority": 1,
+                    "actions": { "passwordChange": { "access": "ALLOW" },
+                                 "selfServicePasswordReset": { "access": "ALLOW" },
+                                 "selfServiceUnlock": { "access": "ALLOW" } } }),
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::OK, "{}", r.text);
+}
+
+/// A public OpenID Connect client (`token_endpoint_auth_method: none`) with `oauth_client`
+/// settings, assigned to user `uid`: its client id.
+async fn public_client(
+    app: &TestApp,
+    uid: &str,
+    label: &str,
+    oauth_client: serde_json::Value,
+) -> String {
+    let r = app
+        .post(
+            "/api/v1/apps",
+            json!({
+                "name": "oidc_client", "label": label, "signOnMode": "OPENID_CONNECT",
+                "credentials": { "oauthClient": { "token_endpoint_auth_method": "none" } },
+                "settings": { "oauthClient": oauth_client }
+            }),
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::OK, "{}", r.text);
+    let app_id = r.body["id"].as_str().unwrap();
+    let assigned = app
+        .post(
+            &format!("/api/v1/apps/{app_id}/users"),
+            json!({ "id": uid, "scope": "USER" }),
+        )
+        .await;
+    assert_eq!(assigned.status, StatusCode::OK, "{}", assigned.text);
+    r.body["credentials"]["oauthClient"]["client_id"]
+        .as_str()
+        .unwrap()
+        .to_owned()
+}
+
 /// The newest kept email to `to`, waiting for the outbox to deliver.
 async fn kept_mail(app: &TestApp, to: &str) -> latchkey::outbox::OpenedMail {
     app.outbox_drained().await;
@@ -547,16 +595,7 @@ async fn lockout_then_unlock_and_forgot_password_by_emailed_links() {
         StatusCode::OK
     );
 
-    let r = app
-        .post(
-            &format!("/api/v1/policies/{pid}/rules"),
-            json!({ "type": "PASSWORD", "name": "Self-service", "priority": 1,
-                    "actions": { "passwordChange": { "access": "ALLOW" },
-                                 "selfServicePasswordReset": { "access": "ALLOW" },
-                                 "selfServiceUnlock": { "access": "ALLOW" } } }),
-        )
-        .await;
-    assert_eq!(r.status, StatusCode::OK, "{}", r.text);
+    self_service(&app, &pid).await;
     let mut b = Browser::new(&app);
     for _ in 0..2 {
         b.sign_in(
@@ -826,33 +865,16 @@ async fn settings_change_the_password_and_pages_need_a_session() {
 async fn authorize_without_a_session_signs_in_on_the_hosted_page_and_comes_back() {
     let (app, _) = spawn().await;
     let uid = user(&app, "page.oidc@example.com").await;
-    let r = app
-        .post(
-            "/api/v1/apps",
-            json!({
-                "name": "oidc_client", "label": "Pages client", "signOnMode": "OPENID_CONNECT",
-                "credentials": { "oauthClient": { "token_endpoint_auth_method": "none" } },
-                "settings": { "oauthClient": {
-                    "application_type": "browser",
+    let client_id = public_client(
+        &app,
+        &uid,
+        "Pages client",
+        json!({ "application_type": "browser",
                     "grant_types": ["authorization_code"],
                     "response_types": ["code"],
-                    "redirect_uris": ["https://app.example.com/callback"] } }
-            }),
-        )
-        .await;
-    assert_eq!(r.status, StatusCode::OK, "{}", r.text);
-    let app_id = r.body["id"].as_str().unwrap().to_owned();
-    let client_id = r.body["credentials"]["oauthClient"]["client_id"]
-        .as_str()
-        .unwrap()
-        .to_owned();
-    let r = app
-        .post(
-            &format!("/api/v1/apps/{app_id}/users"),
-            json!({ "id": uid, "scope": "USER" }),
-        )
-        .await;
-    assert_eq!(r.status, StatusCode::OK, "{}", r.text);
+                    "redirect_uris": ["https://app.example.com/callback"] }),
+    )
+    .await;
     let challenge = crypto::jwt::pkce_s256("a-verifier-that-is-long-enough-for-pkce-0123456789");
     let authorize = format!(
         "/oauth2/default/v1/authorize?client_id={client_id}&response_type=code&scope=openid&\
@@ -907,28 +929,13 @@ async fn consent_is_asked_once_recorded_as_grants_and_revocable() {
         .await;
     assert_eq!(r.status, StatusCode::CREATED, "{}", r.text);
     let scope_id = r.body["id"].as_str().unwrap().to_owned();
-    let r = app
-        .post(
-            "/api/v1/apps",
-            json!({
-                "name": "oidc_client", "label": "Photo Printer", "signOnMode": "OPENID_CONNECT",
-                "credentials": { "oauthClient": { "token_endpoint_auth_method": "none" } },
-                "settings": { "oauthClient": {
-                    "application_type": "browser", "consent_method": "REQUIRED",
+    let client_id = public_client(
+        &app,
+        &uid,
+        "Photo Printer",
+        json!({ "application_type": "browser", "consent_method": "REQUIRED",
                     "grant_types": ["authorization_code"], "response_types": ["code"],
-                    "redirect_uris": ["https://app.example.com/callback"] } }
-            }),
-        )
-        .await;
-    assert_eq!(r.status, StatusCode::OK, "{}", r.text);
-    let app_id = r.body["id"].as_str().unwrap().to_owned();
-    let client_id = r.body["credentials"]["oauthClient"]["client_id"]
-        .as_str()
-        .unwrap()
-        .to_owned();
-    app.post(
-        &format!("/api/v1/apps/{app_id}/users"),
-        json!({ "id": uid, "scope": "USER" }),
+                    "redirect_uris": ["https://app.example.com/callback"] }),
     )
     .await;
     let challenge = crypto::jwt::pkce_s256("a-verifier-that-is-long-enough-for-pkce-0123456789");
@@ -1095,30 +1102,15 @@ async fn device_post(
 async fn the_device_grant_is_approved_on_the_activate_page_and_redeemed_once() {
     let (app, clock) = spawn().await;
     let uid = user(&app, "page.device@example.com").await;
-    let r = app
-        .post(
-            "/api/v1/apps",
-            json!({
-                "name": "oidc_client", "label": "Living Room TV", "signOnMode": "OPENID_CONNECT",
-                "credentials": { "oauthClient": { "token_endpoint_auth_method": "none" } },
-                "settings": { "oauthClient": {
-                    "application_type": "native",
+    let client_id = public_client(
+        &app,
+        &uid,
+        "Living Room TV",
+        json!({ "application_type": "native",
                     "grant_types": ["authorization_code",
                         "urn:ietf:params:oauth:grant-type:device_code", "refresh_token"],
                     "response_types": ["code"],
-                    "redirect_uris": ["com.example.tv:/callback"] } }
-            }),
-        )
-        .await;
-    assert_eq!(r.status, StatusCode::OK, "{}", r.text);
-    let app_id = r.body["id"].as_str().unwrap().to_owned();
-    let client_id = r.body["credentials"]["oauthClient"]["client_id"]
-        .as_str()
-        .unwrap()
-        .to_owned();
-    app.post(
-        &format!("/api/v1/apps/{app_id}/users"),
-        json!({ "id": uid, "scope": "USER" }),
+                    "redirect_uris": ["com.example.tv:/callback"] }),
     )
     .await;
     let discovery = app
@@ -1315,14 +1307,7 @@ async fn forgot_password_by_sms_on_the_pages() {
         )
         .await;
     let pid = policy.body["id"].as_str().unwrap();
-    app.post(
-        &format!("/api/v1/policies/{pid}/rules"),
-        json!({ "type": "PASSWORD", "name": "Self-service",
-                "actions": { "passwordChange": { "access": "ALLOW" },
-                             "selfServicePasswordReset": { "access": "ALLOW" },
-                             "selfServiceUnlock": { "access": "ALLOW" } } }),
-    )
-    .await;
+    self_service(&app, pid).await;
     let sms = app
         .post(
             &format!("/api/v1/users/{uid}/factors?activate=true"),

@@ -6,25 +6,10 @@ use axum::extract::State;
 use axum::http::HeaderMap;
 use axum::response::Response;
 use serde_json::{json, Value};
-use store::{SessionRecord, UserRecord};
+use store::UserRecord;
 
-use super::{forged, genuine, see_other, Csrf, Page, PageForm};
+use super::{forged, genuine, see_other, signed_in, Csrf, Page, PageForm};
 use crate::state::AppState;
-
-/// The browser's session, or the redirect to sign in and come back to `here`.
-async fn signed_in(
-    app: &AppState,
-    headers: &HeaderMap,
-    here: &str,
-) -> Result<(SessionRecord, UserRecord), Response> {
-    match crate::sessions::from_cookie(app, headers).await {
-        Ok(Some(found)) => Ok(found),
-        _ => Err(see_other(
-            &format!("/login/login.htm?fromURI={}", urlencoding::encode(here)),
-            Vec::new(),
-        )),
-    }
-}
 
 fn login(user: &UserRecord) -> String {
     user.profile

@@ -10,7 +10,7 @@ use axum::http::{HeaderMap, StatusCode};
 use axum::response::Response;
 use serde_json::json;
 
-use super::{forged, genuine, see_other, Csrf, Page, PageForm};
+use super::{forged, genuine, see_other, signed_in, Csrf, Page, PageForm};
 use crate::oauth::clients::{self, Client};
 use crate::oauth::consent::{self, ScopeAsked};
 use crate::oauth::servers::{self, Server};
@@ -102,18 +102,9 @@ pub(super) async fn form(
 ) -> Response {
     let csrf = Csrf::of(&headers);
     let from = query.get("fromURI").cloned().unwrap_or_default();
-    let Some((_, user)) = crate::sessions::from_cookie(&app, &headers)
-        .await
-        .ok()
-        .flatten()
-    else {
-        return see_other(
-            &format!(
-                "/login/login.htm?fromURI={}",
-                urlencoding::encode(&here(&from))
-            ),
-            Vec::new(),
-        );
+    let (_, user) = match signed_in(&app, &headers, &here(&from)).await {
+        Ok(found) => found,
+        Err(to_sign_in) => return to_sign_in,
     };
     let Some(req) = request_of(&app, &from).await else {
         return not_a_request(&app, &csrf);
@@ -162,18 +153,9 @@ pub(super) async fn submit(
     }
     let csrf = Csrf::of(&headers);
     let from = query.get("fromURI").cloned().unwrap_or_default();
-    let Some((_, user)) = crate::sessions::from_cookie(&app, &headers)
-        .await
-        .ok()
-        .flatten()
-    else {
-        return see_other(
-            &format!(
-                "/login/login.htm?fromURI={}",
-                urlencoding::encode(&here(&from))
-            ),
-            Vec::new(),
-        );
+    let (_, user) = match signed_in(&app, &headers, &here(&from)).await {
+        Ok(found) => found,
+        Err(to_sign_in) => return to_sign_in,
     };
     let Some(req) = request_of(&app, &from).await else {
         return not_a_request(&app, &csrf);

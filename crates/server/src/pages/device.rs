@@ -8,20 +8,17 @@ use axum::http::{HeaderMap, StatusCode};
 use axum::response::Response;
 use serde_json::{json, Value};
 
-use super::{forged, genuine, see_other, Csrf, Page, PageForm};
+use super::{forged, genuine, signed_in, Csrf, Page, PageForm};
 use crate::oauth::device;
 use crate::state::AppState;
 
-fn sign_in_first(user_code: &str) -> Response {
-    let here = if user_code.is_empty() {
+/// This page, for the code typed so far.
+fn here(user_code: &str) -> String {
+    if user_code.is_empty() {
         "/activate".to_owned()
     } else {
         format!("/activate?user_code={}", urlencoding::encode(user_code))
-    };
-    see_other(
-        &format!("/login/login.htm?fromURI={}", urlencoding::encode(&here)),
-        Vec::new(),
-    )
+    }
 }
 
 fn code_page(typed: &str) -> Page {
@@ -40,12 +37,9 @@ pub(super) async fn form(
 ) -> Response {
     let csrf = Csrf::of(&headers);
     let typed = query.get("user_code").cloned().unwrap_or_default();
-    let Some((_, user)) = crate::sessions::from_cookie(&app, &headers)
-        .await
-        .ok()
-        .flatten()
-    else {
-        return sign_in_first(&typed);
+    let (_, user) = match signed_in(&app, &headers, &here(&typed)).await {
+        Ok(found) => found,
+        Err(to_sign_in) => return to_sign_in,
     };
     if typed.is_empty() {
         return code_page("").render(&app, &csrf);
@@ -79,12 +73,9 @@ pub(super) async fn submit(
     }
     let csrf = Csrf::of(&headers);
     let typed = form.get("user_code").cloned().unwrap_or_default();
-    let Some((session, user)) = crate::sessions::from_cookie(&app, &headers)
-        .await
-        .ok()
-        .flatten()
-    else {
-        return sign_in_first(&typed);
+    let (session, user) = match signed_in(&app, &headers, &here(&typed)).await {
+        Ok(found) => found,
+        Err(to_sign_in) => return to_sign_in,
     };
     let Ok(Some(pending)) = device::pending(&app, &typed).await else {
         return code_page(&typed)

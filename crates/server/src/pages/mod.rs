@@ -269,6 +269,22 @@ fn page_headers(headers: &mut HeaderMap, content_type: &'static str) {
     headers.insert(CACHE_CONTROL, HeaderValue::from_static("no-store"));
 }
 
+/// The browser's live session and its user, or the redirect to sign in and come back to
+/// `here` (a path on this org).
+pub(crate) async fn signed_in(
+    app: &AppState,
+    headers: &HeaderMap,
+    here: &str,
+) -> Result<(store::SessionRecord, store::UserRecord), Response> {
+    match crate::sessions::from_cookie(app, headers).await {
+        Ok(Some(found)) => Ok(found),
+        _ => Err(see_other(
+            &format!("/login/login.htm?fromURI={}", urlencoding::encode(here)),
+            Vec::new(),
+        )),
+    }
+}
+
 /// A redirect (303, so a form post becomes a GET).
 pub(crate) fn see_other(to: &str, cookies: Vec<HeaderValue>) -> Response {
     let mut response = StatusCode::SEE_OTHER.into_response();

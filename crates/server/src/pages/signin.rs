@@ -559,8 +559,9 @@ pub(super) async fn question(
     }
     let csrf = Csrf::of(&headers);
     let to = destination(&app, query.get("fromURI").map(String::as_str)).await;
-    let Ok(Some((_, mut user))) = crate::sessions::from_cookie(&app, &headers).await else {
-        return see_other(&signin_href(&to), Vec::new());
+    let (_, mut user) = match super::signed_in(&app, &headers, &to).await {
+        Ok(found) => found,
+        Err(to_sign_in) => return to_sign_in,
     };
     let now = app.clock.now().millis();
     let set = crate::api::users::set_recovery_question(

@@ -1066,26 +1066,42 @@ async fn policy_status(
     mutate(app, admin, id, |server, now| {
         let list = items_mut(server, "policies");
         let at = position(list, item).ok_or_else(|| policy_not_found(item))?;
-        if let Some(Value::Object(policy)) = list.get_mut(at) {
-            policy.insert("status".into(), json!(status));
-            policy.insert("lastUpdated".into(), json!(iso(now)));
-        }
-        Ok(if status == "ACTIVE" {
-            (
-                (),
-                "oauth2.as.policy.activated",
-                "Activate authorization server policy",
-            )
-        } else {
-            (
-                (),
-                "oauth2.as.policy.deactivated",
-                "Deactivate authorization server policy",
-            )
-        })
+        set_item_status(list, at, status, now);
+        Ok(status_event(false, status))
     })
     .await?;
     Ok(StatusCode::NO_CONTENT)
+}
+
+/// Sets the `status` of the policy or rule at `at`.
+fn set_item_status(list: &mut [Value], at: usize, status: &str, now: i64) {
+    if let Some(Value::Object(item)) = list.get_mut(at) {
+        item.insert("status".into(), json!(status));
+        item.insert("lastUpdated".into(), json!(iso(now)));
+    }
+}
+
+/// The event of a policy's (or a rule's) lifecycle change to `status`.
+fn status_event(rule: bool, status: &str) -> ((), &'static str, &'static str) {
+    let (event, display) = match (rule, status == "ACTIVE") {
+        (false, true) => (
+            "oauth2.as.policy.activated",
+            "Activate authorization server policy",
+        ),
+        (false, false) => (
+            "oauth2.as.policy.deactivated",
+            "Deactivate authorization server policy",
+        ),
+        (true, true) => (
+            "oauth2.as.policy.rule.activated",
+            "Activate authorization server policy rule",
+        ),
+        (true, false) => (
+            "oauth2.as.policy.rule.deactivated",
+            "Deactivate authorization server policy rule",
+        ),
+    };
+    ((), event, display)
 }
 
 async fn activate_policy(
@@ -1262,23 +1278,8 @@ async fn rule_status(
     mutate(app, admin, id, |server, now| {
         let rules = rules_mut(server, item)?;
         let at = position(rules, rule_id).ok_or_else(|| rule_not_found(rule_id))?;
-        if let Some(Value::Object(rule)) = rules.get_mut(at) {
-            rule.insert("status".into(), json!(status));
-            rule.insert("lastUpdated".into(), json!(iso(now)));
-        }
-        Ok(if status == "ACTIVE" {
-            (
-                (),
-                "oauth2.as.policy.rule.activated",
-                "Activate authorization server policy rule",
-            )
-        } else {
-            (
-                (),
-                "oauth2.as.policy.rule.deactivated",
-                "Deactivate authorization server policy rule",
-            )
-        })
+        set_item_status(rules, at, status, now);
+        Ok(status_event(true, status))
     })
     .await?;
     Ok(StatusCode::NO_CONTENT)

@@ -10,14 +10,7 @@ pub(crate) const COLUMNS: &str = "id, state_token_hash, recovery_token_hash, use
      data, expires_at, recovery_expires_at, version, created";
 
 macro_rules! impl_authn_store {
-    (
-        $store:ty,
-        $write:ident,
-        $read:ident,
-        $activation:expr,
-        $reset:expr,
-        $user_columns:expr
-    ) => {
+    ($store:ty, $write:ident, $read:ident, $dialect:expr) => {
         #[async_trait::async_trait]
         impl $crate::AuthnStore for $store {
             async fn insert_authn_with_messages(
@@ -157,7 +150,12 @@ macro_rules! impl_authn_store {
             ) -> $crate::StoreResult<Option<$crate::UserRecord>> {
                 let sql = format!(
                     "SELECT {} FROM users WHERE {} = $1",
-                    $user_columns, $activation
+                    $crate::user_sql::USER_COLUMNS,
+                    $crate::filter_sql::SqlDialect::json_text(
+                        &$dialect,
+                        "secrets",
+                        "activationTokenHash"
+                    )
                 );
                 Ok(sqlx::query_as(&sql)
                     .bind(hash)
@@ -169,7 +167,11 @@ macro_rules! impl_authn_store {
                 &self,
                 hash: &str,
             ) -> $crate::StoreResult<Option<$crate::UserRecord>> {
-                let sql = format!("SELECT {} FROM users WHERE {} = $1", $user_columns, $reset);
+                let sql = format!(
+                    "SELECT {} FROM users WHERE {} = $1",
+                    $crate::user_sql::USER_COLUMNS,
+                    $crate::filter_sql::SqlDialect::json_text(&$dialect, "secrets", "resetTokenHash")
+                );
                 Ok(sqlx::query_as(&sql)
                     .bind(hash)
                     .fetch_optional(&self.$read)

@@ -1,5 +1,6 @@
 //! One page of the System Log as SQL, for either dialect: the time bounds, the filter, the
 //! keywords, the order and the keyset condition after the cursor.
+//! `impl_event_store!` reads and prunes the log for either backend.
 
 use crate::event_index::{keyword_pattern, LOGS};
 use crate::filter_sql::{compile_filter, Params, SqlDialect, SqlValue};
@@ -75,3 +76,69 @@ pub(crate) fn event_page_sql(
     );
     Ok((sql, params.into_values()))
 }
+
+/// Stamps a backend module with the store's System Log reads and pruning.
+macro_rules! impl_event_store {
+    ($store:ident, $db:ty, $write:ident, $read:ident, $dialect:expr) => {
+        use async_trait::async_trait;
+
+        use super::$store;
+        use crate::event_sql::event_page_sql;
+        use crate::{EventQuery, EventStore, StoreResult, StoredEvent};
+
+        #[async_trait]
+        impl EventStore for $store {
+            async fn list_events(&self, query: &EventQuery) -> StoreResult<Vec<StoredEvent>> {
+                let (sql, params) = event_page_sql(&$dialect, query)?;
+                let mut q = sqlx::query_as::<_, StoredEvent>(&sql);
+                for p in params {
+                    q = q.bind(p);
+                }
+                Ok(q.fetch_all(&self.$read).await?)
+            }
+
+            async fn purge_events(&self, before: i64) -> StoreResult<u64> {
+                let done = sqlx::query(
+                    "DELETE FROM log_events WHERE published < $1 \
+                     AND seq <= (SELECT cursor FROM hook_dispatch WHERE id = 1)",
+                )
+                .bind(before)
+                .execute(&self.$write)
+                .await?;
+                Ok(done.rows_affected())
+            }
+        }
+    };
+}
+pub(crate) use impl_event_store;
+
+/// Stamps a backend module with `insert_event(conn, event)`, which appends an event inside the
+/// caller's transaction. Callers write events last, just before commit, and the backend's
+/// `lock_event_order` makes event transactions take their `seq` and commit one after another,
+/// so `seq` order is commit order and a poller never finds an event behind its cursor.
+macro_rules! insert_event_fn {
+    ($db:ty) => {
+        pub(crate) async fn insert_event(
+            conn: &mut <$db as sqlx::Database>::Connection,
+            event: &crate::EventRecord,
+        ) -> crate::StoreResult<()> {
+            lock_event_order(&mut *conn).await?;
+            let (attrs, keywords) = crate::event_index::index(&event.body);
+            sqlx::query(
+                "INSERT INTO log_events (id, published, event_type, body, attrs, keywords) \
+                 VALUES ($1, $2, $3, $4, $5, $6)",
+            )
+            .bind(&event.id)
+            .bind(event.published)
+            .bind(&event.event_type)
+            .bind(sqlx::types::Json(&event.body))
+            .bind(sqlx::types::Json(&attrs))
+            .bind(keywords)
+            .execute(conn)
+            .await
+            .map_err(crate::StoreError::from_write)?;
+            Ok(())
+        }
+    };
+}
+pub(crate) use insert_event_fn;

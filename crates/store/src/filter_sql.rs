@@ -237,6 +237,28 @@ pub trait SqlDialect: Send + Sync {
     /// `expr` compared and ordered bytewise.
     fn bytewise(&self, expr: &str) -> String;
 
+    /// What follows an id column in a keyset condition or `ORDER BY` so ids compare bytewise
+    /// (nothing where text already does).
+    fn bytes_collation(&self) -> &'static str;
+
+    /// The function that returns the larger of its arguments.
+    fn greatest(&self) -> &'static str;
+
+    /// What follows a `SELECT` of a row the transaction goes on to rewrite, so a writer on
+    /// another node waits for it (nothing where one writer is the rule).
+    fn for_update(&self) -> &'static str;
+
+    /// What follows a `SELECT` of rows a worker claims, so workers on other nodes pass over
+    /// them instead of waiting.
+    fn skip_locked(&self) -> &'static str;
+
+    /// A statement that takes the write lock on user `$1` before the user is read, where a
+    /// locking read (`for_update`) does not exist.
+    fn write_lock_user(&self) -> Option<&'static str>;
+
+    /// Text field `field` of JSON column `column` (the expression its index is built on).
+    fn json_text(&self, column: &str, field: &str) -> String;
+
     /// `subject` starts with (`sw`), contains (`co`) or ends with (`ew`) `value`. `subject` is
     /// already folded when `case` is insensitive, and `value` is folded to match. The default
     /// is `LIKE` with `%`, `_` and `\` escaped.
@@ -654,6 +676,24 @@ mod tests {
         }
         fn bytewise(&self, expr: &str) -> String {
             format!("bytes({expr})")
+        }
+        fn bytes_collation(&self) -> &'static str {
+            ""
+        }
+        fn greatest(&self) -> &'static str {
+            "max"
+        }
+        fn for_update(&self) -> &'static str {
+            ""
+        }
+        fn skip_locked(&self) -> &'static str {
+            ""
+        }
+        fn write_lock_user(&self) -> Option<&'static str> {
+            None
+        }
+        fn json_text(&self, column: &str, field: &str) -> String {
+            format!("{column}.{field}")
         }
     }
 

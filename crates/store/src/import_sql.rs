@@ -13,10 +13,9 @@ pub(crate) const MEMBERS_PER_STATEMENT: usize = 2000;
 pub(crate) const EVENTS_PER_STATEMENT: usize = 1000;
 
 /// `import_users(pool, batch)` for a backend, which its `UserStore::import_users` calls: `$db`
-/// the sqlx database, `$lock_events` whether events take the PostgreSQL commit-order lock
-/// first.
+/// the sqlx database. The events take the backend's commit-order lock first.
 macro_rules! import_users_fn {
-    ($db:ty, $lock_events:expr) => {
+    ($db:ty) => {
         pub(crate) async fn import_users(
             pool: &sqlx::Pool<$db>,
             batch: &[crate::NewUser],
@@ -123,11 +122,8 @@ macro_rules! import_users_fn {
                 .flat_map(|new| new.events.iter())
                 .map(|event| (event, crate::event_index::index(&event.body)))
                 .collect();
-            if $lock_events && !events.is_empty() {
-                sqlx::query("SELECT pg_advisory_xact_lock($1)")
-                    .bind(crate::postgres::EVENT_ORDER_LOCK)
-                    .execute(&mut *tx)
-                    .await?;
+            if !events.is_empty() {
+                super::lock_event_order(&mut tx).await?;
             }
             for chunk in events.chunks(EVENTS_PER_STATEMENT) {
                 let mut insert = QueryBuilder::<$db>::new(

@@ -37,7 +37,7 @@ macro_rules! insert_messages {
 pub(crate) use insert_messages;
 
 macro_rules! impl_outbox_store {
-    ($store:ty, $write:ident, $skip_locked:expr) => {
+    ($store:ty, $write:ident, $dialect:expr) => {
         #[async_trait::async_trait]
         impl $crate::OutboxStore for $store {
             async fn enqueue_messages(
@@ -62,7 +62,7 @@ macro_rules! impl_outbox_store {
                       AND (locked_until IS NULL OR locked_until < $1) \
                       ORDER BY next_attempt_at LIMIT $3{}) \
                      AND (locked_until IS NULL OR locked_until < $1) RETURNING {}",
-                    $skip_locked,
+                    $crate::filter_sql::SqlDialect::skip_locked(&$dialect),
                     $crate::outbox_sql::COLUMNS
                 );
                 Ok(sqlx::query_as(&sql)

@@ -1,7 +1,7 @@
 //! Read-modify-write of one user without lost updates, written once for both backends.
 //! `impl_user_change_store!` expands it for a store type given its writing pool, the column
-//! list, the statement (if any) that takes the user's write lock before the read, and the
-//! suffix that locks the row as it is read.
+//! list and the dialect, which names the statement (if any) that takes the user's write lock
+//! before the read and the suffix that locks the row as it is read.
 //!
 //! Invariants:
 //! - the change is applied to the user as it stands under the row's write lock, so two
@@ -28,7 +28,7 @@ pub(crate) const UPDATE_ALL_SEEN: &str = "UPDATE users SET status = $2, \
      WHERE id = $1 AND version = $18";
 
 macro_rules! impl_user_change_store {
-    ($store:ty, $write:ident, $columns:expr, $lock_first:expr, $lock_suffix:expr) => {
+    ($store:ty, $write:ident, $columns:expr, $dialect:expr) => {
         /// The change of `modify_user` inside the caller's transaction. With `seen` (the user
         /// as the caller read it) nothing is read: the write goes only if the user is still
         /// that version, else `StoreError::Conflict` (the caller rolls back and takes the
@@ -43,13 +43,14 @@ macro_rules! impl_user_change_store {
             let mut user = match seen {
                 Some(seen) => seen.clone(),
                 None => {
-                    let lock_first: Option<&str> = $lock_first;
+                    let lock_first = $crate::filter_sql::SqlDialect::write_lock_user(&$dialect);
                     if let Some(sql) = lock_first {
                         sqlx::query(sql).bind(id).execute(&mut **tx).await?;
                     }
                     let sql = format!(
                         "SELECT {} FROM users WHERE id = $1{}",
-                        $columns, $lock_suffix
+                        $columns,
+                        $crate::filter_sql::SqlDialect::for_update(&$dialect)
                     );
                     let found: Option<$crate::UserRecord> = sqlx::query_as(&sql)
                         .bind(id)

@@ -76,6 +76,30 @@ impl SqlDialect for PostgresDialect {
     fn bytewise(&self, expr: &str) -> String {
         format!("({expr}) COLLATE \"C\"")
     }
+
+    fn bytes_collation(&self) -> &'static str {
+        " COLLATE \"C\""
+    }
+
+    fn greatest(&self) -> &'static str {
+        "GREATEST"
+    }
+
+    fn for_update(&self) -> &'static str {
+        " FOR UPDATE"
+    }
+
+    fn skip_locked(&self) -> &'static str {
+        " FOR UPDATE SKIP LOCKED"
+    }
+
+    fn write_lock_user(&self) -> Option<&'static str> {
+        None
+    }
+
+    fn json_text(&self, column: &str, field: &str) -> String {
+        format!("({column}->>'{field}')")
+    }
 }
 
 /// Lets a [`SqlValue`] be bound directly: `query.bind(value)`; each variant declares its own

@@ -1,25 +1,14 @@
 //! The PostgreSQL backend, for teams that outgrow one machine: stateless Latchkey nodes share
 //! one database, so every answer is the same whichever node gives it.
 
-mod apps;
-mod event_hooks;
-mod events;
 pub mod filter;
-mod group_rules;
-mod groups;
-mod inline_hooks;
-mod org;
-mod policies;
-mod tokens;
-mod trusted_origins;
-mod users;
 
 use async_trait::async_trait;
 use sqlx::postgres::PgPoolOptions;
 use sqlx::PgPool;
 use std::time::Duration;
 
-use crate::{Store, StoreError, StoreResult};
+use crate::{Store, StoreResult};
 
 /// PostgreSQL store over one connection pool.
 #[derive(Debug, Clone)]
@@ -53,61 +42,92 @@ impl Store for PgStore {
     }
 }
 
-/// The advisory lock that orders event commits (an arbitrary constant, per database).
-pub(crate) const EVENT_ORDER_LOCK: i64 = 0x4c4b_4556_4e54;
+impl PgStore {
+    /// PostgreSQL reads users through its pool: there is no direct reader.
+    pub(crate) fn direct(&self) -> Option<&crate::sqlite::DirectReader> {
+        None
+    }
+}
 
-/// Appends an event inside the caller's transaction; callers write events last, just before
-/// commit. The transaction-scoped advisory lock makes event transactions take their `seq`
-/// and commit one after another, so `seq` order is commit order and a poller never finds an
-/// event appearing behind its cursor.
-pub(crate) async fn insert_event(
-    conn: &mut sqlx::PgConnection,
-    event: &crate::EventRecord,
-) -> StoreResult<()> {
-    sqlx::query("SELECT pg_advisory_xact_lock($1)")
-        .bind(EVENT_ORDER_LOCK)
-        .execute(&mut *conn)
+crate::stamp::stamp_store!(
+    PgStore,
+    sqlx::Postgres,
+    pool,
+    pool,
+    crate::postgres::filter::PostgresDialect
+);
+
+/// The advisory lock that orders event commits (an arbitrary constant, per database).
+const EVENT_ORDER_LOCK: i64 = 0x4c4b_4556_4e54;
+
+/// Takes the transaction-scoped advisory lock on `key`: transactions on one key (a priority
+/// list, the org bootstrap) run one after another across nodes, each reading what the one
+/// before committed.
+pub(crate) async fn lock(conn: &mut sqlx::PgConnection, key: &str) -> StoreResult<()> {
+    sqlx::query("SELECT pg_advisory_xact_lock(hashtext($1))")
+        .bind(key)
+        .execute(conn)
         .await?;
-    let (attrs, keywords) = crate::event_index::index(&event.body);
-    sqlx::query(
-        "INSERT INTO log_events (id, published, event_type, body, attrs, keywords) \
-         VALUES ($1, $2, $3, $4, $5, $6)",
-    )
-    .bind(&event.id)
-    .bind(event.published)
-    .bind(&event.event_type)
-    .bind(sqlx::types::Json(&event.body))
-    .bind(sqlx::types::Json(&attrs))
-    .bind(keywords)
-    .execute(conn)
-    .await
-    .map_err(StoreError::from_write)?;
     Ok(())
 }
 
-crate::factor_sql::impl_factor_store!(PgStore, pool, pool);
-crate::user_change_sql::impl_user_change_store!(
-    PgStore,
-    pool,
-    users::USER_COLUMNS,
-    None,
-    " FOR UPDATE"
-);
-crate::rate_limit_sql::impl_rate_limit_store!(PgStore, pool);
-crate::outbox_sql::impl_outbox_store!(PgStore, pool, " FOR UPDATE SKIP LOCKED");
-crate::authenticator_sql::impl_authenticator_store!(PgStore, pool, pool);
-crate::user_type_sql::impl_user_type_store!(PgStore, pool, pool);
-crate::profile_schema_sql::impl_profile_schema_store!(PgStore, pool, pool);
-crate::linked_object_sql::impl_linked_object_store!(PgStore, pool, pool);
-crate::app_csr_sql::impl_app_csr_store!(PgStore, pool, pool);
-crate::oauth_sql::impl_oauth_store!(PgStore, pool, pool);
-crate::lockout_sql::impl_lockout_store!(PgStore, pool);
-crate::session_sql::impl_session_store!(PgStore, pool, pool);
-crate::authn_sql::impl_authn_store!(
-    PgStore,
-    pool,
-    pool,
-    "(secrets->>'activationTokenHash')",
-    "(secrets->>'resetTokenHash')",
-    users::USER_COLUMNS
-);
+/// Event transactions take their `seq` and commit one after another, under a transaction-
+/// scoped advisory lock taken just before the first event is written.
+pub(crate) async fn lock_event_order(conn: &mut sqlx::PgConnection) -> StoreResult<()> {
+    sqlx::query("SELECT pg_advisory_xact_lock($1)")
+        .bind(EVENT_ORDER_LOCK)
+        .execute(conn)
+        .await?;
+    Ok(())
+}
+
+/// A read-only transaction whose statements all see one snapshot.
+pub(crate) async fn snapshot(
+    pool: &PgPool,
+) -> StoreResult<sqlx::Transaction<'static, sqlx::Postgres>> {
+    let mut tx = pool.begin().await?;
+    sqlx::query("SET TRANSACTION ISOLATION LEVEL REPEATABLE READ, READ ONLY")
+        .execute(&mut *tx)
+        .await?;
+    Ok(tx)
+}
+
+/// The notification channel of token changes; the payload is the token id.
+const TOKEN_CHANNEL: &str = "latchkey_api_tokens";
+
+/// Tells every listening node, when the transaction commits, that a token changed.
+pub(crate) async fn token_changed(conn: &mut sqlx::PgConnection, id: &str) -> StoreResult<()> {
+    sqlx::query("SELECT pg_notify($1, $2)")
+        .bind(TOKEN_CHANNEL)
+        .bind(id)
+        .execute(conn)
+        .await?;
+    Ok(())
+}
+
+/// Token changes through LISTEN on a connection of its own.
+pub(crate) async fn token_feed(pool: &PgPool) -> StoreResult<Option<Box<dyn crate::ChangeFeed>>> {
+    let mut listener = sqlx::postgres::PgListener::connect_with(pool).await?;
+    listener.listen(TOKEN_CHANNEL).await?;
+    Ok(Some(Box::new(TokenFeed { listener })))
+}
+
+struct TokenFeed {
+    listener: sqlx::postgres::PgListener,
+}
+
+#[async_trait]
+impl crate::ChangeFeed for TokenFeed {
+    async fn next(&mut self) -> StoreResult<Option<String>> {
+        Ok(self
+            .listener
+            .try_recv()
+            .await?
+            .map(|n| n.payload().to_owned()))
+    }
+}
+
+/// Nothing to tidy after an import.
+pub(crate) async fn after_import(_pool: &PgPool) -> StoreResult<()> {
+    Ok(())
+}

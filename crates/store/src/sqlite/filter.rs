@@ -86,6 +86,32 @@ impl SqlDialect for SqliteDialect {
         expr.to_owned()
     }
 
+    fn bytes_collation(&self) -> &'static str {
+        ""
+    }
+
+    fn greatest(&self) -> &'static str {
+        "max"
+    }
+
+    /// The single writer connection serialises every write transaction already.
+    fn for_update(&self) -> &'static str {
+        ""
+    }
+
+    fn skip_locked(&self) -> &'static str {
+        ""
+    }
+
+    /// A no-op write makes the transaction a writer before it reads.
+    fn write_lock_user(&self) -> Option<&'static str> {
+        Some("UPDATE users SET version = version WHERE id = $1")
+    }
+
+    fn json_text(&self, column: &str, field: &str) -> String {
+        format!("json_extract({column}, '$.{field}')")
+    }
+
     fn substring_match(
         &self,
         subject: &str,

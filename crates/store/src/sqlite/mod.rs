@@ -2,19 +2,10 @@
 //! connection (SQLite allows one writer at a time; queuing in the pool beats SQLITE_BUSY) and
 //! a pool of readers.
 
-mod apps;
 mod direct;
-mod event_hooks;
-mod events;
 pub mod filter;
-mod group_rules;
-mod groups;
-mod inline_hooks;
-mod org;
-mod policies;
-mod tokens;
-mod trusted_origins;
-mod users;
+
+pub(crate) use direct::DirectReader;
 
 use async_trait::async_trait;
 use sqlx::sqlite::{SqliteConnectOptions, SqliteJournalMode, SqlitePoolOptions, SqliteSynchronous};
@@ -22,7 +13,7 @@ use sqlx::SqlitePool;
 use std::str::FromStr;
 use std::time::Duration;
 
-use crate::{Store, StoreError, StoreResult};
+use crate::{Store, StoreResult};
 
 /// SQLite store: `write` has exactly one connection, `read` several.
 #[derive(Debug, Clone)]
@@ -80,51 +71,60 @@ impl Store for SqliteStore {
     }
 }
 
-/// Appends an event inside the caller's transaction.
-pub(crate) async fn insert_event(
-    conn: &mut sqlx::SqliteConnection,
-    event: &crate::EventRecord,
-) -> StoreResult<()> {
-    let (attrs, keywords) = crate::event_index::index(&event.body);
-    sqlx::query(
-        "INSERT INTO log_events (id, published, event_type, body, attrs, keywords) \
-         VALUES ($1, $2, $3, $4, $5, $6)",
-    )
-    .bind(&event.id)
-    .bind(event.published)
-    .bind(&event.event_type)
-    .bind(sqlx::types::Json(&event.body))
-    .bind(sqlx::types::Json(&attrs))
-    .bind(keywords)
-    .execute(conn)
-    .await
-    .map_err(StoreError::from_write)?;
+impl SqliteStore {
+    /// The reader of users that bypasses sqlx's connection threads (None in memory).
+    pub(crate) fn direct(&self) -> Option<&direct::DirectReader> {
+        self.direct.as_ref()
+    }
+}
+
+crate::stamp::stamp_store!(
+    SqliteStore,
+    sqlx::Sqlite,
+    write,
+    read,
+    crate::sqlite::filter::SqliteDialect
+);
+
+/// Nothing to take: the single writer connection runs one write transaction at a time.
+pub(crate) async fn lock(_conn: &mut sqlx::SqliteConnection, _key: &str) -> StoreResult<()> {
     Ok(())
 }
 
-crate::factor_sql::impl_factor_store!(SqliteStore, write, read);
-crate::user_change_sql::impl_user_change_store!(
-    SqliteStore,
-    write,
-    users::USER_COLUMNS,
-    Some("UPDATE users SET version = version WHERE id = $1"),
-    ""
-);
-crate::rate_limit_sql::impl_rate_limit_store!(SqliteStore, write);
-crate::outbox_sql::impl_outbox_store!(SqliteStore, write, "");
-crate::authenticator_sql::impl_authenticator_store!(SqliteStore, write, read);
-crate::user_type_sql::impl_user_type_store!(SqliteStore, write, read);
-crate::profile_schema_sql::impl_profile_schema_store!(SqliteStore, write, read);
-crate::linked_object_sql::impl_linked_object_store!(SqliteStore, write, read);
-crate::app_csr_sql::impl_app_csr_store!(SqliteStore, write, read);
-crate::oauth_sql::impl_oauth_store!(SqliteStore, write, read);
-crate::lockout_sql::impl_lockout_store!(SqliteStore, write);
-crate::session_sql::impl_session_store!(SqliteStore, write, read);
-crate::authn_sql::impl_authn_store!(
-    SqliteStore,
-    write,
-    read,
-    "json_extract(secrets, '$.activationTokenHash')",
-    "json_extract(secrets, '$.resetTokenHash')",
-    users::USER_COLUMNS
-);
+/// Nothing to take: the single writer commits in `seq` order.
+pub(crate) async fn lock_event_order(_conn: &mut sqlx::SqliteConnection) -> StoreResult<()> {
+    Ok(())
+}
+
+/// A read transaction: in WAL mode its statements all read the state of its first read.
+pub(crate) async fn snapshot(
+    pool: &SqlitePool,
+) -> StoreResult<sqlx::Transaction<'static, sqlx::Sqlite>> {
+    Ok(pool.begin().await?)
+}
+
+/// One process owns the file, so nobody else caches its tokens.
+pub(crate) async fn token_changed(
+    _conn: &mut sqlx::SqliteConnection,
+    _id: &str,
+) -> StoreResult<()> {
+    Ok(())
+}
+
+/// No feed: one process owns the file and sees its own token changes.
+pub(crate) async fn token_feed(
+    _pool: &SqlitePool,
+) -> StoreResult<Option<Box<dyn crate::ChangeFeed>>> {
+    Ok(None)
+}
+
+/// A long import beside a busy server may never meet the quiet instant the automatic
+/// (passive) checkpoint needs to start the WAL over, and the WAL would grow by the whole
+/// import. After each batch, checkpoint and wait (busy timeout) for the readers of older
+/// frames to finish, so the WAL restarts; a refusal (busy) is tried next batch.
+pub(crate) async fn after_import(write: &SqlitePool) -> StoreResult<()> {
+    sqlx::query("PRAGMA wal_checkpoint(RESTART)")
+        .execute(write)
+        .await?;
+    Ok(())
+}

@@ -90,6 +90,27 @@ pub fn unique_names(stored: &Stored) -> Vec<String> {
         .collect()
 }
 
+/// Custom properties that hold one string wherever they are set: declared `string` in some
+/// of `schemas` and as nothing else in any (a profile write is checked against its type's
+/// schema, so a user of a type without the property does not have it). Sorted.
+pub fn text_names<'a>(schemas: impl IntoIterator<Item = &'a Stored>) -> Vec<String> {
+    let mut kinds: std::collections::BTreeMap<&str, bool> = std::collections::BTreeMap::new();
+    for stored in schemas {
+        for (name, def) in &stored.custom {
+            let is_text = def.get("type").and_then(Value::as_str) == Some("string");
+            kinds
+                .entry(name.as_str())
+                .and_modify(|all| *all &= is_text)
+                .or_insert(is_text);
+        }
+    }
+    kinds
+        .into_iter()
+        .filter(|(_, all)| *all)
+        .map(|(name, _)| name.to_owned())
+        .collect()
+}
+
 /// The base attributes of a target's schema, by name, as rendered (with the stored changes).
 pub fn base_properties(target: Target, stored: &Stored) -> Map<String, Value> {
     match target {

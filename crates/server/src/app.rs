@@ -113,6 +113,7 @@ impl Application {
             outbox: Default::default(),
             oauth_keys: Default::default(),
             templates,
+            search: Default::default(),
         });
         let background = vec![
             state
@@ -123,6 +124,7 @@ impl Application {
             crate::api::group_rules::spawn_queue_worker(state.clone()),
             crate::auth::ssws::spawn_change_listener(state.clone()),
             crate::api::system_log::spawn_retention(state.clone()),
+            crate::search_index::spawn_reconcile(state.clone()),
         ];
         let router = api::router(state.clone());
         Ok(Self {
@@ -300,6 +302,7 @@ pub async fn offline_state(config: Config) -> anyhow::Result<AppState> {
         outbox: Default::default(),
         oauth_keys: Default::default(),
         templates,
+        search: Default::default(),
     }))
 }
 

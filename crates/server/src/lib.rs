@@ -23,6 +23,7 @@ pub mod pages;
 pub mod policies;
 pub mod qr;
 pub mod rate_limit;
+pub mod search_index;
 pub mod sessions;
 pub mod state;
 pub mod templates;

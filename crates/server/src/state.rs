@@ -52,6 +52,8 @@ pub struct AppParts {
     pub oauth_keys: crate::oauth::keys::KeyCache,
     /// The hosted pages' and emails' templates.
     pub templates: Arc<crate::templates::Templates>,
+    /// The text profile attributes searches compile with (see `search_index`).
+    pub search: crate::search_index::SearchIndexes,
 }
 
 impl AppParts {

@@ -41,6 +41,9 @@ pub enum SqlValue {
 pub struct Params {
     first: usize,
     values: Vec<SqlValue>,
+    /// Profile attributes known to hold one string wherever set (see
+    /// `UserQuery::text_attributes`).
+    text_attributes: Vec<String>,
 }
 
 impl Default for Params {
@@ -55,7 +58,20 @@ impl Params {
         Self {
             first: first.max(1),
             values: Vec::new(),
+            text_attributes: Vec::new(),
         }
+    }
+
+    /// Compiles with `names` known to hold one string wherever set: an `eq` on one of them
+    /// also compares the attribute as a plain value, which its search index answers.
+    pub fn with_text_attributes(mut self, names: &[String]) -> Self {
+        self.text_attributes = names.to_vec();
+        self
+    }
+
+    fn is_text_attribute(&self, name: &str) -> bool {
+        self.text_attributes.iter().any(|n| n == name)
+            && crate::profile_index_sql::indexable_name(name)
     }
 
     /// Adds a value and returns its placeholder.
@@ -259,6 +275,15 @@ pub trait SqlDialect: Send + Sync {
     /// Text field `field` of JSON column `column` (the expression its index is built on).
     fn json_text(&self, column: &str, field: &str) -> String;
 
+    /// The names of the built, usable indexes named `users_profile_*_idx` on `users`.
+    fn profile_indexes_sql(&self) -> &'static str;
+
+    /// How an index is created when it does not exist yet (followed by its name).
+    fn create_index(&self) -> &'static str;
+
+    /// How an index is dropped if it exists (followed by its name).
+    fn drop_index(&self) -> &'static str;
+
     /// `subject` starts with (`sw`), contains (`co`) or ends with (`ew`) `value`. `subject` is
     /// already folded when `case` is insensitive, and `value` is folded to match. The default
     /// is `LIKE` with `%`, `_` and `\` escaped.
@@ -420,6 +445,15 @@ fn compare(
             })
         }
         Attribute::Profile(name) => {
+            // A text attribute compares as a plain value first: the same rows (it never holds
+            // an array), and the index on `lower(value), id` can find them.
+            let plain = match value {
+                Value::Text(text) if op == Op::Eq && params.is_text_attribute(name) => {
+                    let subject = dialect.json_text(table.profile, name);
+                    Some(text_condition(dialect, &subject, op, text, case, params))
+                }
+                _ => None,
+            };
             let condition = match value {
                 Value::Text(text) => {
                     let matches =
@@ -439,7 +473,11 @@ fn compare(
                 _ => return Err(mismatch()),
             };
             let key = params.push(dialect.json_key(name));
-            Ok(dialect.any_element(table.profile, &key, &condition))
+            let any = dialect.any_element(table.profile, &key, &condition);
+            Ok(match plain {
+                Some(plain) => format!("({plain} AND {any})"),
+                None => any,
+            })
         }
     }
 }
@@ -694,6 +732,15 @@ mod tests {
         }
         fn json_text(&self, column: &str, field: &str) -> String {
             format!("{column}.{field}")
+        }
+        fn profile_indexes_sql(&self) -> &'static str {
+            ""
+        }
+        fn create_index(&self) -> &'static str {
+            "CREATE INDEX"
+        }
+        fn drop_index(&self) -> &'static str {
+            "DROP INDEX"
         }
     }
 

@@ -29,6 +29,7 @@ mod org_sql;
 mod outbox_sql;
 mod page_sql;
 mod policy_sql;
+pub(crate) mod profile_index_sql;
 pub(crate) mod profile_schema_sql;
 mod rate_limit_sql;
 mod rule_queue_sql;
@@ -36,6 +37,7 @@ mod session_sql;
 mod stamp;
 mod token_sql;
 pub use page_sql::{group_page_key_for, page_key_for};
+pub use profile_index_sql::indexable_name;
 pub mod postgres;
 pub mod records;
 pub mod sqlite;
@@ -1025,6 +1027,7 @@ pub trait Store:
     + LinkedObjectStore
     + AppCsrStore
     + ProfileSchemaStore
+    + ProfileIndexStore
     + OAuthStore
 {
     /// Cheap round trip for readiness checks.
@@ -1344,6 +1347,24 @@ pub trait ProfileSchemaStore: Send + Sync {
         name: &str,
         value: &str,
     ) -> StoreResult<Option<String>>;
+}
+
+/// Search indexes on users' single-string profile attributes, named by attribute. An index
+/// keys the attribute's lower-cased value, then the id, so a case-insensitive `search`
+/// `eq` on it (compiled with the attribute in `UserQuery::text_attributes`) reads one index
+/// range in page order.
+#[async_trait]
+pub trait ProfileIndexStore: Send + Sync {
+    /// The attributes whose index is built and usable.
+    async fn profile_indexes(&self) -> StoreResult<Vec<String>>;
+
+    /// Builds the index of `attribute` unless it exists (`StoreError::Corrupt` for a name
+    /// that is not letters, digits and `_`). PostgreSQL builds it without blocking writes;
+    /// SQLite holds its single writer while it builds.
+    async fn create_profile_index(&self, attribute: &str) -> StoreResult<()>;
+
+    /// Drops the index of `attribute` if it exists.
+    async fn drop_profile_index(&self, attribute: &str) -> StoreResult<()>;
 }
 
 /// User types (User Types API): the default type and up to nine more.

@@ -37,6 +37,7 @@ pub(crate) fn user_page_sql(
             sort: query.sort.as_ref(),
             after: query.after.as_ref(),
             limit: query.limit,
+            text_attributes: &query.text_attributes,
         },
     )
 }
@@ -72,6 +73,7 @@ pub(crate) fn group_page_sql(
             sort: query.sort.as_ref(),
             after: query.after.as_ref(),
             limit: query.limit,
+            text_attributes: &[],
         },
     )
 }
@@ -82,6 +84,7 @@ struct Page<'a> {
     sort: Option<&'a model::expr::Sort>,
     after: Option<&'a PageKey>,
     limit: u32,
+    text_attributes: &'a [String],
 }
 
 /// `SELECT {select} [WHERE narrowing AND keyset] ORDER BY key, id LIMIT limit + 1` over the
@@ -92,7 +95,7 @@ fn page_sql(
     select: &str,
     page: Page<'_>,
 ) -> StoreResult<(String, Vec<SqlValue>)> {
-    let mut params = Params::default();
+    let mut params = Params::default().with_text_attributes(page.text_attributes);
     let mut conditions = Vec::new();
     if let Some(expr) = page.expr {
         conditions.push(

@@ -230,6 +230,10 @@ pub struct UserQuery {
     pub sort: Option<model::expr::Sort>,
     pub after: Option<PageKey>,
     pub limit: u32,
+    /// Profile attributes that hold one string wherever they are set (declared `string` in
+    /// every user schema that has them): an `eq` on one of them also compares the attribute
+    /// as a plain value, which its search index answers (see `ProfileIndexStore`).
+    pub text_attributes: Vec<String>,
 }
 
 /// The order of a System Log page.

@@ -84,6 +84,7 @@ macro_rules! stamp_store {
         crate::oauth_sql::impl_oauth_store!($store, $write, $read);
         crate::lockout_sql::impl_lockout_store!($store, $write);
         crate::session_sql::impl_session_store!($store, $write, $read);
+        crate::profile_index_sql::impl_profile_index_store!($store, $write, $read, $dialect);
         crate::authn_sql::impl_authn_store!($store, $write, $read, $dialect);
     };
 }

@@ -271,7 +271,13 @@ async fn update(app: &AppState, id: String, target: Target, body: &Value) -> Api
             dropped_unique: up.dropped_unique,
         };
         match app.store.save_profile_schema(&record, &change).await {
-            Ok(true) => return Ok(()),
+            Ok(true) => {
+                if id.starts_with("user:") {
+                    // The search indexes follow the user schemas, built in the background.
+                    crate::search_index::spawn_reconcile(app.clone());
+                }
+                return Ok(());
+            }
             Ok(false) => continue,
             Err(StoreError::Duplicate { field: "unique" }) => {
                 let names = change.added_unique.join(", ");

@@ -71,6 +71,7 @@ pub async fn find_user(app: &AppState, key: &str) -> ApiResult<UserRecord> {
                 sort: None,
                 after: None,
                 limit: 2,
+                text_attributes: Vec::new(),
             })
             .await?;
         let lookup = model::users::profile::LoginLookup::parse(key);
@@ -835,6 +836,7 @@ async fn list(
         sort: sort.clone(),
         after: page.after.clone(),
         limit: page.limit,
+        text_attributes: app.search.text_attributes(),
     };
     let mut rows = app.store.list_users(&query).await?;
     let more = rows.len() > page.limit as usize;

@@ -112,6 +112,7 @@ async fn each_page(
                 sort: None,
                 after: after.clone(),
                 limit: PAGE,
+                text_attributes: Vec::new(),
             })
             .await?;
         let more = page.len() > PAGE as usize;

@@ -38,6 +38,7 @@ pub async fn run_all(store: &dyn Store) {
     orgs::bootstrap_happens_once(store).await;
     users::crud_round_trip(store).await;
     users::logins_unique_ignoring_case(store).await;
+    users::profile_indexes_answer_searches_alike(store).await;
     users::same_login_race_has_one_winner(store).await;
     users::failed_write_leaves_no_event(store).await;
     users::stale_version_is_a_conflict(store).await;

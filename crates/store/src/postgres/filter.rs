@@ -100,6 +100,23 @@ impl SqlDialect for PostgresDialect {
     fn json_text(&self, column: &str, field: &str) -> String {
         format!("({column}->>'{field}')")
     }
+
+    /// An index whose concurrent build failed stays behind, not valid: it is not listed.
+    fn profile_indexes_sql(&self) -> &'static str {
+        "SELECT c.relname::text FROM pg_index i JOIN pg_class c ON c.oid = i.indexrelid \
+         JOIN pg_class t ON t.oid = i.indrelid WHERE t.relname = 'users' \
+         AND pg_table_is_visible(t.oid) AND i.indisvalid \
+         AND c.relname LIKE 'users\\_profile\\_%\\_idx' ESCAPE '\\'"
+    }
+
+    /// Built without blocking writes (and outside any transaction).
+    fn create_index(&self) -> &'static str {
+        "CREATE INDEX CONCURRENTLY IF NOT EXISTS"
+    }
+
+    fn drop_index(&self) -> &'static str {
+        "DROP INDEX CONCURRENTLY IF EXISTS"
+    }
 }
 
 /// Lets a [`SqlValue`] be bound directly: `query.bind(value)`; each variant declares its own

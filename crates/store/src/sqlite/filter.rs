@@ -112,6 +112,19 @@ impl SqlDialect for SqliteDialect {
         format!("json_extract({column}, '$.{field}')")
     }
 
+    fn profile_indexes_sql(&self) -> &'static str {
+        "SELECT name FROM sqlite_master WHERE type = 'index' AND tbl_name = 'users' \
+         AND name LIKE 'users\\_profile\\_%\\_idx' ESCAPE '\\'"
+    }
+
+    fn create_index(&self) -> &'static str {
+        "CREATE INDEX IF NOT EXISTS"
+    }
+
+    fn drop_index(&self) -> &'static str {
+        "DROP INDEX IF EXISTS"
+    }
+
     fn substring_match(
         &self,
         subject: &str,

@@ -105,8 +105,7 @@ mod tests {
     fn search(attribute: &str) -> UserQuery {
         UserQuery {
             filter: UserFilter::Expr(
-                model::expr::users::parse_search(&format!("profile.{attribute} eq \"x\""))
-                    .unwrap(),
+                model::expr::users::parse_search(&format!("profile.{attribute} eq \"x\"")).unwrap(),
             ),
             sort: None,
             after: None,
@@ -153,7 +152,8 @@ mod tests {
             .map(|row| row.3)
             .collect();
         assert!(
-            plan.iter().any(|step| step.contains("users_profile_team_idx")),
+            plan.iter()
+                .any(|step| step.contains("users_profile_team_idx")),
             "plan: {plan:?}"
         );
         assert!(
@@ -208,11 +208,14 @@ mod tests {
             .await
             .unwrap();
         assert!(
-            plan.iter().any(|step| step.contains("users_profile_team_idx")),
+            plan.iter()
+                .any(|step| step.contains("users_profile_team_idx")),
             "plan: {plan:?}"
         );
         assert!(
-            !plan.iter().any(|step| step.trim_start().starts_with("Sort")),
+            !plan
+                .iter()
+                .any(|step| step.trim_start().starts_with("Sort")),
             "the index gives the page order, no sort: {plan:?}"
         );
     }

@@ -623,3 +623,80 @@ async fn making_a_property_unique_races_no_duplicate_past_it() {
         assert!(holders >= 2, "refused with {holders} holders");
     }
 }
+
+#[tokio::test]
+async fn text_properties_get_a_search_index_that_follows_the_schema() {
+    let app = spawn_app().await;
+    let r = app
+        .declare(
+            USER,
+            json!({
+                "team": { "title": "Team", "type": "string" },
+                "tags": { "title": "Tags", "type": "array", "items": { "type": "string" } },
+                "level": { "title": "Level", "type": "integer" },
+            }),
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::OK, "{}", r.text);
+    // The schema change started a reconciliation; this one waits for it and finds nothing
+    // left to do.
+    latchkey::search_index::reconcile(&app.state).await.unwrap();
+    assert_eq!(
+        app.state.store.profile_indexes().await.unwrap(),
+        ["team"],
+        "only the string property is indexed"
+    );
+    assert_eq!(app.state.search.text_attributes(), ["team"]);
+
+    let mut ids = Vec::new();
+    for (login, team) in [
+        ("blue.one@example.com", "Blue"),
+        ("red@example.com", "Red"),
+        ("blue.two@example.com", "bLUE"),
+    ] {
+        let r = create_user(&app, login, json!({ "team": team, "tags": [team] })).await;
+        assert_eq!(r.status, StatusCode::OK, "{}", r.text);
+        ids.push(r.body["id"].as_str().unwrap().to_owned());
+    }
+    let mut blue = vec![ids[0].clone(), ids[2].clone()];
+    blue.sort();
+    let found = |r: &crate::harness::Reply| -> Vec<String> {
+        r.body
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|u| u["id"].as_str().unwrap().to_owned())
+            .collect()
+    };
+    let r = app
+        .get("/api/v1/users?search=profile.team%20eq%20%22BLUE%22")
+        .await;
+    assert_eq!(r.status, StatusCode::OK, "{}", r.text);
+    assert_eq!(found(&r), blue, "case ignored, in id order");
+    // Paged one at a time, the index range is followed to its end.
+    let r = app
+        .get("/api/v1/users?search=profile.team%20eq%20%22blue%22&limit=1")
+        .await;
+    assert_eq!(found(&r), blue[..1]);
+    let next = r.next_link().expect("a second page");
+    let r = app.get(&next).await;
+    assert_eq!(found(&r), blue[1..]);
+    assert!(r.next_link().is_none());
+    // The array property is searched element by element, without an index.
+    let r = app
+        .get("/api/v1/users?search=profile.tags%20eq%20%22red%22")
+        .await;
+    assert_eq!(found(&r), [ids[1].clone()]);
+
+    // Removing the property drops its index.
+    let r = app
+        .post(
+            USER,
+            json!({ "definitions": { "custom": { "properties": { "team": null } } } }),
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::OK, "{}", r.text);
+    latchkey::search_index::reconcile(&app.state).await.unwrap();
+    assert!(app.state.store.profile_indexes().await.unwrap().is_empty());
+    assert!(app.state.search.text_attributes().is_empty());
+}

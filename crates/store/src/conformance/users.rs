@@ -520,30 +520,47 @@ pub async fn profile_indexes_answer_searches_alike(store: &dyn Store) {
     };
     let ids = |rows: Vec<crate::UserRecord>| rows.into_iter().map(|u| u.id).collect::<Vec<_>>();
     let scanned = ids(store.list_users(&search(Vec::new())).await.expect("scan"));
-    assert_eq!(scanned.len(), 2, "profile index: the scan finds both Norths");
-    let compiled = ids(
-        store
-            .list_users(&search(vec!["region".into()]))
-            .await
-            .expect("plain"),
+    assert_eq!(
+        scanned.len(),
+        2,
+        "profile index: the scan finds both Norths"
     );
-    assert_eq!(compiled, scanned, "profile index: the plain compare before the index");
+    let compiled = ids(store
+        .list_users(&search(vec!["region".into()]))
+        .await
+        .expect("plain"));
+    assert_eq!(
+        compiled, scanned,
+        "profile index: the plain compare before the index"
+    );
     store.create_profile_index("region").await.expect("create");
-    store.create_profile_index("region").await.expect("create again");
+    store
+        .create_profile_index("region")
+        .await
+        .expect("create again");
     assert!(
-        store.profile_indexes().await.expect("list").contains(&"region".to_owned()),
+        store
+            .profile_indexes()
+            .await
+            .expect("list")
+            .contains(&"region".to_owned()),
         "profile index: listed once built"
     );
-    let indexed = ids(
-        store
-            .list_users(&search(vec!["region".into()]))
-            .await
-            .expect("indexed"),
+    let indexed = ids(store
+        .list_users(&search(vec!["region".into()]))
+        .await
+        .expect("indexed"));
+    assert_eq!(
+        indexed, scanned,
+        "profile index: the same users in the same order"
     );
-    assert_eq!(indexed, scanned, "profile index: the same users in the same order");
     store.drop_profile_index("region").await.expect("drop");
     assert!(
-        !store.profile_indexes().await.expect("list").contains(&"region".to_owned()),
+        !store
+            .profile_indexes()
+            .await
+            .expect("list")
+            .contains(&"region".to_owned()),
         "profile index: gone once dropped"
     );
 }

@@ -2,8 +2,12 @@
 //!
 //! - `bench-team-0..9` (through the API): every user is in two of them;
 //! - `bench-spare-0..9` (through the API): empty, for `add-group-member` to fill;
-//! - N ACTIVE users `user<i>@bench.example` with the password [`PASSWORD`] and a custom
-//!   profile attribute `costCenter` (`CC00`..`CC99`, so each value names 1% of the users),
+//! - the custom string property `team` declared in the default user schema (through the API,
+//!   before any user, so its search index is built on an empty table and kept up by the
+//!   import);
+//! - N ACTIVE users `user<i>@bench.example` with the password [`PASSWORD`], the base
+//!   attribute `costCenter` (`CC00`..`CC99`, so each value names 1% of the users; searched
+//!   without an index) and `team` (`T00`..`T99`, 1% each, indexed),
 //!   written by `latchkey import users` (the bulk import path, while the server runs) from a
 //!   JSON Lines file whose rows carry one argon2id hash of the password at the server's
 //!   parameters, then read back with `latchkey export users` for their ids;
@@ -98,6 +102,11 @@ pub fn cost_center(i: u64) -> String {
     format!("CC{:02}", i % 100)
 }
 
+/// The `team` of user `i`: 100 values, a different 1% of the users than each cost center.
+pub fn team(i: u64) -> String {
+    format!("T{:02}", (i / 100) % 100)
+}
+
 /// Where the users go: the server binary (for its `import`/`export` commands) and the store
 /// its nodes share.
 pub struct Target<'a> {
@@ -128,6 +137,16 @@ pub async fn org(
     concurrency: usize,
 ) -> anyhow::Result<Seed> {
     let started = Instant::now();
+    api.admin(
+        Method::POST,
+        "/api/v1/meta/schemas/user/default",
+        Some(
+            &json!({ "definitions": { "custom": { "id": "#custom", "type": "object",
+            "properties": { "team": { "title": "Team", "type": "string", "maxLength": 20 } } } } }),
+        ),
+    )
+    .await?
+    .expect(200, "declare the team property")?;
     let mut teams = Vec::new();
     for i in 0..TEAMS {
         teams.push(group(api, &format!("bench-team-{i}")).await?);
@@ -179,7 +198,7 @@ async fn import_users(target: &Target<'_>, users: usize) -> anyhow::Result<Impor
         for i in 0..users {
             let login = login(i);
             let row = json!({
-                "profile": profile(&login, &format!("User{i}"), &cost_center(i as u64)),
+                "profile": profile(&login, &format!("User{i}"), i as u64),
                 "groups": [format!("bench-team-{}", i % TEAMS), format!("bench-team-{}", (i + TEAMS / 2) % TEAMS)],
                 "credentials": { "password": { "hash": { "algorithm": "ARGON2ID", "value": phc } } },
             });
@@ -281,14 +300,15 @@ async fn wait_with_peak_rss(
     }
 }
 
-/// A user profile with Okta's four required attributes and the custom `costCenter`.
-pub fn profile(login: &str, last_name: &str, cost_center: &str) -> Value {
+/// User `i`'s profile: Okta's four required attributes, `costCenter` and `team`.
+pub fn profile(login: &str, last_name: &str, i: u64) -> Value {
     json!({
         "firstName": "Bench",
         "lastName": last_name,
         "email": login,
         "login": login,
-        "costCenter": cost_center,
+        "costCenter": cost_center(i),
+        "team": team(i),
     })
 }
 
@@ -436,7 +456,7 @@ async fn mfa_org(api: &Api, count: usize, concurrency: usize) -> anyhow::Result<
 async fn mfa_user(api: &Api, i: usize, group_id: &str) -> anyhow::Result<MfaUser> {
     let login = format!("mfa{i}@bench.example");
     let body = json!({
-        "profile": profile(&login, &format!("Mfa{i}"), "MFA"),
+        "profile": profile(&login, &format!("Mfa{i}"), i as u64),
         "credentials": { "password": { "value": PASSWORD } },
         "groupIds": [group_id],
     });

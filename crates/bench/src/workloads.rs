@@ -30,14 +30,19 @@ pub enum Workload {
     GetUserLogin,
     /// `filter=status eq "ACTIVE"&limit=200`.
     ListUsersActive,
-    /// `search=profile.costCenter eq "CCnn"`.
+    /// `search=profile.costCenter eq "CCnn"` (a base attribute: no index, each profile read).
     SearchProfile,
+    /// `search=profile.team eq "Tnn"` (a custom string property: its search index).
+    SearchIndexed,
     /// `q=user1`.
     QPrefix,
     /// `POST /api/v1/users?activate=false` without credentials (STAGED).
     CreateUserNopw,
     /// `POST /api/v1/users?activate=true` with a password (ACTIVE; one argon2id hash).
     CreateUserPw,
+    /// `POST /api/v1/users?activate=true` without credentials (PROVISIONED; an activation
+    /// email queued).
+    CreateUserActivate,
     /// `POST /api/v1/users/{id}`: a partial profile update.
     UpdateProfile,
     /// `PUT /api/v1/groups/{id}/users/{userId}`, a new pair each time.
@@ -110,6 +115,7 @@ impl Workload {
                 | Self::GetUserLogin
                 | Self::ListUsersActive
                 | Self::SearchProfile
+                | Self::SearchIndexed
                 | Self::QPrefix
                 | Self::ListGroupMembers
         )
@@ -264,6 +270,15 @@ async fn operation(run: &Run, workload: Workload, worker: usize, i: u64) -> anyh
                 .await?
                 .expect(200, "search users")?;
         }
+        Workload::SearchIndexed => {
+            let path = format!(
+                "/api/v1/users?search=profile.team%20eq%20%22{}%22",
+                seed::team(i)
+            );
+            api.admin(Method::GET, &path, None)
+                .await?
+                .expect(200, "search users on an index")?;
+        }
         Workload::QPrefix => {
             api.admin(Method::GET, "/api/v1/users?q=user1", None)
                 .await?
@@ -271,15 +286,22 @@ async fn operation(run: &Run, workload: Workload, worker: usize, i: u64) -> anyh
         }
         Workload::CreateUserNopw => {
             let login = format!("new{i}@bench.example");
-            let body = json!({ "profile": seed::profile(&login, "New", &seed::cost_center(i)) });
+            let body = json!({ "profile": seed::profile(&login, "New", i) });
             api.admin(Method::POST, "/api/v1/users?activate=false", Some(&body))
                 .await?
                 .expect(200, "create user")?;
         }
+        Workload::CreateUserActivate => {
+            let login = format!("newact{i}@bench.example");
+            let body = json!({ "profile": seed::profile(&login, "New", i) });
+            api.admin(Method::POST, "/api/v1/users?activate=true", Some(&body))
+                .await?
+                .expect(200, "create and activate user")?;
+        }
         Workload::CreateUserPw => {
             let login = format!("newpw{i}@bench.example");
             let body = json!({
-                "profile": seed::profile(&login, "New", &seed::cost_center(i)),
+                "profile": seed::profile(&login, "New", i),
                 "credentials": { "password": { "value": seed::PASSWORD } },
             });
             api.admin(Method::POST, "/api/v1/users?activate=true", Some(&body))

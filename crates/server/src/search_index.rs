@@ -7,7 +7,8 @@
 //! node, building the missing indexes and dropping those of properties that went away or
 //! stopped being strings. PostgreSQL builds them without blocking writes; SQLite holds its
 //! writer while it builds (a few seconds per million users). Other attributes are searched
-//! by reading each profile, at a cost that grows with the number of users.
+//! by reading each profile, at a cost that grows with the number of users; so is a string
+//! property some profile still holds as another type, kept from before it was declared.
 
 use std::sync::{Arc, RwLock};
 
@@ -42,10 +43,14 @@ pub async fn reconcile(app: &AppState) -> anyhow::Result<()> {
     let schemas = crate::api::schemas::user_schemas(app)
         .await
         .map_err(|e| anyhow::anyhow!("reading the user schemas: {e:?}"))?;
-    let wanted: Vec<String> = model::schemas::text_names(schemas.values())
-        .into_iter()
-        .filter(|n| store::indexable_name(n))
-        .collect();
+    let mut wanted = Vec::new();
+    for name in model::schemas::text_names(schemas.values()) {
+        // A value kept from before the declaration may be another type: such an attribute
+        // is searched by reading the profiles, as undeclared ones are.
+        if store::indexable_name(&name) && app.store.holds_only_text(&name).await? {
+            wanted.push(name);
+        }
+    }
     app.search.set(wanted.clone());
     let built = app.store.profile_indexes().await?;
     for name in wanted.iter().filter(|n| !built.contains(n)) {

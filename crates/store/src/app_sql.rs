@@ -188,16 +188,11 @@ pub(crate) fn app_users_page_sql(
     dialect: &dyn SqlDialect,
     user_columns: &str,
     query: &AppUserQuery,
-    one_user: Option<&str>,
 ) -> (String, Vec<SqlValue>) {
     let mut params = Params::default();
     params.push(SqlValue::Text(query.app_id.clone()));
     let id = dialect.bytewise("u.id");
     let mut conditions = vec![format!("u.id IN ({EFFECTIVE_USERS})")];
-    if let Some(user) = one_user {
-        let p = params.push(SqlValue::Text(user.to_owned()));
-        conditions.push(format!("u.id = {p}"));
-    }
     if let Some(after) = &query.after {
         let p = params.push(SqlValue::Text(after.clone()));
         conditions.push(format!("{id} > {p}"));
@@ -610,21 +605,13 @@ macro_rules! impl_app_store {
                 app_id: &str,
                 user_id: &str,
             ) -> StoreResult<Option<AppUserRecord>> {
-                let query = AppUserQuery {
-                    app_id: app_id.to_owned(),
-                    q: None,
-                    after: None,
-                    limit: 1,
-                };
-                let (sql, params) =
-                    app_sql::app_users_page_sql(&$dialect, USER_COLUMNS, &query, Some(user_id));
-                let mut tx = super::snapshot(&self.$read).await?;
-                let users = bind_all(sqlx::query_as::<_, UserRecord>(&sql), params)
-                    .fetch_all(&mut *tx)
-                    .await?;
-                let found = assignments_for_app(&mut tx, app_id, users).await?;
-                tx.commit().await?;
-                Ok(found.into_iter().next())
+                // From the user's side: its rows and groups, by index, however many users
+                // the app has (an app assigned to Everyone has them all).
+                Ok(self
+                    .user_app_assignments(user_id, &[app_id.to_owned()])
+                    .await?
+                    .into_iter()
+                    .next())
             }
 
             async fn list_app_users(
@@ -632,7 +619,7 @@ macro_rules! impl_app_store {
                 query: &AppUserQuery,
             ) -> StoreResult<Vec<AppUserRecord>> {
                 let (sql, params) =
-                    app_sql::app_users_page_sql(&$dialect, USER_COLUMNS, query, None);
+                    app_sql::app_users_page_sql(&$dialect, USER_COLUMNS, query);
                 let mut tx = super::snapshot(&self.$read).await?;
                 let users = bind_all(sqlx::query_as::<_, UserRecord>(&sql), params)
                     .fetch_all(&mut *tx)

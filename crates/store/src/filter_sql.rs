@@ -275,6 +275,9 @@ pub trait SqlDialect: Send + Sync {
     /// Text field `field` of JSON column `column` (the expression its index is built on).
     fn json_text(&self, column: &str, field: &str) -> String;
 
+    /// Field `field` of JSON column `column` is a string.
+    fn json_is_string(&self, column: &str, field: &str) -> String;
+
     /// The names of the built, usable indexes named `users_profile_*_idx` on `users`.
     fn profile_indexes_sql(&self) -> &'static str;
 
@@ -732,6 +735,9 @@ mod tests {
         }
         fn json_text(&self, column: &str, field: &str) -> String {
             format!("{column}.{field}")
+        }
+        fn json_is_string(&self, column: &str, field: &str) -> String {
+            format!("is_str({column}.{field})")
         }
         fn profile_indexes_sql(&self) -> &'static str {
             ""

@@ -1365,6 +1365,10 @@ pub trait ProfileIndexStore: Send + Sync {
 
     /// Drops the index of `attribute` if it exists.
     async fn drop_profile_index(&self, attribute: &str) -> StoreResult<()>;
+
+    /// True when no user holds `attribute` as anything but a string (a value kept from
+    /// before the property was declared may be another type). Reads every profile.
+    async fn holds_only_text(&self, attribute: &str) -> StoreResult<bool>;
 }
 
 /// User types (User Types API): the default type and up to nine more.

@@ -76,6 +76,19 @@ macro_rules! impl_profile_index_store {
                 Ok(())
             }
 
+            async fn holds_only_text(&self, attribute: &str) -> $crate::StoreResult<bool> {
+                use $crate::filter_sql::SqlDialect as _;
+                if !$crate::profile_index_sql::indexable_name(attribute) {
+                    return Ok(false);
+                }
+                let sql = format!(
+                    "SELECT NOT EXISTS (SELECT 1 FROM users WHERE {} IS NOT NULL AND NOT ({}))",
+                    $dialect.json_text("profile", attribute),
+                    $dialect.json_is_string("profile", attribute)
+                );
+                Ok(sqlx::query_scalar(&sql).fetch_one(&self.$read).await?)
+            }
+
             async fn drop_profile_index(&self, attribute: &str) -> $crate::StoreResult<()> {
                 use $crate::filter_sql::SqlDialect as _;
                 if !$crate::profile_index_sql::indexable_name(attribute) {

@@ -533,6 +533,14 @@ pub async fn profile_indexes_answer_searches_alike(store: &dyn Store) {
         compiled, scanned,
         "profile index: the plain compare before the index"
     );
+    assert!(
+        !store.holds_only_text("region").await.expect("types"),
+        "profile index: a number among the values is seen"
+    );
+    assert!(
+        store.holds_only_text("nowhere").await.expect("types"),
+        "profile index: an attribute nobody holds holds only text"
+    );
     store.create_profile_index("region").await.expect("create");
     store
         .create_profile_index("region")

@@ -101,6 +101,10 @@ impl SqlDialect for PostgresDialect {
         format!("({column}->>'{field}')")
     }
 
+    fn json_is_string(&self, column: &str, field: &str) -> String {
+        format!("jsonb_typeof({column}->'{field}') = 'string'")
+    }
+
     /// An index whose concurrent build failed stays behind, not valid: it is not listed.
     fn profile_indexes_sql(&self) -> &'static str {
         "SELECT c.relname::text FROM pg_index i JOIN pg_class c ON c.oid = i.indexrelid \

@@ -112,6 +112,10 @@ impl SqlDialect for SqliteDialect {
         format!("json_extract({column}, '$.{field}')")
     }
 
+    fn json_is_string(&self, column: &str, field: &str) -> String {
+        format!("json_type({column}, '$.{field}') = 'text'")
+    }
+
     fn profile_indexes_sql(&self) -> &'static str {
         "SELECT name FROM sqlite_master WHERE type = 'index' AND tbl_name = 'users' \
          AND name LIKE 'users\\_profile\\_%\\_idx' ESCAPE '\\'"

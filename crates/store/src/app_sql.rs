@@ -244,7 +244,7 @@ pub(crate) fn app_users_page_sql(
 }
 
 /// `($first, $first+1, ...)` for `n` values.
-fn placeholders(first: usize, n: usize) -> String {
+pub(crate) fn placeholders(first: usize, n: usize) -> String {
     let list: Vec<String> = (first..first + n).map(|i| format!("${i}")).collect();
     format!("({})", list.join(", "))
 }

@@ -139,6 +139,40 @@ macro_rules! insert_event_fn {
             .map_err(crate::StoreError::from_write)?;
             Ok(())
         }
+
+        /// Appends `events` in one statement (see `insert_event`).
+        pub(crate) async fn insert_events(
+            conn: &mut <$db as sqlx::Database>::Connection,
+            events: &[crate::EventRecord],
+        ) -> crate::StoreResult<()> {
+            match events {
+                [] => return Ok(()),
+                [one] => return insert_event(conn, one).await,
+                _ => {}
+            }
+            lock_event_order(&mut *conn).await?;
+            let indexed: Vec<_> = events
+                .iter()
+                .map(|event| (event, crate::event_index::index(&event.body)))
+                .collect();
+            let mut insert = sqlx::QueryBuilder::<$db>::new(
+                "INSERT INTO log_events (id, published, event_type, body, attrs, keywords) ",
+            );
+            insert.push_values(&indexed, |mut row, (event, (attrs, keywords))| {
+                row.push_bind(&event.id)
+                    .push_bind(event.published)
+                    .push_bind(&event.event_type)
+                    .push_bind(sqlx::types::Json(&event.body))
+                    .push_bind(sqlx::types::Json(attrs))
+                    .push_bind(keywords);
+            });
+            insert
+                .build()
+                .execute(conn)
+                .await
+                .map_err(crate::StoreError::from_write)?;
+            Ok(())
+        }
     };
 }
 pub(crate) use insert_event_fn;

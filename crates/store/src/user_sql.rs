@@ -80,30 +80,37 @@ macro_rules! impl_user_store {
                 let mut sorted: Vec<&String> = group_ids.iter().collect();
                 sorted.sort();
                 sorted.dedup();
-                for group_id in sorted {
-                    sqlx::query(
-                        "INSERT INTO group_members (group_id, user_id, created) VALUES ($1, $2, $3) \
-                         ON CONFLICT DO NOTHING",
-                    )
-                    .bind(group_id)
-                    .bind(&user.id)
-                    .bind(user.created)
-                    .execute(&mut *tx)
-                    .await
-                    .map_err(StoreError::from_write)?;
-                    // Everyone's row is not written (see `page_sql::GROUPS_READ`).
-                    sqlx::query(
-                        "UPDATE groups SET last_membership_updated = $1 WHERE id = $2 \
-                         AND NOT (type = 'BUILT_IN' AND name_lower = 'everyone')",
-                    )
-                    .bind(user.created)
-                    .bind(group_id)
-                    .execute(&mut *tx)
-                    .await?;
+                if !sorted.is_empty() {
+                    // Everyone's row is not written (see `page_sql::GROUPS_READ`), so a user
+                    // in Everyone alone locks no group row.
+                    let touch = format!(
+                        "UPDATE groups SET last_membership_updated = $1 WHERE id IN (\
+                         SELECT id FROM groups WHERE id IN {} \
+                         AND NOT (type = 'BUILT_IN' AND name_lower = 'everyone') ORDER BY id{})",
+                        crate::app_sql::placeholders(2, sorted.len()),
+                        $dialect.for_update()
+                    );
+                    let mut q = sqlx::query(&touch).bind(user.created);
+                    for group_id in &sorted {
+                        q = q.bind(*group_id);
+                    }
+                    q.execute(&mut *tx).await?;
+                    let mut members = sqlx::QueryBuilder::<$db>::new(
+                        "INSERT INTO group_members (group_id, user_id, created) ",
+                    );
+                    members.push_values(&sorted, |mut row, group_id| {
+                        row.push_bind(*group_id)
+                            .push_bind(&user.id)
+                            .push_bind(user.created);
+                    });
+                    members.push(" ON CONFLICT DO NOTHING");
+                    members
+                        .build()
+                        .execute(&mut *tx)
+                        .await
+                        .map_err(StoreError::from_write)?;
                 }
-                for event in events {
-                    insert_event(&mut tx, event).await?;
-                }
+                super::insert_events(&mut tx, events).await?;
                 tx.commit().await?;
                 Ok(())
             }

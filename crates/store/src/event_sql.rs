@@ -77,6 +77,28 @@ pub(crate) fn event_page_sql(
     Ok((sql, params.into_values()))
 }
 
+/// Appends `n` events: six parameters each (id, published, event_type, body, attrs, keywords).
+pub(crate) fn insert_events_sql(n: usize) -> String {
+    let rows: Vec<String> = (0..n)
+        .map(|i| {
+            let p = i * 6;
+            format!(
+                "(${}, ${}, ${}, ${}, ${}, ${})",
+                p + 1,
+                p + 2,
+                p + 3,
+                p + 4,
+                p + 5,
+                p + 6
+            )
+        })
+        .collect();
+    format!(
+        "INSERT INTO log_events (id, published, event_type, body, attrs, keywords) VALUES {}",
+        rows.join(", ")
+    )
+}
+
 /// Stamps a backend module with the store's System Log reads and pruning.
 macro_rules! impl_event_store {
     ($store:ident, $db:ty, $write:ident, $read:ident, $dialect:expr) => {
@@ -155,19 +177,18 @@ macro_rules! insert_event_fn {
                 .iter()
                 .map(|event| (event, crate::event_index::index(&event.body)))
                 .collect();
-            let mut insert = sqlx::QueryBuilder::<$db>::new(
-                "INSERT INTO log_events (id, published, event_type, body, attrs, keywords) ",
-            );
-            insert.push_values(&indexed, |mut row, (event, (attrs, keywords))| {
-                row.push_bind(&event.id)
-                    .push_bind(event.published)
-                    .push_bind(&event.event_type)
-                    .push_bind(sqlx::types::Json(&event.body))
-                    .push_bind(sqlx::types::Json(attrs))
-                    .push_bind(keywords);
-            });
+            let sql = crate::event_sql::insert_events_sql(indexed.len());
+            let mut insert = sqlx::query(&sql);
+            for (event, (attrs, keywords)) in &indexed {
+                insert = insert
+                    .bind(&event.id)
+                    .bind(event.published)
+                    .bind(&event.event_type)
+                    .bind(sqlx::types::Json(&event.body))
+                    .bind(sqlx::types::Json(attrs))
+                    .bind(keywords);
+            }
             insert
-                .build()
                 .execute(conn)
                 .await
                 .map_err(crate::StoreError::from_write)?;

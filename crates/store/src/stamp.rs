@@ -15,7 +15,8 @@
 //! - `token_changed(conn, id)` and `token_feed(pool)`: tell other nodes that an API token
 //!   changed (PostgreSQL `LISTEN/NOTIFY`);
 //! - `after_import(pool)`: housekeeping after a bulk import (SQLite's WAL checkpoint);
-//! - the store's `direct()`: SQLite's reader of users that bypasses sqlx's threads.
+//! - the store's `direct()` and `insert_user_at_once`: SQLite's reader of users and writer
+//!   of new users that bypass sqlx's connection threads (see `sqlite::direct`).
 //!
 //! Connection setup, pragmas and migrations are the backends' own too.
 

@@ -9,6 +9,39 @@ pub(crate) const USER_COLUMNS: &str = "id, status, transitioning_to_status, crea
     status_changed, last_login, last_updated, password_changed, type_id, profile, password_hash, \
     recovery_question, recovery_answer_hash, provider_type, provider_name, secrets, version";
 
+/// Inserts one user: `$1`..`$18` are its columns but `version` (0), in their order.
+pub(crate) const INSERT_USER: &str = "INSERT INTO users (id, status, transitioning_to_status, \
+    created, activated, status_changed, last_login, last_updated, password_changed, type_id, \
+    login_lower, profile, password_hash, recovery_question, recovery_answer_hash, provider_type, \
+    provider_name, secrets, version) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, \
+    $13, $14, $15, $16, $17, $18, 0)";
+
+/// Moves `last_membership_updated` of `n` groups (`$2`..) to `$1`, taking their rows in id
+/// order; Everyone's row is not written (see `page_sql::GROUPS_READ`), so a user in Everyone
+/// alone locks no group row.
+pub(crate) fn touch_new_member_groups_sql(
+    dialect: &dyn crate::filter_sql::SqlDialect,
+    n: usize,
+) -> String {
+    format!(
+        "UPDATE groups SET last_membership_updated = $1 WHERE id IN (\
+         SELECT id FROM groups WHERE id IN {} \
+         AND NOT (type = 'BUILT_IN' AND name_lower = 'everyone') ORDER BY id{})",
+        crate::app_sql::placeholders(2, n),
+        dialect.for_update()
+    )
+}
+
+/// Adds user `$1`, at `$2`, to `n` groups (`$3`..).
+pub(crate) fn insert_new_memberships_sql(n: usize) -> String {
+    let rows: Vec<String> = (3..3 + n).map(|i| format!("(${i}, $1, $2)")).collect();
+    format!(
+        "INSERT INTO group_members (group_id, user_id, created) VALUES {} \
+         ON CONFLICT DO NOTHING",
+        rows.join(", ")
+    )
+}
+
 macro_rules! impl_user_store {
     ($store:ident, $db:ty, $write:ident, $read:ident, $dialect:expr) => {
         use async_trait::async_trait;
@@ -27,12 +60,7 @@ macro_rules! impl_user_store {
             conn: &mut <$db as sqlx::Database>::Connection,
             user: &UserRecord,
         ) -> StoreResult<()> {
-            sqlx::query(
-                "INSERT INTO users (id, status, transitioning_to_status, created, activated, status_changed, \
-                 last_login, last_updated, password_changed, type_id, login_lower, profile, password_hash, \
-                 recovery_question, recovery_answer_hash, provider_type, provider_name, secrets, version) \
-                 VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17, $18, 0)",
-            )
+            sqlx::query(crate::user_sql::INSERT_USER)
             .bind(&user.id)
             .bind(&user.status)
             .bind(&user.transitioning_to_status)
@@ -73,6 +101,9 @@ macro_rules! impl_user_store {
                 group_ids: &[String],
                 events: &[EventRecord],
             ) -> StoreResult<()> {
+                if let Some(done) = super::insert_user_at_once(self, user, group_ids, events).await {
+                    return done;
+                }
                 let mut tx = self.$write.begin().await?;
                 insert_user_row(&mut tx, user).await?;
                 crate::rule_queue_sql::enqueue_rule_evaluation!(tx, &user.id, user.created);
@@ -81,34 +112,18 @@ macro_rules! impl_user_store {
                 sorted.sort();
                 sorted.dedup();
                 if !sorted.is_empty() {
-                    // Everyone's row is not written (see `page_sql::GROUPS_READ`), so a user
-                    // in Everyone alone locks no group row.
-                    let touch = format!(
-                        "UPDATE groups SET last_membership_updated = $1 WHERE id IN (\
-                         SELECT id FROM groups WHERE id IN {} \
-                         AND NOT (type = 'BUILT_IN' AND name_lower = 'everyone') ORDER BY id{})",
-                        crate::app_sql::placeholders(2, sorted.len()),
-                        $dialect.for_update()
-                    );
+                    let touch = crate::user_sql::touch_new_member_groups_sql(&$dialect, sorted.len());
                     let mut q = sqlx::query(&touch).bind(user.created);
                     for group_id in &sorted {
                         q = q.bind(*group_id);
                     }
                     q.execute(&mut *tx).await?;
-                    let mut members = sqlx::QueryBuilder::<$db>::new(
-                        "INSERT INTO group_members (group_id, user_id, created) ",
-                    );
-                    members.push_values(&sorted, |mut row, group_id| {
-                        row.push_bind(*group_id)
-                            .push_bind(&user.id)
-                            .push_bind(user.created);
-                    });
-                    members.push(" ON CONFLICT DO NOTHING");
-                    members
-                        .build()
-                        .execute(&mut *tx)
-                        .await
-                        .map_err(StoreError::from_write)?;
+                    let members = crate::user_sql::insert_new_memberships_sql(sorted.len());
+                    let mut q = sqlx::query(&members).bind(&user.id).bind(user.created);
+                    for group_id in &sorted {
+                        q = q.bind(*group_id);
+                    }
+                    q.execute(&mut *tx).await.map_err(StoreError::from_write)?;
                 }
                 super::insert_events(&mut tx, events).await?;
                 tx.commit().await?;

@@ -127,6 +127,16 @@ impl crate::ChangeFeed for TokenFeed {
     }
 }
 
+/// A creation is one transaction on the pool (PostgreSQL connections need no thread hops).
+pub(crate) async fn insert_user_at_once(
+    _store: &PgStore,
+    _user: &crate::UserRecord,
+    _group_ids: &[String],
+    _events: &[crate::EventRecord],
+) -> Option<StoreResult<()>> {
+    None
+}
+
 /// Nothing to tidy after an import.
 pub(crate) async fn after_import(_pool: &PgPool) -> StoreResult<()> {
     Ok(())

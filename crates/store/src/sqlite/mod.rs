@@ -22,6 +22,8 @@ pub struct SqliteStore {
     pub(crate) read: SqlitePool,
     /// User reads without sqlx's connection threads (None for an in-memory database).
     pub(crate) direct: Option<direct::DirectReader>,
+    /// User creations without sqlx's connection threads (None for an in-memory database).
+    pub(crate) direct_writer: Option<direct::DirectWriter>,
 }
 
 impl SqliteStore {
@@ -55,6 +57,7 @@ impl SqliteStore {
             write,
             read,
             direct: direct::DirectReader::for_url(&url),
+            direct_writer: direct::DirectWriter::for_url(&url),
         })
     }
 }
@@ -116,6 +119,26 @@ pub(crate) async fn token_feed(
     _pool: &SqlitePool,
 ) -> StoreResult<Option<Box<dyn crate::ChangeFeed>>> {
     Ok(None)
+}
+
+/// Creates a user through the direct writer, in one hop (None in memory: the sqlx path).
+pub(crate) async fn insert_user_at_once(
+    store: &SqliteStore,
+    user: &crate::UserRecord,
+    group_ids: &[String],
+    events: &[crate::EventRecord],
+) -> Option<StoreResult<()>> {
+    let writer = store.direct_writer.as_ref()?;
+    Some(
+        writer
+            .insert_user(
+                &store.write,
+                user.clone(),
+                group_ids.to_vec(),
+                events.to_vec(),
+            )
+            .await,
+    )
 }
 
 /// A long import beside a busy server may never meet the quiet instant the automatic

@@ -111,6 +111,11 @@ pub trait UserStore: Send + Sync {
     /// id) is taken, by a stored user or an earlier one of the batch, is skipped with its
     /// memberships and events. Answers, per user in order, whether it was inserted.
     async fn import_users(&self, batch: &[NewUser]) -> StoreResult<Vec<bool>>;
+
+    /// After a bulk import: refreshes what the planner knows of the tables it grew
+    /// (PostgreSQL's statistics; until autovacuum catches up, a page of memberships by user
+    /// could be planned as a scan of them all).
+    async fn import_finished(&self) -> StoreResult<()>;
 }
 
 /// What a change given to [`UserChangeStore::modify_user`] asks for.

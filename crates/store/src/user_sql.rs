@@ -95,6 +95,10 @@ macro_rules! impl_user_store {
                 Ok(inserted)
             }
 
+            async fn import_finished(&self) -> StoreResult<()> {
+                super::after_import_all(&self.$write).await
+            }
+
             async fn insert_user_with_events(
                 &self,
                 user: &UserRecord,

@@ -197,6 +197,9 @@ pub async fn import_users(
         .join()
         .map_err(|_| anyhow::anyhow!("the reader thread panicked"))??;
     progress.finish(&counts);
+    if Counts::get(&counts.created) > 0 {
+        app.store.import_finished().await?;
+    }
 
     let mut failures = failures
         .lock()

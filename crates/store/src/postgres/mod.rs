@@ -137,6 +137,14 @@ pub(crate) async fn insert_user_at_once(
     None
 }
 
+/// Brings the statistics of the tables an import grows up to date.
+pub(crate) async fn after_import_all(pool: &PgPool) -> StoreResult<()> {
+    sqlx::raw_sql("ANALYZE users, group_members, log_events")
+        .execute(pool)
+        .await?;
+    Ok(())
+}
+
 /// Nothing to tidy after an import.
 pub(crate) async fn after_import(_pool: &PgPool) -> StoreResult<()> {
     Ok(())

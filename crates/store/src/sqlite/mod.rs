@@ -141,6 +141,12 @@ pub(crate) async fn insert_user_at_once(
     )
 }
 
+/// Nothing to refresh: SQLite plans without statistics unless ANALYZE ran, and this store
+/// never runs it, so plans do not change with an import.
+pub(crate) async fn after_import_all(_write: &SqlitePool) -> StoreResult<()> {
+    Ok(())
+}
+
 /// A long import beside a busy server may never meet the quiet instant the automatic
 /// (passive) checkpoint needs to start the WAL over, and the WAL would grow by the whole
 /// import. After each batch, checkpoint and wait (busy timeout) for the readers of older

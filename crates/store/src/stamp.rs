@@ -14,7 +14,8 @@
 //! - `snapshot(pool)`: a read transaction whose statements all see one state;
 //! - `token_changed(conn, id)` and `token_feed(pool)`: tell other nodes that an API token
 //!   changed (PostgreSQL `LISTEN/NOTIFY`);
-//! - `after_import(pool)`: housekeeping after a bulk import (SQLite's WAL checkpoint);
+//! - `after_import(pool)` and `after_import_all(pool)`: housekeeping after each batch of a
+//!   bulk import (SQLite's WAL checkpoint) and after the whole import (PostgreSQL's ANALYZE);
 //! - the store's `direct()` and `insert_user_at_once`: SQLite's reader of users and writer
 //!   of new users that bypass sqlx's connection threads (see `sqlite::direct`).
 //!

@@ -114,6 +114,7 @@ impl Application {
             oauth_keys: Default::default(),
             templates,
             search: Default::default(),
+            everyone: Default::default(),
         });
         let background = vec![
             state
@@ -303,6 +304,7 @@ pub async fn offline_state(config: Config) -> anyhow::Result<AppState> {
         oauth_keys: Default::default(),
         templates,
         search: Default::default(),
+        everyone: Default::default(),
     }))
 }
 

@@ -54,12 +54,23 @@ pub struct AppParts {
     pub templates: Arc<crate::templates::Templates>,
     /// The text profile attributes searches compile with (see `search_index`).
     pub search: crate::search_index::SearchIndexes,
+    /// The Everyone group's id, once read (see [`AppParts::everyone_id`]).
+    pub everyone: tokio::sync::OnceCell<Option<String>>,
 }
 
 impl AppParts {
     /// The id of the org's default user type (`oty` + the org id's random part).
     pub fn default_user_type_id(&self) -> String {
         default_user_type_id(&self.org.id)
+    }
+
+    /// The Everyone group's id, read once: the group exists from the org's bootstrap and can
+    /// be neither deleted nor replaced, so every user creation need not read it again.
+    pub async fn everyone_id(&self) -> store::StoreResult<Option<String>> {
+        self.everyone
+            .get_or_try_init(|| async { Ok(self.store.everyone_group().await?.map(|g| g.id)) })
+            .await
+            .cloned()
     }
 
     /// The id of the org's default user schema.

@@ -370,8 +370,8 @@ async fn create(
             group_ids.push(gid.clone());
         }
     }
-    if let Some(everyone) = app.store.everyone_group().await? {
-        group_ids.push(everyone.id);
+    if let Some(everyone) = app.everyone_id().await? {
+        group_ids.push(everyone);
     }
 
     let records = new_user_events(&user, &options, &Actor::token(&admin), now);

@@ -42,6 +42,8 @@ pub enum Kind {
     Session,
     /// One of the org's authenticators (`aut`, as in the Authenticators API examples).
     Authenticator,
+    /// An administrator role assignment (`ra1`, as in the Roles API examples).
+    RoleAssignment,
 }
 
 /// The id prefix of each factor type Okta shows in its examples.
@@ -79,6 +81,7 @@ impl Kind {
             Self::Logo => "fs0",
             Self::Session => "102",
             Self::Authenticator => "aut",
+            Self::RoleAssignment => "ra1",
             Self::Factor(f) => match f {
                 FactorPrefix::Question => "ufs",
                 FactorPrefix::Sms => "mbl",

@@ -14,6 +14,7 @@ pub mod groups;
 pub mod ids;
 pub mod password;
 pub mod policy;
+pub mod roles;
 pub mod schemas;
 pub mod time;
 pub mod trusted_origins;

@@ -23,6 +23,7 @@ pub async fn ensure_org(
     now: i64,
 ) -> anyhow::Result<Bootstrapped> {
     if let Some(org) = store.org().await? {
+        ensure_super_admins(store, admin_login, now).await?;
         crate::policies::ensure_defaults(store, now).await?;
         ensure_default_user_type(store, &org, admin_login, now).await?;
         store
@@ -136,6 +137,7 @@ pub async fn ensure_org(
         .org()
         .await?
         .ok_or_else(|| anyhow::anyhow!("org missing after bootstrap"))?;
+    ensure_super_admins(store, admin_login, now).await?;
     crate::policies::ensure_defaults(store, now).await?;
     ensure_default_user_type(store, &org, admin_login, now).await?;
     store
@@ -145,6 +147,59 @@ pub async fn ensure_org(
         org,
         new_admin_token: created.then_some(secret),
     })
+}
+
+/// Gives an org without role assignments its super administrators: the admin user, and the
+/// owner of every API token (a data folder from before roles, where every token acted as a
+/// super administrator, keeps working). Does nothing once any role is assigned.
+async fn ensure_super_admins(store: &dyn Store, admin_login: &str, now: i64) -> anyhow::Result<()> {
+    if store.count_role_assignments().await? > 0 {
+        return Ok(());
+    }
+    let mut owners = std::collections::BTreeSet::new();
+    if let Some(admin) = store
+        .user_by_login(&model::users::profile::login_lower(admin_login))
+        .await?
+    {
+        owners.insert(admin.id);
+    }
+    let mut after: Option<store::PageKey> = None;
+    loop {
+        let page = store.list_tokens(after.as_ref(), 200).await?;
+        let Some(last) = page.last() else { break };
+        after = Some(store::PageKey {
+            key: json!(last.created),
+            id: last.id.clone(),
+        });
+        let full = page.len() >= 200;
+        owners.extend(page.into_iter().map(|t| t.user_id));
+        if !full {
+            break;
+        }
+    }
+    for owner in owners {
+        let Some(user) = store.user_by_id(&owner).await? else {
+            continue;
+        };
+        let role = store::RoleAssignmentRecord {
+            id: new_id(Kind::RoleAssignment),
+            principal_type: "USER".into(),
+            principal_id: user.id.clone(),
+            role_type: "SUPER_ADMIN".into(),
+            status: "ACTIVE".into(),
+            created: now,
+            last_updated: now,
+        };
+        let event = crate::api::roles::privilege_event(
+            ("user.account.privilege.grant", "Grant user privilege"),
+            &Actor::system(),
+            events::user_target(&user),
+            &role,
+            now,
+        );
+        store.insert_role_assignment(&role, &[], &event).await?;
+    }
+    Ok(())
 }
 
 /// Writes the admin token file (0600).

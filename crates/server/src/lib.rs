@@ -6,6 +6,7 @@
 pub mod api;
 pub mod app;
 pub mod auth;
+pub mod authz;
 pub mod bootstrap;
 pub mod bulk;
 pub mod cli;

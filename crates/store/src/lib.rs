@@ -32,6 +32,7 @@ mod policy_sql;
 pub(crate) mod profile_index_sql;
 pub(crate) mod profile_schema_sql;
 mod rate_limit_sql;
+mod role_sql;
 mod rule_queue_sql;
 mod session_sql;
 mod stamp;
@@ -1034,6 +1035,7 @@ pub trait Store:
     + ProfileSchemaStore
     + ProfileIndexStore
     + OAuthStore
+    + RoleStore
 {
     /// Cheap round trip for readiness checks.
     async fn ping(&self) -> StoreResult<()>;
@@ -1511,4 +1513,71 @@ pub async fn connect(url: &str) -> StoreResult<Arc<dyn Store>> {
     } else {
         Ok(Arc::new(sqlite::SqliteStore::connect(url).await?))
     }
+}
+
+/// Administrator role assignments of users and groups, and their targets (Roles API).
+#[async_trait]
+pub trait RoleStore: Send + Sync {
+    /// Assigns a role with its first targets, with the event; `Exists` when the principal
+    /// holds the role already.
+    async fn insert_role_assignment(
+        &self,
+        role: &RoleAssignmentRecord,
+        targets: &[RoleTargetRecord],
+        event: &EventRecord,
+    ) -> StoreResult<RoleInsert>;
+
+    /// The roles a user or group holds itself (`principal_type` USER or GROUP), oldest first.
+    async fn role_assignments(
+        &self,
+        principal_type: &str,
+        principal_id: &str,
+    ) -> StoreResult<Vec<RoleAssignmentRecord>>;
+
+    async fn role_assignment(
+        &self,
+        principal_type: &str,
+        principal_id: &str,
+        id: &str,
+    ) -> StoreResult<Option<RoleAssignmentRecord>>;
+
+    /// Unassigns a role and its targets, with the event; refused when it would leave the org
+    /// without an ACTIVE super administrator.
+    async fn delete_role_assignment(
+        &self,
+        principal_type: &str,
+        principal_id: &str,
+        id: &str,
+        event: &EventRecord,
+    ) -> StoreResult<RoleRemoval>;
+
+    /// Every role a user holds, itself or through its groups, with the role's targets.
+    async fn role_grants_for_user(&self, user_id: &str) -> StoreResult<Vec<RoleGrant>>;
+
+    /// The targets of one assignment.
+    async fn role_targets(&self, assignment_id: &str) -> StoreResult<Vec<RoleTargetRecord>>;
+
+    /// Adds a target (false when the assignment has it already), first removing the
+    /// assignment's targets of kind `replaces` for the same app name; with the event.
+    async fn add_role_target(
+        &self,
+        target: &RoleTargetRecord,
+        replaces: Option<&str>,
+        event: &EventRecord,
+    ) -> StoreResult<bool>;
+
+    /// Removes a target, with the event; refused when it is the assignment's last.
+    async fn remove_role_target(
+        &self,
+        assignment_id: &str,
+        kind: &str,
+        target: &str,
+        event: &EventRecord,
+    ) -> StoreResult<TargetRemoval>;
+
+    /// How many role assignments the org has (none: a data folder from before roles).
+    async fn count_role_assignments(&self) -> StoreResult<i64>;
+
+    /// Whether the user is a member of one of the groups.
+    async fn user_in_any_group(&self, user_id: &str, group_ids: &[String]) -> StoreResult<bool>;
 }

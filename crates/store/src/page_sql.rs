@@ -28,10 +28,14 @@ pub(crate) fn user_page_sql(
         }
         UserFilter::Expr(e) => Some(e),
     };
+    let from = match &query.member_of {
+        None => format!("{columns} FROM users"),
+        Some(groups) => format!("{columns} FROM {} users", members_of(groups)),
+    };
     page_sql(
         dialect,
         &USERS,
-        &format!("{columns} FROM users"),
+        &from,
         Page {
             expr,
             sort: query.sort.as_ref(),
@@ -39,6 +43,24 @@ pub(crate) fn user_page_sql(
             limit: query.limit,
             text_attributes: &query.text_attributes,
         },
+    )
+}
+
+/// The users who belong to one of `groups`, as a table. Group ids are written into the SQL
+/// text, so only ids of the group id shape are kept (anything else names no group).
+fn members_of(groups: &[String]) -> String {
+    let ids: Vec<String> = groups
+        .iter()
+        .filter(|g| model::ids::looks_like(model::ids::Kind::Group, g))
+        .map(|g| format!("'{g}'"))
+        .collect();
+    if ids.is_empty() {
+        return "(SELECT * FROM users WHERE 1 = 0)".into();
+    }
+    format!(
+        "(SELECT * FROM users WHERE id IN \
+         (SELECT user_id FROM group_members WHERE group_id IN ({})))",
+        ids.join(", ")
     )
 }
 

@@ -124,6 +124,7 @@ mod tests {
             after: None,
             limit: 200,
             text_attributes: vec![attribute.to_owned()],
+            member_of: None,
         }
     }
 

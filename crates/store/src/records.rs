@@ -234,6 +234,9 @@ pub struct UserQuery {
     /// every user schema that has them): an `eq` on one of them also compares the attribute
     /// as a plain value, which its search index answers (see `ProfileIndexStore`).
     pub text_attributes: Vec<String>,
+    /// Only members of one of these groups (an administrator limited to groups); None for
+    /// every user.
+    pub member_of: Option<Vec<String>>,
 }
 
 /// The order of a System Log page.
@@ -1087,4 +1090,60 @@ pub struct AppGrantRecord {
     /// The user (or client) that granted it.
     pub created_by: String,
     pub last_updated: i64,
+}
+
+/// An administrator role held by a user or a group.
+#[derive(Debug, Clone, PartialEq, sqlx::FromRow)]
+pub struct RoleAssignmentRecord {
+    pub id: String,
+    /// USER or GROUP.
+    pub principal_type: String,
+    pub principal_id: String,
+    /// The standard role type (SUPER_ADMIN, ...).
+    pub role_type: String,
+    pub status: String,
+    pub created: i64,
+    pub last_updated: i64,
+}
+
+/// One target that limits a role assignment: a group (`kind` GROUP), every instance of a
+/// catalog app (APP_NAME, `target` the app name) or one app instance (APP, `target` its id).
+#[derive(Debug, Clone, PartialEq, sqlx::FromRow)]
+pub struct RoleTargetRecord {
+    pub assignment_id: String,
+    pub kind: String,
+    pub target: String,
+    /// The app name of an APP or APP_NAME target; empty for groups.
+    pub app_name: String,
+    pub created: i64,
+}
+
+/// A role a user holds, with its targets (none: the role is not limited).
+#[derive(Debug, Clone, PartialEq)]
+pub struct RoleGrant {
+    pub assignment: RoleAssignmentRecord,
+    pub targets: Vec<RoleTargetRecord>,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum RoleInsert {
+    Inserted,
+    /// The principal holds the role already.
+    Exists,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum RoleRemoval {
+    Removed,
+    NotFound,
+    /// It would leave the org without an ACTIVE super administrator.
+    LastSuperAdmin,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum TargetRemoval {
+    Removed,
+    NotFound,
+    /// The assignment's last target (removing it would widen the role to everything).
+    LastTarget,
 }

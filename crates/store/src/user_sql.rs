@@ -232,6 +232,13 @@ macro_rules! impl_user_store {
                     .bind(id)
                     .execute(&mut *tx)
                     .await?;
+                // Its administrator roles go with it (targets by cascade).
+                sqlx::query(
+                    "DELETE FROM role_assignments WHERE principal_type = 'USER' AND principal_id = $1",
+                )
+                .bind(id)
+                .execute(&mut *tx)
+                .await?;
                 let done = sqlx::query("DELETE FROM users WHERE id = $1")
                     .bind(id)
                     .execute(&mut *tx)

@@ -524,7 +524,7 @@ async fn page_of_apps(
 /// Lists apps: all, `q` (name or label prefix), `filter`, or both (both must hold).
 async fn list(
     State(app): State<AppState>,
-    _admin: AdminToken,
+    admin: AdminToken,
     Query(params): Query<ListParams>,
 ) -> ApiResult<Response> {
     let _ = flag(params.include_non_deleted.as_deref(), false);
@@ -548,6 +548,14 @@ async fn list(
         }
         None => None,
     };
+    // An administrator limited to apps sees those apps only.
+    if let crate::authz::Access::Limited(limit) = &admin.access {
+        let names: Vec<&String> = limit.app_names.iter().collect();
+        parts.push(rules::parse_filter(&crate::authz::any_id_filter(
+            &limit.app_ids,
+            &names,
+        ))?);
+    }
     let filter = match parts.len() {
         0 => None,
         1 => parts.pop(),

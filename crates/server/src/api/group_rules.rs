@@ -482,6 +482,7 @@ async fn users_by_ids(app: &AppState, ids: &[String]) -> ApiResult<HashMap<Strin
             after: None,
             limit: u32::try_from(ids.len()).unwrap_or(u32::MAX),
             text_attributes: Vec::new(),
+            member_of: None,
         })
         .await?;
     Ok(users.into_iter().map(|u| (u.id.clone(), u)).collect())

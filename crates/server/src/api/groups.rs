@@ -212,7 +212,7 @@ struct ListParams {
 /// (with `sortBy`). Pages are keyset scans; `next` is present exactly when more remain.
 async fn list(
     State(app): State<AppState>,
-    _admin: AdminToken,
+    admin: AdminToken,
     Query(params): Query<ListParams>,
 ) -> ApiResult<Response> {
     let text = |v: &Option<String>| v.clone().filter(|s| !s.trim().is_empty());
@@ -241,6 +241,17 @@ async fn list(
         (Some(rules::find(q.trim())), Some(rules::find_sort()), false)
     } else {
         (None, None, true)
+    };
+    // An administrator limited to groups sees those groups only.
+    let expr = match &admin.access {
+        crate::authz::Access::All => expr,
+        crate::authz::Access::Limited(limit) => {
+            let only = rules::parse_filter(&crate::authz::any_id_filter(&limit.groups, &[]))?;
+            Some(match expr {
+                Some(e) => model::expr::Resolved::And(vec![e, only]),
+                None => only,
+            })
+        }
     };
     let query = GroupQuery {
         filter: expr,

@@ -24,6 +24,7 @@ pub mod inline_hooks;
 pub mod linked_objects;
 pub mod oauth_tokens;
 pub mod policies;
+pub mod roles;
 pub mod schemas;
 pub mod sessions;
 pub mod system_log;
@@ -67,6 +68,7 @@ pub fn router(state: AppState) -> Router {
         .merge(app_grants::routes())
         .merge(app_logos::routes())
         .merge(group_owners::routes())
+        .merge(roles::routes())
         .merge(policies::routes())
         .merge(zones::routes())
         .merge(api_tokens::routes())

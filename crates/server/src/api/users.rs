@@ -72,6 +72,7 @@ pub async fn find_user(app: &AppState, key: &str) -> ApiResult<UserRecord> {
                 after: None,
                 limit: 2,
                 text_attributes: Vec::new(),
+                member_of: None,
             })
             .await?;
         let lookup = model::users::profile::LoginLookup::parse(key);
@@ -800,7 +801,7 @@ struct ListParams {
 /// Pages are keyset scans; `next` is present exactly when more users remain.
 async fn list(
     State(app): State<AppState>,
-    _admin: AdminToken,
+    admin: AdminToken,
     Query(params): Query<ListParams>,
     RawQuery(raw): RawQuery,
 ) -> ApiResult<Response> {
@@ -837,6 +838,11 @@ async fn list(
         after: page.after.clone(),
         limit: page.limit,
         text_attributes: app.search.text_attributes(),
+        // An administrator limited to groups sees their members only.
+        member_of: match &admin.access {
+            crate::authz::Access::All => None,
+            crate::authz::Access::Limited(limit) => Some(limit.groups.iter().cloned().collect()),
+        },
     };
     let mut rows = app.store.list_users(&query).await?;
     let more = rows.len() > page.limit as usize;

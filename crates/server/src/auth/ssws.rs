@@ -19,6 +19,7 @@ use axum::extract::FromRequestParts;
 use axum::http::header::AUTHORIZATION;
 use axum::http::request::Parts;
 
+use crate::authz::{Access, CallerRoles};
 use crate::state::AppState;
 use crate::wire::ApiError;
 
@@ -33,7 +34,7 @@ const CACHE_ENTRIES: usize = 1024;
 /// Recently read tokens by hash, with the time each was read (the app clock's milliseconds).
 #[derive(Debug, Default)]
 pub struct TokenCache {
-    entries: std::sync::RwLock<std::collections::HashMap<String, (store::ApiTokenRecord, i64)>>,
+    entries: std::sync::RwLock<std::collections::HashMap<String, (Cached, i64)>>,
     /// Whether changes made on other nodes reach this cache (see the module's doc).
     trusted: std::sync::atomic::AtomicBool,
     /// Moves on every drop, so a read that started before a change is not cached after it.
@@ -41,7 +42,7 @@ pub struct TokenCache {
 }
 
 impl TokenCache {
-    fn get(&self, hash: &str, now: i64) -> Option<store::ApiTokenRecord> {
+    fn get(&self, hash: &str, now: i64) -> Option<Cached> {
         if !self.trusted.load(std::sync::atomic::Ordering::Acquire) {
             return None;
         }
@@ -56,7 +57,7 @@ impl TokenCache {
     }
 
     /// Caches a token read in `generation`, unless something was dropped since.
-    fn put(&self, hash: &str, token: &store::ApiTokenRecord, now: i64, generation: u64) {
+    fn put(&self, hash: &str, token: &Cached, now: i64, generation: u64) {
         if let Ok(mut entries) = self.entries.write() {
             if self.generation() != generation {
                 return;
@@ -68,12 +69,17 @@ impl TokenCache {
         }
     }
 
-    /// Forgets a token (it changed or was revoked, through this node or another).
+    /// Forgets a token (it changed or was revoked, through this node or another); `*`
+    /// forgets every token (an administrator role changed).
     pub fn forget(&self, token_id: &str) {
         if let Ok(mut entries) = self.entries.write() {
             self.generation
                 .fetch_add(1, std::sync::atomic::Ordering::AcqRel);
-            entries.retain(|_, (token, _)| token.id != token_id);
+            if token_id == "*" {
+                entries.clear();
+            } else {
+                entries.retain(|_, (cached, _)| cached.token.id != token_id);
+            }
         }
     }
 
@@ -124,13 +130,22 @@ pub fn spawn_change_listener(app: AppState) -> tokio::task::JoinHandle<()> {
     })
 }
 
+/// A token as a node caches it: the record and its owner's roles, read together.
+#[derive(Debug, Clone)]
+struct Cached {
+    token: store::ApiTokenRecord,
+    roles: std::sync::Arc<CallerRoles>,
+}
+
 /// A caller authenticated by an API token, or by an OAuth access token of the org
 /// authorization server (`via_oauth`: then `token` describes the client: `user_id` is its
-/// client id, `name` its app's label, `id` the token's `jti`).
+/// client id, `name` its app's label, `id` the token's `jti`), with what its roles let it
+/// see of the route's list (`access`).
 #[derive(Debug, Clone)]
 pub struct AdminToken {
     pub token: store::ApiTokenRecord,
     pub via_oauth: bool,
+    pub access: Access,
 }
 
 /// The token text after the `SSWS` scheme, if the header has that shape.
@@ -163,8 +178,8 @@ impl FromRequestParts<AppState> for AdminToken {
         let presented = parse_ssws(header).ok_or(ApiError::InvalidToken)?;
         let hash = crypto::tokens::sha256_hex(presented);
         let now = app.clock.now().millis();
-        let mut token = match app.tokens.get(&hash, now) {
-            Some(token) => token,
+        let mut cached = match app.tokens.get(&hash, now) {
+            Some(cached) => cached,
             None => {
                 let generation = app.tokens.generation();
                 let token = app
@@ -172,14 +187,25 @@ impl FromRequestParts<AppState> for AdminToken {
                     .token_by_hash(&hash)
                     .await?
                     .ok_or(ApiError::InvalidToken)?;
-                app.tokens.put(&hash, &token, now, generation);
-                token
+                let roles = CallerRoles::load(app, &token.user_id).await?;
+                let cached = Cached {
+                    token,
+                    roles: std::sync::Arc::new(roles),
+                };
+                app.tokens.put(&hash, &cached, now, generation);
+                cached
             }
         };
+        let token = &mut cached.token;
         if !crypto::tokens::constant_time_eq(token.token_hash.as_bytes(), hash.as_bytes()) {
             return Err(ApiError::InvalidToken);
         }
         if token.expires_at <= now {
+            return Err(ApiError::InvalidToken);
+        }
+        // A token acts with its owner's roles: it stops working when the owner is no longer
+        // ACTIVE or holds no administrator role.
+        if !cached.roles.usable() {
             return Err(ApiError::InvalidToken);
         }
         if now - token.last_updated >= TOUCH_EVERY_MS {
@@ -189,15 +215,36 @@ impl FromRequestParts<AppState> for AdminToken {
             token.last_updated = now;
             token.expires_at = now + TOKEN_WINDOW_MS;
             let generation = app.tokens.generation();
-            app.tokens.put(&hash, &token, now, generation);
+            app.tokens.put(&hash, &cached, now, generation);
         }
+        let access = authorize_route(parts, app, &cached.roles).await?;
         let admin = AdminToken {
-            token,
+            token: cached.token,
             via_oauth: false,
+            access,
         };
         parts.extensions.insert(admin.clone());
         Ok(admin)
     }
+}
+
+/// Checks the caller's roles against the matched route.
+async fn authorize_route(
+    parts: &Parts,
+    app: &AppState,
+    roles: &CallerRoles,
+) -> Result<Access, ApiError> {
+    let matched = parts
+        .extensions
+        .get::<axum::extract::MatchedPath>()
+        .map(|m| m.as_str().to_owned())
+        .unwrap_or_else(|| parts.uri.path().to_owned());
+    let matched = if matched.starts_with("/api/v1") {
+        matched
+    } else {
+        format!("/api/v1{matched}")
+    };
+    crate::authz::authorize(app, roles, &parts.method, &matched, parts.uri.path()).await
 }
 
 /// The token text after the `Bearer` scheme, if the header has that shape.
@@ -228,6 +275,18 @@ async fn oauth_caller(parts: &Parts, app: &AppState, bearer: &str) -> Result<Adm
     if !allowed {
         return Err(ApiError::InsufficientScope);
     }
+    // A token issued to a user acts with that user's roles as well as its scopes; a service
+    // app's token (client credentials) with its scopes.
+    let access = match &caller.user_id {
+        Some(user_id) => {
+            let roles = CallerRoles::load(app, user_id).await?;
+            if !roles.usable() {
+                return Err(ApiError::AccessDenied);
+            }
+            authorize_route(parts, app, &roles).await?
+        }
+        None => Access::All,
+    };
     Ok(AdminToken {
         token: store::ApiTokenRecord {
             id: caller.jti,
@@ -241,6 +300,7 @@ async fn oauth_caller(parts: &Parts, app: &AppState, bearer: &str) -> Result<Adm
             network: serde_json::Value::Null,
         },
         via_oauth: true,
+        access,
     })
 }
 

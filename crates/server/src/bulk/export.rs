@@ -113,6 +113,7 @@ async fn each_page(
                 after: after.clone(),
                 limit: PAGE,
                 text_attributes: Vec::new(),
+                member_of: None,
             })
             .await?;
         let more = page.len() > PAGE as usize;

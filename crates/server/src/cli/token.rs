@@ -12,7 +12,8 @@ use model::time::Clock;
 
 #[derive(Debug, Subcommand)]
 pub enum TokenCommand {
-    /// Create an API token for the super-admin user and print it (once).
+    /// Create an API token and print it (once): for the super-admin user, or with `--as`
+    /// for another administrator, whose roles the token then acts with.
     Create(CreateArgs),
 }
 
@@ -24,6 +25,11 @@ pub struct CreateArgs {
     /// Name shown in the API tokens list.
     #[arg(long)]
     pub name: String,
+
+    /// The login of the user the token acts as (default: the super-admin user). The user
+    /// must be ACTIVE and hold an administrator role.
+    #[arg(long = "as", value_name = "LOGIN")]
+    pub as_login: Option<String>,
 }
 
 pub async fn run(cmd: TokenCommand, file: FileConfig) -> anyhow::Result<()> {
@@ -33,19 +39,21 @@ pub async fn run(cmd: TokenCommand, file: FileConfig) -> anyhow::Result<()> {
                 data_dir: file.data_dir.clone(),
                 database_url: file.database_url.clone(),
             });
-            let secret = create(&store_args, &file, &args.name).await?;
+            let secret = create(&store_args, &file, &args.name, args.as_login.as_deref()).await?;
             println!("{secret}");
             Ok(())
         }
     }
 }
 
-/// Creates a token named `name` for the super-admin user (bootstrapping the org first if the
-/// data folder is new) and returns the secret.
+/// Creates a token named `name` for the super-admin user, or for the administrator whose
+/// login is `as_login` (bootstrapping the org first if the data folder is new), and returns
+/// the secret.
 pub async fn create(
     store_args: &StoreArgs,
     file: &FileConfig,
     name: &str,
+    as_login: Option<&str>,
 ) -> anyhow::Result<String> {
     let name = name.trim();
     anyhow::ensure!(!name.is_empty(), "--name must not be empty");
@@ -65,11 +73,23 @@ pub async fn create(
     if let Some(first) = &boot.new_admin_token {
         crate::bootstrap::write_admin_token(&store_args.data_dir(), first)?;
     }
+    let login = as_login.unwrap_or(admin_login);
     let owner = store
-        .user_by_login(&model::users::profile::login_lower(admin_login))
+        .user_by_login(&model::users::profile::login_lower(login))
         .await?
-        .map(|u| u.id)
-        .ok_or_else(|| anyhow::anyhow!("super-admin user {admin_login} not found"))?;
+        .ok_or_else(|| anyhow::anyhow!("user {login} not found"))?;
+    anyhow::ensure!(
+        owner.status == "ACTIVE",
+        "user {login} is {}: a token acts as an ACTIVE administrator",
+        owner.status
+    );
+    let roles = store.role_grants_for_user(&owner.id).await?;
+    anyhow::ensure!(
+        !roles.is_empty(),
+        "user {login} holds no administrator role: assign one first \
+         (POST /api/v1/users/{{id}}/roles)"
+    );
+    let owner = owner.id;
     let secret = crypto::tokens::new_api_token();
     let token = ApiTokenRecord {
         id: new_id(Kind::ApiToken),

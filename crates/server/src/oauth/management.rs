@@ -101,6 +101,8 @@ pub struct Caller {
     pub app_label: String,
     pub scopes: Vec<String>,
     pub expires_at: i64,
+    /// The user a token was issued to (`uid`); None for a service app's own token.
+    pub user_id: Option<String>,
 }
 
 /// Verifies an org-server access token presented to the management API.
@@ -144,6 +146,10 @@ pub async fn verify_bearer(app: &AppState, token: &str) -> Result<Caller, ApiErr
         app_label: client.app.label,
         scopes,
         expires_at: exp * 1000,
+        user_id: claims
+            .get("uid")
+            .and_then(Value::as_str)
+            .map(str::to_owned),
     })
 }
 

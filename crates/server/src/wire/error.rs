@@ -107,6 +107,12 @@ pub enum ApiError {
     /// E0000127: a linked object definition whose name is already used; `causes` say which
     /// side.
     LinkedObjectNameTaken { causes: Vec<String> },
+    /// E0000090: the principal holds the role already.
+    DuplicateRole,
+    /// E0000091: a target of a kind the role does not take (a group target on APP_ADMIN).
+    RoleTypeMismatch,
+    /// E0000211: roles are not granted to built-in groups (Everyone); the group's name.
+    RoleToBuiltInGroup(String),
 }
 
 impl ApiError {
@@ -308,6 +314,21 @@ impl ApiError {
                 S::CONFLICT,
                 "Invalid linked objection definition. Linked object identifier is already in use."
                     .into(),
+            ),
+            Self::DuplicateRole => (
+                "E0000090",
+                S::CONFLICT,
+                "The role specified is already assigned to the user.".into(),
+            ),
+            Self::RoleTypeMismatch => (
+                "E0000091",
+                S::BAD_REQUEST,
+                "The provided role type was not the same as required role type.".into(),
+            ),
+            Self::RoleToBuiltInGroup(name) => (
+                "E0000211",
+                S::BAD_REQUEST,
+                format!("Roles cannot be granted to built-in groups: {name}"),
             ),
             Self::UpdateConflict => (
                 "E0000112",
@@ -570,6 +591,9 @@ mod tests {
             },
             ApiError::LinkedObjectNameTaken { causes: vec![] },
             ApiError::InsufficientScope,
+            ApiError::DuplicateRole,
+            ApiError::RoleTypeMismatch,
+            ApiError::RoleToBuiltInGroup("x".into()),
         ]
     }
 

@@ -191,7 +191,7 @@ async fn token_create_makes_a_working_token() {
         database_url: app.database_url.clone(),
     };
     let secret =
-        latchkey::cli::token::create(&store_args, &latchkey::config::FileConfig::default(), "ci")
+        latchkey::cli::token::create(&store_args, &latchkey::config::FileConfig::default(), "ci", None)
             .await
             .unwrap();
     assert!(secret.starts_with("00") && secret.len() == 42);

@@ -278,6 +278,7 @@ pub async fn keyset_pages_visit_every_row_once_under_inserts(store: &dyn Store) 
             after: after.clone(),
             limit: 7,
             text_attributes: Vec::new(),
+            member_of: None,
         };
         let mut page = store.list_users(&q).await.expect("page");
         let more = page.len() > 7;
@@ -336,6 +337,7 @@ pub async fn prefix_and_expressions_select_the_right_rows(store: &dyn Store) {
         after: None,
         limit: 50,
         text_attributes: Vec::new(),
+        member_of: None,
     };
     assert_eq!(
         logins(store.list_users(&q).await.expect("q")),
@@ -349,6 +351,7 @@ pub async fn prefix_and_expressions_select_the_right_rows(store: &dyn Store) {
         after: None,
         limit: 50,
         text_attributes: Vec::new(),
+        member_of: None,
     };
     assert_eq!(
         logins(store.list_users(&q).await.expect("search")),
@@ -362,6 +365,7 @@ pub async fn prefix_and_expressions_select_the_right_rows(store: &dyn Store) {
         after: None,
         limit: 50,
         text_attributes: Vec::new(),
+        member_of: None,
     };
     assert_eq!(
         logins(store.list_users(&q).await.expect("filter")),
@@ -517,6 +521,7 @@ pub async fn profile_indexes_answer_searches_alike(store: &dyn Store) {
         after: None,
         limit: 50,
         text_attributes: text,
+        member_of: None,
     };
     let ids = |rows: Vec<crate::UserRecord>| rows.into_iter().map(|u| u.id).collect::<Vec<_>>();
     let scanned = ids(store.list_users(&search(Vec::new())).await.expect("scan"));

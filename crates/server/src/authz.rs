@@ -1,0 +1,402 @@
+//! Who may do what: every `/api/v1` management call is checked against the caller's
+//! administrator roles (`model::roles`) and their targets.
+//!
+//! - A route needs one permission: the scope the Management API specification names for it
+//!   (`oauth::management`'s table), refined for the user, group and app operations that
+//!   Okta's roles tell apart ([`REFINED`]: unlocking a user is not deleting one). A route in
+//!   neither table is refused to everyone but super administrators; [`ANY_ADMIN`] lists the
+//!   few that any administrator may call (the Authn API for trusted apps, revoking one's own
+//!   token).
+//! - A role limited by targets (groups, or apps) allows its user and group permissions only
+//!   on the users who belong to a target group and on the target groups, its app
+//!   permissions only on the target apps. The three lists (`GET /users`, `/groups`, `/apps`)
+//!   answer with what the targets cover ([`Access::Limited`]); creating a user, group or app
+//!   needs the role without targets.
+//! - A refusal is Okta's 403 E0000006.
+
+use std::collections::{BTreeSet, HashMap};
+use std::sync::LazyLock;
+
+use axum::http::Method;
+use model::roles::{self, Resource, TargetKind};
+use store::RoleGrant;
+
+use crate::state::AppState;
+use crate::wire::ApiError;
+
+/// The permission a route needs, for routes whose scope is coarser than Okta's roles
+/// (`METHOD /api/v1/path` with parameters written `{}`).
+pub const REFINED: &[(&str, &str)] = &[
+    ("POST /api/v1/users", "okta.users.create"),
+    ("POST /api/v1/users/{}", "okta.users.userprofile.manage"),
+    ("PUT /api/v1/users/{}", "okta.users.userprofile.manage"),
+    ("DELETE /api/v1/users/{}", "okta.users.lifecycle.delete"),
+    ("POST /api/v1/users/{}/lifecycle/activate", "okta.users.lifecycle.activate"),
+    ("POST /api/v1/users/{}/lifecycle/reactivate", "okta.users.lifecycle.activate"),
+    ("POST /api/v1/users/{}/lifecycle/deactivate", "okta.users.lifecycle.deactivate"),
+    ("POST /api/v1/users/{}/lifecycle/suspend", "okta.users.lifecycle.suspend"),
+    ("POST /api/v1/users/{}/lifecycle/unsuspend", "okta.users.lifecycle.unsuspend"),
+    ("POST /api/v1/users/{}/lifecycle/unlock", "okta.users.lifecycle.unlock"),
+    ("POST /api/v1/users/{}/lifecycle/reset_password", "okta.users.credentials.resetPassword"),
+    ("POST /api/v1/users/{}/credentials/forgot_password", "okta.users.credentials.resetPassword"),
+    ("POST /api/v1/users/{}/lifecycle/expire_password", "okta.users.credentials.expirePassword"),
+    (
+        "POST /api/v1/users/{}/lifecycle/expire_password_with_temp_password",
+        "okta.users.credentials.expirePassword",
+    ),
+    ("POST /api/v1/users/{}/lifecycle/reset_factors", "okta.users.credentials.resetFactors"),
+    ("DELETE /api/v1/users/{}/factors/{}", "okta.users.credentials.resetFactors"),
+    ("DELETE /api/v1/users/{}/sessions", "okta.users.lifecycle.clearSessions"),
+    ("GET /api/v1/users/{}/factors/questions", "okta.users.read"),
+    ("GET /api/v1/users/{}/factors/{}/qr/{}", "okta.users.read"),
+    ("POST /api/v1/groups", "okta.groups.create"),
+    ("PUT /api/v1/groups/{}/users/{}", "okta.groups.members.manage"),
+    ("DELETE /api/v1/groups/{}/users/{}", "okta.groups.members.manage"),
+    ("POST /api/v1/apps", "okta.apps.create"),
+    ("PUT /api/v1/apps/{}/users/{}", "okta.apps.assignment.manage"),
+    ("POST /api/v1/apps/{}/users", "okta.apps.assignment.manage"),
+    ("POST /api/v1/apps/{}/users/{}", "okta.apps.assignment.manage"),
+    ("DELETE /api/v1/apps/{}/users/{}", "okta.apps.assignment.manage"),
+    ("PUT /api/v1/apps/{}/groups/{}", "okta.apps.assignment.manage"),
+    ("DELETE /api/v1/apps/{}/groups/{}", "okta.apps.assignment.manage"),
+    ("POST /api/v1/sessions", "okta.sessions.manage"),
+];
+
+/// Routes any administrator may call.
+pub const ANY_ADMIN: &[&str] = &[
+    "DELETE /api/v1/api-tokens/current",
+    "POST /api/v1/authn",
+    "POST /api/v1/authn/factors/{}/verify",
+    "POST /api/v1/authn/recovery/password",
+    "POST /api/v1/authn/recovery/unlock",
+    "POST /api/v1/authn/credentials/change_password",
+];
+
+/// Routes the specification reserves to super administrators (`x-okta-iam-admin-roles`).
+pub const SUPER_ADMIN_ONLY: &[&str] = &["POST /api/v1/zones/{}/lifecycle/deactivate"];
+
+/// The three lists that a role limited by targets may read, narrowed to what it covers.
+const LISTS: &[&str] = &["GET /api/v1/users", "GET /api/v1/groups", "GET /api/v1/apps"];
+
+static REFINED_MAP: LazyLock<HashMap<&'static str, &'static str>> =
+    LazyLock::new(|| REFINED.iter().copied().collect());
+
+/// What a route needs.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Need {
+    /// One of these permissions.
+    Permission(Vec<String>),
+    /// Any administrator.
+    AnyAdmin,
+    /// Nothing names it: super administrators only.
+    Unlisted,
+}
+
+/// `METHOD /api/v1/path{}` for a method and a matched route path.
+pub fn route_key(method: &Method, matched: &str) -> String {
+    format!(
+        "{} {}",
+        method.as_str(),
+        crate::oauth::management::normalize(matched)
+    )
+}
+
+/// The permission a route needs.
+pub fn need(method: &Method, matched: &str) -> Need {
+    let key = route_key(method, matched);
+    if SUPER_ADMIN_ONLY.contains(&key.as_str()) {
+        return Need::Unlisted;
+    }
+    if let Some(p) = REFINED_MAP.get(key.as_str()) {
+        return Need::Permission(vec![(*p).to_owned()]);
+    }
+    if ANY_ADMIN.contains(&key.as_str()) {
+        return Need::AnyAdmin;
+    }
+    match crate::oauth::management::required_scopes(method, matched) {
+        Some(scopes) if !scopes.is_empty() => Need::Permission(scopes.to_vec()),
+        _ => Need::Unlisted,
+    }
+}
+
+/// The roles of a caller: the API token's owner, read with the token.
+#[derive(Debug, Clone, Default)]
+pub struct CallerRoles {
+    pub user_id: String,
+    /// Whether the owner is ACTIVE (a token of anyone else does not work).
+    pub active: bool,
+    pub grants: Vec<RoleGrant>,
+}
+
+impl CallerRoles {
+    /// Reads the roles of `user_id`.
+    pub async fn load(app: &AppState, user_id: &str) -> Result<Self, ApiError> {
+        let Some(user) = app.store.user_by_id(user_id).await? else {
+            return Ok(Self::default());
+        };
+        let grants = app.store.role_grants_for_user(user_id).await?;
+        Ok(Self {
+            user_id: user.id,
+            active: user.status == "ACTIVE",
+            grants,
+        })
+    }
+
+    /// Whether the token may be used at all: an ACTIVE owner holding a role.
+    pub fn usable(&self) -> bool {
+        self.active && !self.grants.is_empty()
+    }
+
+    /// Whether the caller holds SUPER_ADMIN.
+    pub fn is_super_admin(&self) -> bool {
+        self.grants
+            .iter()
+            .any(|g| g.assignment.role_type == "SUPER_ADMIN")
+    }
+}
+
+/// What a caller may see of a list.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub enum Access {
+    #[default]
+    All,
+    /// Only what these targets cover.
+    Limited(Limit),
+}
+
+/// The union of the targets of a caller's roles for one permission.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct Limit {
+    pub groups: BTreeSet<String>,
+    pub app_ids: BTreeSet<String>,
+    pub app_names: BTreeSet<String>,
+}
+
+/// The ids a request path names, by the collection they follow.
+#[derive(Debug, Default, PartialEq, Eq)]
+pub struct PathIds {
+    pub user: Option<String>,
+    pub group: Option<String>,
+    pub app: Option<String>,
+}
+
+/// Reads the user, group and app ids of a path by its route template.
+pub fn path_ids(matched: &str, path: &str) -> PathIds {
+    let mut ids = PathIds::default();
+    let template: Vec<&str> = matched.trim_start_matches('/').split('/').collect();
+    let actual: Vec<&str> = path.trim_start_matches('/').split('/').collect();
+    // The template may be relative to /api/v1 while the path is not (or the reverse).
+    let offset = actual.len().saturating_sub(template.len());
+    for (i, seg) in template.iter().enumerate() {
+        if !seg.starts_with('{') || i == 0 {
+            continue;
+        }
+        let Some(value) = actual.get(i + offset) else {
+            continue;
+        };
+        let value = percent_decode(value);
+        let slot = match template[i - 1] {
+            "users" => &mut ids.user,
+            "groups" => &mut ids.group,
+            "apps" => &mut ids.app,
+            _ => continue,
+        };
+        if slot.is_none() {
+            *slot = Some(value);
+        }
+    }
+    ids
+}
+
+fn percent_decode(s: &str) -> String {
+    urlencoding::decode(s)
+        .map(|d| d.into_owned())
+        .unwrap_or_else(|_| s.to_owned())
+}
+
+/// Decides a call: `Ok(Access)` when the caller may make it, 403 E0000006 when not.
+pub async fn authorize(
+    app: &AppState,
+    roles: &CallerRoles,
+    method: &Method,
+    matched: &str,
+    path: &str,
+) -> Result<Access, ApiError> {
+    let permissions = match need(method, matched) {
+        Need::AnyAdmin => return Ok(Access::All),
+        Need::Unlisted if roles.is_super_admin() => return Ok(Access::All),
+        Need::Unlisted => return Err(ApiError::AccessDenied),
+        Need::Permission(p) => p,
+    };
+    let mut limit = Limit::default();
+    let mut limited = false;
+    for permission in &permissions {
+        let resource = roles::resource_of(permission);
+        for grant in &roles.grants {
+            let Some(role) = roles::standard_role(&grant.assignment.role_type) else {
+                continue;
+            };
+            if !role.allows(permission) {
+                continue;
+            }
+            let applies = match role.targets {
+                TargetKind::Groups => matches!(resource, Resource::Users | Resource::Groups),
+                TargetKind::Apps => resource == Resource::Apps,
+                TargetKind::None => false,
+            };
+            if !applies || grant.targets.is_empty() {
+                return Ok(Access::All);
+            }
+            limited = true;
+            for t in &grant.targets {
+                match t.kind.as_str() {
+                    "GROUP" => {
+                        limit.groups.insert(t.target.clone());
+                    }
+                    "APP" => {
+                        limit.app_ids.insert(t.target.clone());
+                    }
+                    _ => {
+                        limit.app_names.insert(t.target.clone());
+                    }
+                }
+            }
+        }
+    }
+    if !limited {
+        return Err(ApiError::AccessDenied);
+    }
+    // Every role that allows the call is limited: the call must name something it covers.
+    let resource = permissions
+        .first()
+        .map(|p| roles::resource_of(p))
+        .unwrap_or(Resource::Other);
+    let ids = path_ids(matched, path);
+    let covered = match resource {
+        Resource::Groups => match &ids.group {
+            Some(group) => limit.groups.contains(group),
+            None => return list_or_refuse(method, matched, limit),
+        },
+        Resource::Users => match &ids.user {
+            Some(user) => user_covered(app, roles, user, &limit).await?,
+            None => return list_or_refuse(method, matched, limit),
+        },
+        Resource::Apps => match &ids.app {
+            Some(id) => app_covered(app, id, &limit).await?,
+            None => return list_or_refuse(method, matched, limit),
+        },
+        Resource::Other => false,
+    };
+    if covered {
+        Ok(Access::All)
+    } else {
+        Err(ApiError::AccessDenied)
+    }
+}
+
+fn list_or_refuse(method: &Method, matched: &str, limit: Limit) -> Result<Access, ApiError> {
+    let key = route_key(method, matched);
+    if LISTS.contains(&key.as_str()) {
+        Ok(Access::Limited(limit))
+    } else {
+        Err(ApiError::AccessDenied)
+    }
+}
+
+async fn user_covered(
+    app: &AppState,
+    roles: &CallerRoles,
+    id_or_login: &str,
+    limit: &Limit,
+) -> Result<bool, ApiError> {
+    let id = if id_or_login == "me" {
+        roles.user_id.clone()
+    } else if model::ids::looks_like(model::ids::Kind::User, id_or_login) {
+        id_or_login.to_owned()
+    } else {
+        match app
+            .store
+            .user_by_login(&model::users::profile::login_lower(id_or_login))
+            .await?
+        {
+            Some(user) => user.id,
+            None => return Ok(false),
+        }
+    };
+    let groups: Vec<String> = limit.groups.iter().cloned().collect();
+    Ok(app.store.user_in_any_group(&id, &groups).await?)
+}
+
+async fn app_covered(app: &AppState, id: &str, limit: &Limit) -> Result<bool, ApiError> {
+    if limit.app_ids.contains(id) {
+        return Ok(true);
+    }
+    if limit.app_names.is_empty() {
+        return Ok(false);
+    }
+    Ok(app
+        .store
+        .app_by_id(id)
+        .await?
+        .is_some_and(|a| limit.app_names.contains(&a.name)))
+}
+
+/// A `filter` matching any of `ids` or `names` (`id eq "..." or name eq "..."`), matching
+/// nothing when both are empty. Only ids and names of plain characters are kept.
+pub fn any_id_filter(ids: &BTreeSet<String>, names: &[&String]) -> String {
+    let plain = |s: &str| {
+        !s.is_empty()
+            && s
+                .bytes()
+                .all(|b| b.is_ascii_alphanumeric() || b == b'_' || b == b'-')
+    };
+    let mut parts: Vec<String> = ids
+        .iter()
+        .filter(|id| plain(id))
+        .map(|id| format!("id eq \"{id}\""))
+        .collect();
+    parts.extend(
+        names
+            .iter()
+            .filter(|n| plain(n))
+            .map(|n| format!("name eq \"{n}\"")),
+    );
+    if parts.is_empty() {
+        return "id eq \"-\"".into();
+    }
+    parts.join(" or ")
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn path_ids_follow_the_template() {
+        let ids = path_ids(
+            "/groups/{groupId}/users/{userId}",
+            "/api/v1/groups/00g1/users/00u2",
+        );
+        assert_eq!(ids.group.as_deref(), Some("00g1"));
+        assert_eq!(ids.user.as_deref(), Some("00u2"));
+        assert_eq!(ids.app, None);
+        let ids = path_ids("/api/v1/apps/{appId}", "/api/v1/apps/0oa1");
+        assert_eq!(ids.app.as_deref(), Some("0oa1"));
+        let ids = path_ids("/users/{id}", "/api/v1/users/a%40b.com");
+        assert_eq!(ids.user.as_deref(), Some("a@b.com"));
+    }
+
+    #[test]
+    fn refined_routes_and_scoped_routes() {
+        assert_eq!(
+            need(&Method::POST, "/api/v1/users/{id}/lifecycle/unlock"),
+            Need::Permission(vec!["okta.users.lifecycle.unlock".into()])
+        );
+        assert_eq!(
+            need(&Method::GET, "/api/v1/users/{id}"),
+            Need::Permission(vec!["okta.users.read".into()])
+        );
+        assert_eq!(need(&Method::POST, "/api/v1/authn"), Need::AnyAdmin);
+        assert_eq!(need(&Method::GET, "/api/v1/nothing"), Need::Unlisted);
+    }
+}

@@ -122,7 +122,11 @@ pub const STANDARD_ROLES: &[StandardRole] = &[
     StandardRole {
         role_type: "GROUP_MEMBERSHIP_ADMIN",
         label: "Group Membership Administrator",
-        grants: &["okta.users.read", "okta.groups.read", "okta.groups.members.manage"],
+        grants: &[
+            "okta.users.read",
+            "okta.groups.read",
+            "okta.groups.members.manage",
+        ],
         denies: &[],
         targets: TargetKind::Groups,
     },
@@ -167,16 +171,17 @@ pub fn standard_role(role_type: &str) -> Option<&'static StandardRole> {
 pub fn covers(held: &str, needed: &str) -> bool {
     held == "*"
         || held == needed
-        || held
-            .strip_suffix(".manage")
-            .is_some_and(|base| needed.strip_prefix(base).is_some_and(|rest| rest.starts_with('.')))
+        || held.strip_suffix(".manage").is_some_and(|base| {
+            needed
+                .strip_prefix(base)
+                .is_some_and(|rest| rest.starts_with('.'))
+        })
 }
 
 impl StandardRole {
     /// Whether the role holds `permission`.
     pub fn allows(&self, permission: &str) -> bool {
-        self.grants.iter().any(|g| covers(g, permission))
-            && !self.denies.contains(&permission)
+        self.grants.iter().any(|g| covers(g, permission)) && !self.denies.contains(&permission)
     }
 }
 
@@ -219,7 +224,9 @@ mod tests {
     fn every_role_type_is_listed_once() {
         for (i, role) in STANDARD_ROLES.iter().enumerate() {
             assert!(
-                STANDARD_ROLES[i + 1..].iter().all(|r| r.role_type != role.role_type),
+                STANDARD_ROLES[i + 1..]
+                    .iter()
+                    .all(|r| r.role_type != role.role_type),
                 "{}",
                 role.role_type
             );

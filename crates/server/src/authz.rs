@@ -31,52 +31,106 @@ pub const REFINED: &[(&str, &str)] = &[
     ("POST /api/v1/users/{}", "okta.users.userprofile.manage"),
     ("PUT /api/v1/users/{}", "okta.users.userprofile.manage"),
     ("DELETE /api/v1/users/{}", "okta.users.lifecycle.delete"),
-    ("POST /api/v1/users/{}/lifecycle/activate", "okta.users.lifecycle.activate"),
-    ("POST /api/v1/users/{}/lifecycle/reactivate", "okta.users.lifecycle.activate"),
-    ("POST /api/v1/users/{}/lifecycle/deactivate", "okta.users.lifecycle.deactivate"),
-    ("POST /api/v1/users/{}/lifecycle/suspend", "okta.users.lifecycle.suspend"),
-    ("POST /api/v1/users/{}/lifecycle/unsuspend", "okta.users.lifecycle.unsuspend"),
-    ("POST /api/v1/users/{}/lifecycle/unlock", "okta.users.lifecycle.unlock"),
-    ("POST /api/v1/users/{}/lifecycle/reset_password", "okta.users.credentials.resetPassword"),
-    ("POST /api/v1/users/{}/credentials/forgot_password", "okta.users.credentials.resetPassword"),
-    ("POST /api/v1/users/{}/lifecycle/expire_password", "okta.users.credentials.expirePassword"),
+    (
+        "POST /api/v1/users/{}/lifecycle/activate",
+        "okta.users.lifecycle.activate",
+    ),
+    (
+        "POST /api/v1/users/{}/lifecycle/reactivate",
+        "okta.users.lifecycle.activate",
+    ),
+    (
+        "POST /api/v1/users/{}/lifecycle/deactivate",
+        "okta.users.lifecycle.deactivate",
+    ),
+    (
+        "POST /api/v1/users/{}/lifecycle/suspend",
+        "okta.users.lifecycle.suspend",
+    ),
+    (
+        "POST /api/v1/users/{}/lifecycle/unsuspend",
+        "okta.users.lifecycle.unsuspend",
+    ),
+    (
+        "POST /api/v1/users/{}/lifecycle/unlock",
+        "okta.users.lifecycle.unlock",
+    ),
+    (
+        "POST /api/v1/users/{}/lifecycle/reset_password",
+        "okta.users.credentials.resetPassword",
+    ),
+    (
+        "POST /api/v1/users/{}/credentials/forgot_password",
+        "okta.users.credentials.resetPassword",
+    ),
+    (
+        "POST /api/v1/users/{}/lifecycle/expire_password",
+        "okta.users.credentials.expirePassword",
+    ),
     (
         "POST /api/v1/users/{}/lifecycle/expire_password_with_temp_password",
         "okta.users.credentials.expirePassword",
     ),
-    ("POST /api/v1/users/{}/lifecycle/reset_factors", "okta.users.credentials.resetFactors"),
-    ("DELETE /api/v1/users/{}/factors/{}", "okta.users.credentials.resetFactors"),
-    ("DELETE /api/v1/users/{}/sessions", "okta.users.lifecycle.clearSessions"),
+    (
+        "POST /api/v1/users/{}/lifecycle/reset_factors",
+        "okta.users.credentials.resetFactors",
+    ),
+    (
+        "DELETE /api/v1/users/{}/factors/{}",
+        "okta.users.credentials.resetFactors",
+    ),
+    (
+        "DELETE /api/v1/users/{}/sessions",
+        "okta.users.lifecycle.clearSessions",
+    ),
     ("GET /api/v1/users/{}/factors/questions", "okta.users.read"),
-    ("GET /api/v1/users/{}/factors/{}/qr/{}", "okta.users.read"),
     ("POST /api/v1/groups", "okta.groups.create"),
-    ("PUT /api/v1/groups/{}/users/{}", "okta.groups.members.manage"),
-    ("DELETE /api/v1/groups/{}/users/{}", "okta.groups.members.manage"),
+    (
+        "PUT /api/v1/groups/{}/users/{}",
+        "okta.groups.members.manage",
+    ),
+    (
+        "DELETE /api/v1/groups/{}/users/{}",
+        "okta.groups.members.manage",
+    ),
     ("POST /api/v1/apps", "okta.apps.create"),
-    ("PUT /api/v1/apps/{}/users/{}", "okta.apps.assignment.manage"),
+    (
+        "PUT /api/v1/apps/{}/users/{}",
+        "okta.apps.assignment.manage",
+    ),
     ("POST /api/v1/apps/{}/users", "okta.apps.assignment.manage"),
-    ("POST /api/v1/apps/{}/users/{}", "okta.apps.assignment.manage"),
-    ("DELETE /api/v1/apps/{}/users/{}", "okta.apps.assignment.manage"),
-    ("PUT /api/v1/apps/{}/groups/{}", "okta.apps.assignment.manage"),
-    ("DELETE /api/v1/apps/{}/groups/{}", "okta.apps.assignment.manage"),
-    ("POST /api/v1/sessions", "okta.sessions.manage"),
+    (
+        "POST /api/v1/apps/{}/users/{}",
+        "okta.apps.assignment.manage",
+    ),
+    (
+        "DELETE /api/v1/apps/{}/users/{}",
+        "okta.apps.assignment.manage",
+    ),
+    (
+        "PUT /api/v1/apps/{}/groups/{}",
+        "okta.apps.assignment.manage",
+    ),
+    (
+        "DELETE /api/v1/apps/{}/groups/{}",
+        "okta.apps.assignment.manage",
+    ),
+    ("PUT /api/v1/sessions/{}", "okta.sessions.manage"),
 ];
 
-/// Routes any administrator may call.
-pub const ANY_ADMIN: &[&str] = &[
-    "DELETE /api/v1/api-tokens/current",
-    "POST /api/v1/authn",
-    "POST /api/v1/authn/factors/{}/verify",
-    "POST /api/v1/authn/recovery/password",
-    "POST /api/v1/authn/recovery/unlock",
-    "POST /api/v1/authn/credentials/change_password",
-];
+/// Routes any administrator may call (and every Authn API route, `/api/v1/authn...`,
+/// where a token only marks the caller as a trusted app).
+pub const ANY_ADMIN: &[&str] = &["DELETE /api/v1/api-tokens/current"];
 
 /// Routes the specification reserves to super administrators (`x-okta-iam-admin-roles`).
 pub const SUPER_ADMIN_ONLY: &[&str] = &["POST /api/v1/zones/{}/lifecycle/deactivate"];
 
 /// The three lists that a role limited by targets may read, narrowed to what it covers.
-const LISTS: &[&str] = &["GET /api/v1/users", "GET /api/v1/groups", "GET /api/v1/apps"];
+const LISTS: &[&str] = &[
+    "GET /api/v1/users",
+    "GET /api/v1/groups",
+    "GET /api/v1/apps",
+];
 
 static REFINED_MAP: LazyLock<HashMap<&'static str, &'static str>> =
     LazyLock::new(|| REFINED.iter().copied().collect());
@@ -110,7 +164,12 @@ pub fn need(method: &Method, matched: &str) -> Need {
     if let Some(p) = REFINED_MAP.get(key.as_str()) {
         return Need::Permission(vec![(*p).to_owned()]);
     }
-    if ANY_ADMIN.contains(&key.as_str()) {
+    if ANY_ADMIN.contains(&key.as_str())
+        || key
+            .split(' ')
+            .nth(1)
+            .is_some_and(|p| p.starts_with("/api/v1/authn"))
+    {
         return Need::AnyAdmin;
     }
     match crate::oauth::management::required_scopes(method, matched) {
@@ -183,15 +242,16 @@ pub struct PathIds {
 /// Reads the user, group and app ids of a path by its route template.
 pub fn path_ids(matched: &str, path: &str) -> PathIds {
     let mut ids = PathIds::default();
+    // Either may be relative to /api/v1 (a nested router sees the path without it).
+    let relative = |p: &str| p.strip_prefix("/api/v1").unwrap_or(p).to_owned();
+    let (matched, path) = (relative(matched), relative(path));
     let template: Vec<&str> = matched.trim_start_matches('/').split('/').collect();
     let actual: Vec<&str> = path.trim_start_matches('/').split('/').collect();
-    // The template may be relative to /api/v1 while the path is not (or the reverse).
-    let offset = actual.len().saturating_sub(template.len());
     for (i, seg) in template.iter().enumerate() {
         if !seg.starts_with('{') || i == 0 {
             continue;
         }
-        let Some(value) = actual.get(i + offset) else {
+        let Some(value) = actual.get(i) else {
             continue;
         };
         let value = percent_decode(value);
@@ -346,8 +406,7 @@ async fn app_covered(app: &AppState, id: &str, limit: &Limit) -> Result<bool, Ap
 pub fn any_id_filter(ids: &BTreeSet<String>, names: &[&String]) -> String {
     let plain = |s: &str| {
         !s.is_empty()
-            && s
-                .bytes()
+            && s.bytes()
                 .all(|b| b.is_ascii_alphanumeric() || b == b'_' || b == b'-')
     };
     let mut parts: Vec<String> = ids
@@ -382,7 +441,7 @@ mod tests {
         assert_eq!(ids.app, None);
         let ids = path_ids("/api/v1/apps/{appId}", "/api/v1/apps/0oa1");
         assert_eq!(ids.app.as_deref(), Some("0oa1"));
-        let ids = path_ids("/users/{id}", "/api/v1/users/a%40b.com");
+        let ids = path_ids("/api/v1/users/{id}", "/users/a%40b.com");
         assert_eq!(ids.user.as_deref(), Some("a@b.com"));
     }
 

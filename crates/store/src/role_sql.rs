@@ -27,11 +27,11 @@ macro_rules! impl_role_store {
         mod roles {
             use async_trait::async_trait;
 
-            use super::{$store, insert_event};
+            use super::{insert_event, $store};
             use crate::role_sql::{ASSIGNMENT_COLUMNS, COUNT_SUPER_ADMINS, TARGET_COLUMNS};
             use crate::{
-                EventRecord, RoleAssignmentRecord, RoleGrant, RoleInsert, RoleRemoval,
-                RoleStore, RoleTargetRecord, StoreResult, TargetRemoval,
+                EventRecord, RoleAssignmentRecord, RoleGrant, RoleInsert, RoleRemoval, RoleStore,
+                RoleTargetRecord, StoreResult, TargetRemoval,
             };
 
             #[async_trait]
@@ -114,14 +114,16 @@ macro_rules! impl_role_store {
                 ) -> StoreResult<RoleRemoval> {
                     let mut tx = self.$write.begin().await?;
                     super::lock(&mut tx, "roles").await?;
-                    sqlx::query("DELETE FROM role_targets WHERE assignment_id = $1 AND \
+                    sqlx::query(
+                        "DELETE FROM role_targets WHERE assignment_id = $1 AND \
                          assignment_id IN (SELECT id FROM role_assignments \
-                         WHERE principal_type = $2 AND principal_id = $3)")
-                        .bind(id)
-                        .bind(principal_type)
-                        .bind(principal_id)
-                        .execute(&mut *tx)
-                        .await?;
+                         WHERE principal_type = $2 AND principal_id = $3)",
+                    )
+                    .bind(id)
+                    .bind(principal_type)
+                    .bind(principal_id)
+                    .execute(&mut *tx)
+                    .await?;
                     let done = sqlx::query(
                         "DELETE FROM role_assignments \
                          WHERE id = $1 AND principal_type = $2 AND principal_id = $3",

@@ -40,30 +40,58 @@ use model::roles::{standard_role, TargetKind};
 use model::time::Timestamp;
 
 pub fn routes() -> Router<AppState> {
-    let mut router = Router::new();
-    for base in ["/users/{principal}/roles", "/groups/{principal}/roles"] {
-        router = router
-            .route(base, get(list).post(assign))
-            .route(&format!("{base}/{{role_id}}"), get(get_one).delete(unassign))
-            .route(&format!("{base}/{{role_id}}/targets/groups"), get(group_targets))
-            .route(
-                &format!("{base}/{{role_id}}/targets/groups/{{group_id}}"),
-                put(add_group_target).delete(remove_group_target),
-            )
-            .route(
-                &format!("{base}/{{role_id}}/targets/catalog/apps"),
-                get(app_targets),
-            )
-            .route(
-                &format!("{base}/{{role_id}}/targets/catalog/apps/{{app_name}}"),
-                put(add_app_name_target).delete(remove_app_name_target),
-            )
-            .route(
-                &format!("{base}/{{role_id}}/targets/catalog/apps/{{app_name}}/{{app_id}}"),
-                put(add_app_target).delete(remove_app_target),
-            );
-    }
-    router
+    // Written out (not built in a loop) so the authorization matrix test reads every route.
+    Router::new()
+        .route("/users/{principal}/roles", get(list).post(assign))
+        .route(
+            "/users/{principal}/roles/{role_id}",
+            get(get_one).delete(unassign),
+        )
+        .route(
+            "/users/{principal}/roles/{role_id}/targets/groups",
+            get(group_targets),
+        )
+        .route(
+            "/users/{principal}/roles/{role_id}/targets/groups/{group_id}",
+            put(add_group_target).delete(remove_group_target),
+        )
+        .route(
+            "/users/{principal}/roles/{role_id}/targets/catalog/apps",
+            get(app_targets),
+        )
+        .route(
+            "/users/{principal}/roles/{role_id}/targets/catalog/apps/{app_name}",
+            put(add_app_name_target).delete(remove_app_name_target),
+        )
+        .route(
+            "/users/{principal}/roles/{role_id}/targets/catalog/apps/{app_name}/{app_id}",
+            put(add_app_target).delete(remove_app_target),
+        )
+        .route("/groups/{principal}/roles", get(list).post(assign))
+        .route(
+            "/groups/{principal}/roles/{role_id}",
+            get(get_one).delete(unassign),
+        )
+        .route(
+            "/groups/{principal}/roles/{role_id}/targets/groups",
+            get(group_targets),
+        )
+        .route(
+            "/groups/{principal}/roles/{role_id}/targets/groups/{group_id}",
+            put(add_group_target).delete(remove_group_target),
+        )
+        .route(
+            "/groups/{principal}/roles/{role_id}/targets/catalog/apps",
+            get(app_targets),
+        )
+        .route(
+            "/groups/{principal}/roles/{role_id}/targets/catalog/apps/{app_name}",
+            put(add_app_name_target).delete(remove_app_name_target),
+        )
+        .route(
+            "/groups/{principal}/roles/{role_id}/targets/catalog/apps/{app_name}/{app_id}",
+            put(add_app_target).delete(remove_app_target),
+        )
 }
 
 /// Who holds the roles a path names: a user or a group.
@@ -214,10 +242,10 @@ async fn list(
                 .await?
         }
     };
-    let expand_targets = params
-        .expand
-        .as_deref()
-        .is_some_and(|e| e.split(',').any(|x| x.trim() == "targets/groups" || x.trim() == "targets/catalog/apps"));
+    let expand_targets = params.expand.as_deref().is_some_and(|e| {
+        e.split(',')
+            .any(|x| x.trim() == "targets/groups" || x.trim() == "targets/catalog/apps")
+    });
     let mut out = Vec::with_capacity(roles.len());
     for role in &roles {
         let mut body = render(&app, role);
@@ -648,7 +676,10 @@ async fn remove_app_name_target(
     let (principal, role) = find_role(&app, &uri, &principal, &role_id).await?;
     takes(&role, TargetKind::Apps)?;
     let target = catalog_target(&app_name);
-    remove_target(&app, &admin, &principal, &role, "APP_NAME", &app_name, target).await
+    remove_target(
+        &app, &admin, &principal, &role, "APP_NAME", &app_name, target,
+    )
+    .await
 }
 
 async fn add_app_target(

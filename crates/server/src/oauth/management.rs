@@ -146,10 +146,7 @@ pub async fn verify_bearer(app: &AppState, token: &str) -> Result<Caller, ApiErr
         app_label: client.app.label,
         scopes,
         expires_at: exp * 1000,
-        user_id: claims
-            .get("uid")
-            .and_then(Value::as_str)
-            .map(str::to_owned),
+        user_id: claims.get("uid").and_then(Value::as_str).map(str::to_owned),
     })
 }
 

@@ -190,10 +190,14 @@ async fn token_create_makes_a_working_token() {
         data_dir: Some(app.data_dir.path().to_path_buf()),
         database_url: app.database_url.clone(),
     };
-    let secret =
-        latchkey::cli::token::create(&store_args, &latchkey::config::FileConfig::default(), "ci", None)
-            .await
-            .unwrap();
+    let secret = latchkey::cli::token::create(
+        &store_args,
+        &latchkey::config::FileConfig::default(),
+        "ci",
+        None,
+    )
+    .await
+    .unwrap();
     assert!(secret.starts_with("00") && secret.len() == 42);
     let r = app
         .call_as(

@@ -122,8 +122,39 @@ pub const REFINED: &[(&str, &str)] = &[
 /// where a token only marks the caller as a trusted app).
 pub const ANY_ADMIN: &[&str] = &["DELETE /api/v1/api-tokens/current"];
 
-/// Routes the specification reserves to super administrators (`x-okta-iam-admin-roles`).
-pub const SUPER_ADMIN_ONLY: &[&str] = &["POST /api/v1/zones/{}/lifecycle/deactivate"];
+/// The administrator roles the specification names for some operations (its
+/// `x-okta-iam-admin-roles` extension), by `METHOD /api/v1/path{}`.
+static SPEC_ROLES: LazyLock<HashMap<String, Vec<String>>> = LazyLock::new(|| {
+    let parsed: serde_json::Value =
+        serde_json::from_str(include_str!("iam_admin_roles.json")).unwrap_or_default();
+    parsed
+        .get("operations")
+        .and_then(serde_json::Value::as_object)
+        .map(|ops| {
+            ops.iter()
+                .map(|(op, roles)| {
+                    let roles = roles
+                        .as_array()
+                        .map(|a| {
+                            a.iter()
+                                .filter_map(serde_json::Value::as_str)
+                                .map(str::to_owned)
+                                .collect()
+                        })
+                        .unwrap_or_default();
+                    (op.clone(), roles)
+                })
+                .collect()
+        })
+        .unwrap_or_default()
+});
+
+/// Whether the specification reserves the operation to super administrators.
+pub fn super_admin_only(key: &str) -> bool {
+    SPEC_ROLES
+        .get(key)
+        .is_some_and(|roles| roles.iter().all(|r| r == "SUPER_ADMIN"))
+}
 
 /// The three lists that a role limited by targets may read, narrowed to what it covers.
 const LISTS: &[&str] = &[
@@ -158,7 +189,7 @@ pub fn route_key(method: &Method, matched: &str) -> String {
 /// The permission a route needs.
 pub fn need(method: &Method, matched: &str) -> Need {
     let key = route_key(method, matched);
-    if SUPER_ADMIN_ONLY.contains(&key.as_str()) {
+    if super_admin_only(&key) {
         return Need::Unlisted;
     }
     if let Some(p) = REFINED_MAP.get(key.as_str()) {
@@ -247,15 +278,16 @@ pub fn path_ids(matched: &str, path: &str) -> PathIds {
     let (matched, path) = (relative(matched), relative(path));
     let template: Vec<&str> = matched.trim_start_matches('/').split('/').collect();
     let actual: Vec<&str> = path.trim_start_matches('/').split('/').collect();
-    for (i, seg) in template.iter().enumerate() {
-        if !seg.starts_with('{') || i == 0 {
+    for (i, pair) in template.windows(2).enumerate() {
+        let [collection, seg] = pair else { continue };
+        if !seg.starts_with('{') {
             continue;
         }
-        let Some(value) = actual.get(i) else {
+        let Some(value) = actual.get(i + 1) else {
             continue;
         };
         let value = percent_decode(value);
-        let slot = match template[i - 1] {
+        let slot = match *collection {
             "users" => &mut ids.user,
             "groups" => &mut ids.group,
             "apps" => &mut ids.app,
@@ -443,6 +475,36 @@ mod tests {
         assert_eq!(ids.app.as_deref(), Some("0oa1"));
         let ids = path_ids("/api/v1/users/{id}", "/users/a%40b.com");
         assert_eq!(ids.user.as_deref(), Some("a@b.com"));
+    }
+
+    /// The role table against the specification: every role it names for an operation
+    /// holds the operation's permission, and what it reserves to super administrators is
+    /// refused to every other role.
+    #[test]
+    fn the_role_table_agrees_with_the_specification() {
+        assert!(SPEC_ROLES.len() > 10, "{}", SPEC_ROLES.len());
+        let mut checked = 0;
+        for (op, named) in SPEC_ROLES.iter() {
+            let (method, path) = op.split_once(' ').unwrap();
+            let method = Method::from_bytes(method.as_bytes()).unwrap();
+            let need = need(&method, path);
+            for role in model::roles::STANDARD_ROLES {
+                let allowed = match &need {
+                    Need::Permission(p) => p.iter().any(|p| role.allows(p)),
+                    Need::AnyAdmin => true,
+                    Need::Unlisted => role.role_type == "SUPER_ADMIN",
+                };
+                if named.iter().any(|n| n == role.role_type) {
+                    assert!(allowed, "{} may {op} (spec)", role.role_type);
+                    checked += 1;
+                }
+                if super_admin_only(op) && role.role_type != "SUPER_ADMIN" {
+                    assert!(!allowed, "{op} is for super administrators only");
+                    checked += 1;
+                }
+            }
+        }
+        assert!(checked > 50, "{checked}");
     }
 
     #[test]

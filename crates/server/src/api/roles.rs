@@ -97,7 +97,7 @@ pub fn routes() -> Router<AppState> {
 /// Who holds the roles a path names: a user or a group.
 #[derive(Debug, Clone)]
 enum Principal {
-    User(store::UserRecord),
+    User(Box<store::UserRecord>),
     Group(store::GroupRecord),
 }
 
@@ -107,7 +107,7 @@ impl Principal {
         if uri.path().starts_with("/api/v1/groups/") || uri.path().starts_with("/groups/") {
             Ok(Self::Group(find_group(app, id).await?))
         } else {
-            Ok(Self::User(find_user(app, id).await?))
+            Ok(Self::User(Box::new(find_user(app, id).await?)))
         }
     }
 
@@ -262,7 +262,9 @@ async fn list(
                     json!({ "apps": render_apps(&app, &targets).await? }),
                 );
             }
-            body["_embedded"] = json!({ "targets": embedded });
+            if let Some(map) = body.as_object_mut() {
+                map.insert("_embedded".into(), json!({ "targets": embedded }));
+            }
         }
         out.push(body);
     }
@@ -442,30 +444,40 @@ async fn render_apps(app: &AppState, targets: &[RoleTargetRecord]) -> ApiResult<
                 }
             },
         };
+        let display = match (&instance, &sample) {
+            (Some(a), _) | (None, Some(a)) => a.label.clone(),
+            (None, None) => t.app_name.clone(),
+        };
+        let modes: Vec<String> = sample.iter().map(|a| a.sign_on_mode.clone()).collect();
+        let status = instance.as_ref().map_or("ACTIVE", |a| a.status.as_str());
+        let mut links = json!({
+            "logo": [{
+                "name": "medium",
+                "href": app.links.page("/assets/img/logos/default.png"),
+                "type": "image/png",
+            }],
+        });
+        if let (Some(a), Some(map)) = (&instance, links.as_object_mut()) {
+            map.insert(
+                "self".into(),
+                json!({ "href": app.links.api(&format!("apps/{}", a.id)) }),
+            );
+        }
         let mut entry = json!({
             "name": t.app_name,
-            "displayName": sample.as_ref().map(|a| a.label.clone()).unwrap_or_else(|| t.app_name.clone()),
+            "displayName": display,
             "description": "",
-            "status": "ACTIVE",
+            "status": status,
             "lastUpdated": Timestamp(t.created).to_iso(),
             "category": "",
             "verificationStatus": "",
             "website": "",
-            "signOnModes": sample.as_ref().map(|a| vec![a.sign_on_mode.clone()]).unwrap_or_default(),
+            "signOnModes": modes,
             "features": [],
-            "_links": {
-                "logo": [{
-                    "name": "medium",
-                    "href": app.links.page("/assets/img/logos/default.png"),
-                    "type": "image/png",
-                }],
-            },
+            "_links": links,
         });
-        if let Some(a) = &instance {
-            entry["id"] = json!(a.id);
-            entry["displayName"] = json!(a.label);
-            entry["status"] = json!(a.status);
-            entry["_links"]["self"] = json!({ "href": app.links.api(&format!("apps/{}", a.id)) });
+        if let (Some(a), Some(map)) = (&instance, entry.as_object_mut()) {
+            map.insert("id".into(), json!(a.id));
         }
         out.push(entry);
     }

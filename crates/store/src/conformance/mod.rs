@@ -23,6 +23,7 @@ mod oauth;
 mod orgs;
 mod policies;
 mod rate_limits;
+mod roles;
 mod schemas;
 mod sessions;
 mod tokens;
@@ -87,6 +88,7 @@ pub async fn run_all(store: &dyn Store) {
     authn::kept_mail_moves_out_of_the_outbox(store).await;
     oauth::device_codes_are_decided_once_and_redeemed_once(store).await;
     schemas::saves_are_versioned_and_unique_values_hold_on_every_write(store).await;
+    roles::assignments_targets_and_the_last_super_admin(store).await;
 }
 
 /// A user record for tests.

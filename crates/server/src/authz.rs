@@ -27,6 +27,43 @@ use crate::wire::ApiError;
 /// The permission a route needs, for routes whose scope is coarser than Okta's roles
 /// (`METHOD /api/v1/path` with parameters written `{}`).
 pub const REFINED: &[(&str, &str)] = &[
+    // A service app's roles (outside /api/v1, so not in the scope table).
+    ("GET /oauth2/v1/clients/{}/roles", "okta.roles.read"),
+    ("POST /oauth2/v1/clients/{}/roles", "okta.roles.manage"),
+    ("GET /oauth2/v1/clients/{}/roles/{}", "okta.roles.read"),
+    ("DELETE /oauth2/v1/clients/{}/roles/{}", "okta.roles.manage"),
+    (
+        "GET /oauth2/v1/clients/{}/roles/{}/targets/groups",
+        "okta.roles.read",
+    ),
+    (
+        "PUT /oauth2/v1/clients/{}/roles/{}/targets/groups/{}",
+        "okta.roles.manage",
+    ),
+    (
+        "DELETE /oauth2/v1/clients/{}/roles/{}/targets/groups/{}",
+        "okta.roles.manage",
+    ),
+    (
+        "GET /oauth2/v1/clients/{}/roles/{}/targets/catalog/apps",
+        "okta.roles.read",
+    ),
+    (
+        "PUT /oauth2/v1/clients/{}/roles/{}/targets/catalog/apps/{}",
+        "okta.roles.manage",
+    ),
+    (
+        "DELETE /oauth2/v1/clients/{}/roles/{}/targets/catalog/apps/{}",
+        "okta.roles.manage",
+    ),
+    (
+        "PUT /oauth2/v1/clients/{}/roles/{}/targets/catalog/apps/{}/{}",
+        "okta.roles.manage",
+    ),
+    (
+        "DELETE /oauth2/v1/clients/{}/roles/{}/targets/catalog/apps/{}/{}",
+        "okta.roles.manage",
+    ),
     ("POST /api/v1/users", "okta.users.create"),
     ("POST /api/v1/users/{}", "okta.users.userprofile.manage"),
     ("PUT /api/v1/users/{}", "okta.users.userprofile.manage"),
@@ -228,6 +265,25 @@ impl CallerRoles {
         Ok(Self {
             user_id: user.id,
             active: user.status == "ACTIVE",
+            grants,
+        })
+    }
+
+    /// Reads the roles of a service app (its OAuth client id); the app is ACTIVE (its
+    /// tokens are refused otherwise).
+    pub async fn load_client(app: &AppState, client_id: &str) -> Result<Self, ApiError> {
+        let assignments = app.store.role_assignments("CLIENT", client_id).await?;
+        let mut grants = Vec::with_capacity(assignments.len());
+        for assignment in assignments {
+            let targets = app.store.role_targets(&assignment.id).await?;
+            grants.push(RoleGrant {
+                assignment,
+                targets,
+            });
+        }
+        Ok(Self {
+            user_id: client_id.to_owned(),
+            active: true,
             grants,
         })
     }

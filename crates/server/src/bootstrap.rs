@@ -149,9 +149,10 @@ pub async fn ensure_org(
     })
 }
 
-/// Gives an org without role assignments its super administrators: the admin user, and the
-/// owner of every API token (a data folder from before roles, where every token acted as a
-/// super administrator, keeps working). Does nothing once any role is assigned.
+/// Gives an org without role assignments its super administrators: the admin user, the
+/// owner of every API token and every service app granted management scopes (a data folder
+/// from before roles, where every token acted as a super administrator, keeps working).
+/// Does nothing once any role is assigned.
 async fn ensure_super_admins(store: &dyn Store, admin_login: &str, now: i64) -> anyhow::Result<()> {
     if store.count_role_assignments().await? > 0 {
         return Ok(());
@@ -177,19 +178,50 @@ async fn ensure_super_admins(store: &dyn Store, admin_login: &str, now: i64) -> 
             break;
         }
     }
+    // Service apps granted management scopes acted within their scopes alone.
+    let mut after: Option<store::PageKey> = None;
+    loop {
+        let page = store
+            .list_apps(&store::AppQuery {
+                filter: None,
+                after: after.clone(),
+                limit: 200,
+            })
+            .await?;
+        let full = page.len() >= 200;
+        after = page.last().map(|a| store::PageKey {
+            key: json!(a.created),
+            id: a.id.clone(),
+        });
+        for app in page {
+            let Some(client_id) = app.client_id.clone() else {
+                continue;
+            };
+            if store.app_grants(&app.id).await?.is_empty() {
+                continue;
+            }
+            let role = super_admin("CLIENT", &client_id, now);
+            let event = crate::api::roles::privilege_event(
+                (
+                    "app.oauth2.client.privilege.grant",
+                    "Grant privilege to an OAuth client",
+                ),
+                &Actor::system(),
+                events::app_target(&app),
+                &role,
+                now,
+            );
+            store.insert_role_assignment(&role, &[], &event).await?;
+        }
+        if !full {
+            break;
+        }
+    }
     for owner in owners {
         let Some(user) = store.user_by_id(&owner).await? else {
             continue;
         };
-        let role = store::RoleAssignmentRecord {
-            id: new_id(Kind::RoleAssignment),
-            principal_type: "USER".into(),
-            principal_id: user.id.clone(),
-            role_type: "SUPER_ADMIN".into(),
-            status: "ACTIVE".into(),
-            created: now,
-            last_updated: now,
-        };
+        let role = super_admin("USER", &user.id, now);
         let event = crate::api::roles::privilege_event(
             ("user.account.privilege.grant", "Grant user privilege"),
             &Actor::system(),
@@ -200,6 +232,18 @@ async fn ensure_super_admins(store: &dyn Store, admin_login: &str, now: i64) -> 
         store.insert_role_assignment(&role, &[], &event).await?;
     }
     Ok(())
+}
+
+fn super_admin(principal_type: &str, principal_id: &str, now: i64) -> store::RoleAssignmentRecord {
+    store::RoleAssignmentRecord {
+        id: new_id(Kind::RoleAssignment),
+        principal_type: principal_type.into(),
+        principal_id: principal_id.into(),
+        role_type: "SUPER_ADMIN".into(),
+        status: "ACTIVE".into(),
+        created: now,
+        last_updated: now,
+    }
 }
 
 /// Writes the admin token file (0600).

@@ -1575,6 +1575,10 @@ pub trait RoleStore: Send + Sync {
         event: &EventRecord,
     ) -> StoreResult<TargetRemoval>;
 
+    /// The ids of users holding a role, themselves or through a group, after `after` in id
+    /// order (at most `limit + 1`).
+    async fn users_with_roles(&self, after: Option<&str>, limit: u32) -> StoreResult<Vec<String>>;
+
     /// How many role assignments the org has (none: a data folder from before roles).
     async fn count_role_assignments(&self) -> StoreResult<i64>;
 

@@ -281,6 +281,25 @@ macro_rules! impl_role_store {
                     Ok(TargetRemoval::Removed)
                 }
 
+                async fn users_with_roles(
+                    &self,
+                    after: Option<&str>,
+                    limit: u32,
+                ) -> StoreResult<Vec<String>> {
+                    Ok(sqlx::query_scalar(
+                        "SELECT id FROM users WHERE id > $1 AND id IN \
+                         (SELECT principal_id FROM role_assignments WHERE principal_type = 'USER' \
+                          UNION SELECT m.user_id FROM role_assignments r \
+                          JOIN group_members m ON m.group_id = r.principal_id \
+                          WHERE r.principal_type = 'GROUP') \
+                         ORDER BY id LIMIT $2",
+                    )
+                    .bind(after.unwrap_or(""))
+                    .bind(i64::from(limit) + 1)
+                    .fetch_all(&self.$read)
+                    .await?)
+                }
+
                 async fn count_role_assignments(&self) -> StoreResult<i64> {
                     Ok(sqlx::query_scalar("SELECT count(*) FROM role_assignments")
                         .fetch_one(&self.$read)

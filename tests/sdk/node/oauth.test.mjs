@@ -160,8 +160,9 @@ test('okta-auth-js signs in, exchanges a PKCE code, renews with a refresh token 
   await authClient.stop();
 });
 
-// A service app with the public half of a new RSA key, granted `scopes`: [clientId, private JWK].
-async function serviceApp(scopes) {
+// A service app with the public half of a new RSA key, granted `scopes` and holding the
+// admin role `role` (none when null): [clientId, private JWK].
+async function serviceApp(scopes, role = 'USER_ADMIN') {
   const { privateKey } = generateKeyPairSync('rsa', { modulusLength: 2048 });
   const jwk = { ...privateKey.export({ format: 'jwk' }), kid: randomBytes(8).toString('hex') };
   const app = await admin('POST', '/api/v1/apps', {
@@ -180,7 +181,9 @@ async function serviceApp(scopes) {
   for (const scopeId of scopes) {
     await admin('POST', `/api/v1/apps/${app.id}/grants`, { issuer: orgUrl(), scopeId });
   }
-  return [app.credentials.oauthClient.client_id, jwk];
+  const clientId = app.credentials.oauthClient.client_id;
+  if (role) await admin('POST', `/oauth2/v1/clients/${clientId}/roles`, { type: role });
+  return [clientId, jwk];
 }
 
 test('the Node SDK in PrivateKey mode manages users with the scopes granted to its app', async () => {
@@ -220,4 +223,18 @@ test('the Node SDK in PrivateKey mode manages users with the scopes granted to i
     privateKey: jwk,
   });
   await assert.rejects(greedy.groupApi.listGroups().then((c) => c.next()));
+
+  // Scopes without an admin role: the app's token is refused.
+  const [roleless, roleJwk] = await serviceApp(['okta.users.read'], null);
+  const powerless = new okta.Client({
+    orgUrl: orgUrl(),
+    authorizationMode: 'PrivateKey',
+    clientId: roleless,
+    scopes: ['okta.users.read'],
+    privateKey: roleJwk,
+  });
+  await assert.rejects(
+    powerless.userApi.getUser({ userId: created.id }),
+    (err) => err.status === 403 && err.errorCode === 'E0000006',
+  );
 });

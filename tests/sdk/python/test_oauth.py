@@ -4,7 +4,8 @@ code flow with PKCE is run over raw HTTP (a session token from the Authn API, /a
 /token), then AccessTokenVerifier and IDTokenVerifier check the tokens against the keys the
 server publishes, and refuse a token for another audience or with a broken signature.
 Then the okta SDK in `PrivateKey` authorization mode: a service app granted okta.* scopes
-gets its own token from the org authorization server and manages users with it."""
+and an admin role gets its own token from the org authorization server and manages users
+with it; without a role its token is refused."""
 
 import base64
 import hashlib
@@ -103,9 +104,9 @@ async def test_okta_jwt_verifier_accepts_the_tokens_and_refuses_forgeries(client
         await access.verify(forged)
 
 
-async def service_app(client, org_url, scopes):
-    """A service app holding the public half of a new RSA key, granted `scopes`:
-    (client id, private key PEM)."""
+async def service_app(client, org_url, scopes, role="USER_ADMIN"):
+    """A service app holding the public half of a new RSA key, granted `scopes` and holding
+    the admin role `role` (none when None): (client id, private key PEM)."""
     key = jwk.JWK.generate(kty="RSA", size=2048)
     public = json.loads(key.export_public())
     response, text = await raw(client, "POST", "/api/v1/apps", {
@@ -127,7 +128,12 @@ async def service_app(client, org_url, scopes):
                                    {"issuer": org_url, "scopeId": scope})
         assert response.status == 201, text
     pem = key.export_to_pem(private_key=True, password=None).decode()
-    return app["credentials"]["oauthClient"]["client_id"], pem
+    client_id = app["credentials"]["oauthClient"]["client_id"]
+    if role is not None:
+        response, text = await raw(client, "POST", f"/oauth2/v1/clients/{client_id}/roles",
+                                   {"type": role})
+        assert response.status == 200, text
+    return client_id, pem
 
 
 async def test_the_sdk_in_private_key_mode_uses_the_scopes_granted_to_its_app(client, org_url):
@@ -146,3 +152,10 @@ async def test_the_sdk_in_private_key_mode_uses_the_scopes_granted_to_its_app(cl
     assert err is None and fetched.id == user.id, err
     result = await reader.create_user(CreateUserRequest.from_dict({"profile": profile()}))
     api_error(result, 403, "E0000006")
+
+    # Scopes without an admin role: the app's token is refused.
+    roleless_id, roleless_pem = await service_app(client, org_url, ["okta.users.read"], role=None)
+    powerless = Client({"orgUrl": org_url, "authorizationMode": "PrivateKey",
+                        "clientId": roleless_id, "privateKey": roleless_pem,
+                        "scopes": ["okta.users.read"]})
+    api_error(await powerless.get_user(user.id), 403, "E0000006")

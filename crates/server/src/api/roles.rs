@@ -94,16 +94,105 @@ pub fn routes() -> Router<AppState> {
         )
 }
 
+/// The users who hold a role (`/api/v1/iam/assignees/users`, listUsersWithRoleAssignments).
+pub fn assignee_routes() -> Router<AppState> {
+    Router::new().route("/iam/assignees/users", get(assignees))
+}
+
+#[derive(Debug, Deserialize)]
+struct AssigneeParams {
+    after: Option<String>,
+    limit: Option<String>,
+}
+
+async fn assignees(
+    State(app): State<AppState>,
+    _admin: AdminToken,
+    Query(params): Query<AssigneeParams>,
+) -> ApiResult<Json<Value>> {
+    let limit = match params.limit.as_deref() {
+        None | Some("") => 100,
+        Some(l) => l
+            .parse::<u32>()
+            .ok()
+            .filter(|n| (1..=1000).contains(n))
+            .ok_or_else(|| ApiError::InvalidPaging(format!("limit: '{l}' is not 1 to 1000")))?,
+    };
+    let mut ids = app
+        .store
+        .users_with_roles(params.after.as_deref(), limit)
+        .await?;
+    let more = ids.len() > limit as usize;
+    ids.truncate(limit as usize);
+    let value: Vec<Value> = ids
+        .iter()
+        .map(|id| {
+            json!({
+                "id": id,
+                "orn": format!("orn:okta:{}:users:{id}", app.org.id),
+                "_links": {
+                    "self": { "href": app.links.api(&format!("users/{id}")) },
+                    "roles": { "href": app.links.api(&format!("users/{id}/roles")) },
+                },
+            })
+        })
+        .collect();
+    let mut links = serde_json::Map::new();
+    if let (true, Some(last)) = (more, ids.last()) {
+        links.insert(
+            "next".into(),
+            json!({ "href": app.links.api(&format!("iam/assignees/users?after={last}&limit={limit}")) }),
+        );
+    }
+    Ok(Json(json!({ "value": value, "_links": links })))
+}
+
+/// The role routes of a service app (`/oauth2/v1/clients/{clientId}/roles/...`, outside
+/// `/api/v1`; the RoleAssignmentClient and RoleBTargetClient tags).
+pub fn client_routes() -> Router<AppState> {
+    Router::new()
+        .route("/oauth2/v1/clients/{principal}/roles", get(list).post(assign))
+        .route("/oauth2/v1/clients/{principal}/roles/{role_id}", get(get_one).delete(unassign))
+        .route("/oauth2/v1/clients/{principal}/roles/{role_id}/targets/groups", get(group_targets))
+        .route(
+            "/oauth2/v1/clients/{principal}/roles/{role_id}/targets/groups/{group_id}",
+            put(add_group_target).delete(remove_group_target),
+        )
+        .route(
+            "/oauth2/v1/clients/{principal}/roles/{role_id}/targets/catalog/apps",
+            get(app_targets),
+        )
+        .route(
+            "/oauth2/v1/clients/{principal}/roles/{role_id}/targets/catalog/apps/{app_name}",
+            put(add_app_name_target).delete(remove_app_name_target),
+        )
+        .route(
+            "/oauth2/v1/clients/{principal}/roles/{role_id}/targets/catalog/apps/{app_name}/{app_id}",
+            put(add_app_target).delete(remove_app_target),
+        )
+}
+
 /// Who holds the roles a path names: a user or a group.
 #[derive(Debug, Clone)]
 enum Principal {
     User(Box<store::UserRecord>),
     Group(store::GroupRecord),
+    /// A service app, by its OAuth client id.
+    Client(Box<AppRecord>, String),
 }
 
 impl Principal {
     /// Reads the principal of a request path (`/users/...` or `/groups/...`).
     async fn of(app: &AppState, uri: &axum::http::Uri, id: &str) -> ApiResult<Self> {
+        if uri.path().starts_with("/oauth2/v1/clients/") {
+            let not_found = || ApiError::not_found(format!("Resource not found: {id} (App)"));
+            let found = app
+                .store
+                .app_by_client_id(id)
+                .await?
+                .ok_or_else(not_found)?;
+            return Ok(Self::Client(Box::new(found), id.to_owned()));
+        }
         if uri.path().starts_with("/api/v1/groups/") || uri.path().starts_with("/groups/") {
             Ok(Self::Group(find_group(app, id).await?))
         } else {
@@ -115,6 +204,7 @@ impl Principal {
         match self {
             Self::User(_) => "USER",
             Self::Group(_) => "GROUP",
+            Self::Client(..) => "CLIENT",
         }
     }
 
@@ -122,6 +212,7 @@ impl Principal {
         match self {
             Self::User(u) => &u.id,
             Self::Group(g) => &g.id,
+            Self::Client(_, client_id) => client_id,
         }
     }
 
@@ -129,6 +220,7 @@ impl Principal {
         match self {
             Self::User(u) => events::user_target(u),
             Self::Group(g) => events::group_target(g),
+            Self::Client(a, _) => events::app_target(a),
         }
     }
 
@@ -139,6 +231,14 @@ impl Principal {
             (Self::User(_), false) => ("user.account.privilege.revoke", "Revoke user privilege"),
             (Self::Group(_), true) => ("group.privilege.grant", "Grant group privilege"),
             (Self::Group(_), false) => ("group.privilege.revoke", "Revoke group privilege"),
+            (Self::Client(..), true) => (
+                "app.oauth2.client.privilege.grant",
+                "Grant privilege to an OAuth client",
+            ),
+            (Self::Client(..), false) => (
+                "app.oauth2.client.privilege.revoke",
+                "Revoke privilege from an OAuth client",
+            ),
         }
     }
 }
@@ -151,6 +251,9 @@ fn render(app: &AppState, role: &RoleAssignmentRecord) -> Value {
         .unwrap_or_default();
     let assignee = match role.principal_type.as_str() {
         "GROUP" => app.links.api(&format!("groups/{}", role.principal_id)),
+        "CLIENT" => app
+            .links
+            .page(&format!("/oauth2/v1/clients/{}", role.principal_id)),
         _ => app.links.api(&format!("users/{}", role.principal_id)),
     };
     json!({
@@ -236,7 +339,7 @@ async fn list(
             .into_iter()
             .map(|g| g.assignment)
             .collect(),
-        Principal::Group(_) => {
+        Principal::Group(_) | Principal::Client(..) => {
             app.store
                 .role_assignments(principal.kind(), principal.id())
                 .await?
@@ -319,6 +422,18 @@ async fn assign(
             }
         }
     }
+    if let Principal::Client(client, _) = &principal {
+        let service = client
+            .definition
+            .get("settings")
+            .and_then(|s| s.get("oauthClient"))
+            .and_then(|o| o.get("application_type"))
+            .and_then(Value::as_str)
+            == Some("service");
+        if !service {
+            return Err(ApiError::RoleToNonServiceApp);
+        }
+    }
     let now = app.clock.now().millis();
     let record = RoleAssignmentRecord {
         id: new_id(Kind::RoleAssignment),
@@ -339,10 +454,11 @@ async fn assign(
         RoleInsert::Exists => return Err(ApiError::DuplicateRole),
     }
     app.tokens.forget("*");
-    // A user's new role is 201 Created; a group's is 200 (the spec's two operations).
+    // A user's new role is 201 Created; a group's and a client's are 200 (the spec's
+    // operations).
     let status = match principal {
         Principal::User(_) => StatusCode::CREATED,
-        Principal::Group(_) => StatusCode::OK,
+        Principal::Group(_) | Principal::Client(..) => StatusCode::OK,
     };
     Ok((status, Json(render(&app, &record))).into_response())
 }

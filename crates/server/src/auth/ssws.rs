@@ -239,7 +239,7 @@ async fn authorize_route(
         .get::<axum::extract::MatchedPath>()
         .map(|m| m.as_str().to_owned())
         .unwrap_or_else(|| parts.uri.path().to_owned());
-    let matched = if matched.starts_with("/api/v1") {
+    let matched = if matched.starts_with("/api/v1") || matched.starts_with("/oauth2/") {
         matched
     } else {
         format!("/api/v1{matched}")
@@ -275,18 +275,16 @@ async fn oauth_caller(parts: &Parts, app: &AppState, bearer: &str) -> Result<Adm
     if !allowed {
         return Err(ApiError::InsufficientScope);
     }
-    // A token issued to a user acts with that user's roles as well as its scopes; a service
-    // app's token (client credentials) with its scopes.
-    let access = match &caller.user_id {
-        Some(user_id) => {
-            let roles = CallerRoles::load(app, user_id).await?;
-            if !roles.usable() {
-                return Err(ApiError::AccessDenied);
-            }
-            authorize_route(parts, app, &roles).await?
-        }
-        None => Access::All,
+    // A token acts with its scopes and, within them, with the roles of the user it was issued
+    // to or, for a service app's own token (client credentials), the app's roles.
+    let roles = match &caller.user_id {
+        Some(user_id) => CallerRoles::load(app, user_id).await?,
+        None => CallerRoles::load_client(app, &caller.client_id).await?,
     };
+    if !roles.usable() {
+        return Err(ApiError::AccessDenied);
+    }
+    let access = authorize_route(parts, app, &roles).await?;
     Ok(AdminToken {
         token: store::ApiTokenRecord {
             id: caller.jti,

@@ -113,6 +113,8 @@ pub enum ApiError {
     RoleTypeMismatch,
     /// E0000211: roles are not granted to built-in groups (Everyone); the group's name.
     RoleToBuiltInGroup(String),
+    /// E0000227: roles are granted to service apps only.
+    RoleToNonServiceApp,
 }
 
 impl ApiError {
@@ -324,6 +326,11 @@ impl ApiError {
                 "E0000091",
                 S::BAD_REQUEST,
                 "The provided role type was not the same as required role type.".into(),
+            ),
+            Self::RoleToNonServiceApp => (
+                "E0000227",
+                S::BAD_REQUEST,
+                "Roles can only be granted to service application type".into(),
             ),
             Self::RoleToBuiltInGroup(name) => (
                 "E0000211",
@@ -594,6 +601,7 @@ mod tests {
             ApiError::DuplicateRole,
             ApiError::RoleTypeMismatch,
             ApiError::RoleToBuiltInGroup("x".into()),
+            ApiError::RoleToNonServiceApp,
         ]
     }
 

@@ -103,7 +103,7 @@ fn declared_routes() -> Vec<(Method, String)> {
 
 /// The route with its parameters filled with an id that names nothing.
 fn concrete(route: &str) -> String {
-    let mut out = String::from("/api/v1");
+    let mut out = String::new();
     for seg in route.split('/').filter(|s| !s.is_empty()) {
         out.push('/');
         if seg.starts_with('{') {
@@ -207,7 +207,12 @@ async fn every_route_answers_every_role_as_the_role_table_says() {
     let mut checked = Vec::new();
     let mut unruled = Vec::new();
     for (method, route) in &routes {
-        let full = format!("/api/v1{route}");
+        // Every API module's routes are under /api/v1 but a service app's roles.
+        let full = if route.starts_with("/oauth2/") {
+            route.clone()
+        } else {
+            format!("/api/v1{route}")
+        };
         let key = route_key(method, &full);
         if PUBLIC.contains(&key.as_str()) {
             continue;
@@ -255,12 +260,7 @@ async fn every_route_answers_every_role_as_the_role_table_says() {
             let body =
                 matches!(*method, Method::POST | Method::PUT | Method::PATCH).then(|| json!({}));
             let r = app
-                .call_as(
-                    method.clone(),
-                    &concrete(&full["/api/v1".len()..]),
-                    body,
-                    Some(&token),
-                )
+                .call_as(method.clone(), &concrete(full), body, Some(&token))
                 .await;
             calls += 1;
             let refused = r.status == StatusCode::FORBIDDEN && r.body["errorCode"] == "E0000006";

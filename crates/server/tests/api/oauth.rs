@@ -1335,6 +1335,21 @@ async fn granted_okta_scopes_open_the_management_api_to_a_service_app() {
     assert_eq!(at["aud"], org);
     assert_eq!(at["iss"], org);
     assert_eq!(at["scp"], json!(["okta.users.read"]));
+    // Scopes alone are not enough: the app acts with the admin roles assigned to it.
+    let users = with_bearer(&app, reqwest::Method::GET, "/api/v1/users", &token, None).await;
+    users.assert_error(403, "E0000006");
+    let role = app
+        .post(
+            &format!("/oauth2/v1/clients/{client_id}/roles"),
+            json!({ "type": "READ_ONLY_ADMIN" }),
+        )
+        .await;
+    assert_eq!(role.status, StatusCode::OK, "{}", role.text);
+    assert_eq!(role.body["assignmentType"], "CLIENT");
+    assert_eq!(
+        role.body["_links"]["assignee"]["href"],
+        app.url(&format!("/oauth2/v1/clients/{client_id}"))
+    );
     let users = with_bearer(&app, reqwest::Method::GET, "/api/v1/users", &token, None).await;
     assert_eq!(users.status, StatusCode::OK, "{}", users.text);
     // Writing needs okta.users.manage.
@@ -1363,6 +1378,23 @@ async fn granted_okta_scopes_open_the_management_api_to_a_service_app() {
     assert_eq!(manage.status, StatusCode::CREATED);
     let r = management_token(&app, &client_id, &signer, "okta.users.manage").await;
     let manager = r.body["access_token"].as_str().unwrap().to_owned();
+    // The scope allows it, the read-only role does not: both must.
+    let refused = with_bearer(
+        &app,
+        reqwest::Method::POST,
+        "/api/v1/users",
+        &manager,
+        Some(json!({ "profile": TestApp::profile("svc-made@example.com") })),
+    )
+    .await;
+    refused.assert_error(403, "E0000006");
+    let role = app
+        .post(
+            &format!("/oauth2/v1/clients/{client_id}/roles"),
+            json!({ "type": "USER_ADMIN" }),
+        )
+        .await;
+    assert_eq!(role.status, StatusCode::OK, "{}", role.text);
     let created = with_bearer(
         &app,
         reqwest::Method::POST,

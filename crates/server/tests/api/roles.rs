@@ -620,3 +620,94 @@ async fn an_app_limited_admin_sees_and_changes_only_its_apps() {
     let listed = call(&app, &token, Method::GET, "/api/v1/apps", None).await;
     assert_eq!(ids(&listed), BTreeSet::from([mine, theirs]));
 }
+
+#[tokio::test]
+async fn roles_go_to_service_apps_only() {
+    let app = spawn_app().await;
+    let web = app
+        .post(
+            "/api/v1/apps",
+            json!({
+                "name": "oidc_client", "label": "Web", "signOnMode": "OPENID_CONNECT",
+                "credentials": { "oauthClient": { "token_endpoint_auth_method": "client_secret_basic" } },
+                "settings": { "oauthClient": {
+                    "application_type": "web", "grant_types": ["authorization_code"],
+                    "response_types": ["code"], "redirect_uris": ["https://example.com/cb"],
+                } },
+            }),
+        )
+        .await;
+    assert_eq!(web.status, StatusCode::OK, "{}", web.text);
+    let client_id = web.body["credentials"]["oauthClient"]["client_id"]
+        .as_str()
+        .unwrap()
+        .to_owned();
+    assign(
+        &app,
+        &format!("/oauth2/v1/clients/{client_id}"),
+        "USER_ADMIN",
+    )
+    .await
+    .assert_error(400, "E0000227");
+    assign(&app, "/oauth2/v1/clients/nobody", "USER_ADMIN")
+        .await
+        .assert_error(404, "E0000007");
+    assert_eq!(
+        app.get(&format!("/oauth2/v1/clients/{client_id}/roles"))
+            .await
+            .body,
+        json!([])
+    );
+}
+
+#[tokio::test]
+async fn users_with_roles_are_listed_directly_or_through_groups() {
+    let app = spawn_app().await;
+    let direct = active_user(&app, "direct@example.com").await;
+    let member = active_user(&app, "member@example.com").await;
+    let _nobody = active_user(&app, "nobody@example.com").await;
+    assign(&app, &format!("/api/v1/users/{direct}"), "REPORT_ADMIN").await;
+    let g = group(&app, "Readers").await;
+    assign(&app, &format!("/api/v1/groups/{g}"), "READ_ONLY_ADMIN").await;
+    app.put(&format!("/api/v1/groups/{g}/users/{member}"), json!({}))
+        .await;
+    let admin = app.get("/api/v1/users/admin@latchkey.local").await.body["id"]
+        .as_str()
+        .unwrap()
+        .to_owned();
+    let mut expected = [admin, direct, member];
+    expected.sort();
+
+    // Two pages of two, by the next link.
+    let first = app.get("/api/v1/iam/assignees/users?limit=2").await;
+    assert_eq!(first.status, StatusCode::OK, "{}", first.text);
+    let ids_of = |body: &Value| -> Vec<String> {
+        body["value"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|u| u["id"].as_str().unwrap().to_owned())
+            .collect()
+    };
+    assert_eq!(ids_of(&first.body), expected[..2].to_vec());
+    let one = &first.body["value"][0];
+    assert_eq!(
+        one["_links"]["roles"]["href"],
+        app.url(&format!("/api/v1/users/{}/roles", expected[0]))
+    );
+    assert!(one["orn"]
+        .as_str()
+        .unwrap()
+        .ends_with(&format!(":users:{}", expected[0])));
+    let next = first.body["_links"]["next"]["href"]
+        .as_str()
+        .unwrap()
+        .to_owned();
+    let second = app.get(&next).await;
+    assert_eq!(ids_of(&second.body), expected[2..].to_vec());
+    assert!(
+        second.body["_links"].get("next").is_none(),
+        "{}",
+        second.text
+    );
+}

@@ -95,6 +95,25 @@ pub async fn assignments_targets_and_the_last_super_admin(store: &dyn Store) {
         .await
         .unwrap());
 
+    // Users holding a role, themselves or through a group, in id order.
+    let listed = store.users_with_roles(None, 100).await.unwrap();
+    assert!(
+        listed.contains(&a.id),
+        "roles: holders include a member of a role group"
+    );
+    assert!(
+        !listed.contains(&b.id),
+        "roles: holders leave out users without roles"
+    );
+    let mut sorted = listed.clone();
+    sorted.sort();
+    assert_eq!(listed, sorted, "roles: holders in id order");
+    let after = store.users_with_roles(Some(&a.id), 100).await.unwrap();
+    assert!(
+        after.iter().all(|id| id > &a.id),
+        "roles: holders after a cursor"
+    );
+
     // Targets: added once, a catalog app and its instances replace each other, the last stays.
     assert!(store
         .add_role_target(&target(&help.id, "GROUP", &g.id, ""), None, &ev())

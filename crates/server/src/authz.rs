@@ -301,6 +301,28 @@ impl CallerRoles {
     }
 }
 
+/// Refuses to take the org's last ACTIVE super administrator out of ACTIVE (deactivate,
+/// suspend): nobody could administer the org afterwards.
+pub async fn keep_a_super_admin(app: &AppState, user: &store::UserRecord) -> Result<(), ApiError> {
+    if user.status != "ACTIVE" {
+        return Ok(());
+    }
+    let holds = app
+        .store
+        .role_grants_for_user(&user.id)
+        .await?
+        .iter()
+        .any(|g| g.assignment.role_type == "SUPER_ADMIN");
+    if holds && app.store.count_super_admins().await? <= 1 {
+        return Err(ApiError::invalid(
+            "status",
+            "This user is the org's last ACTIVE super administrator: assign SUPER_ADMIN to \
+             another user first.",
+        ));
+    }
+    Ok(())
+}
+
 /// What a caller may see of a list.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub enum Access {

@@ -1579,6 +1579,9 @@ pub trait RoleStore: Send + Sync {
     /// order (at most `limit + 1`).
     async fn users_with_roles(&self, after: Option<&str>, limit: u32) -> StoreResult<Vec<String>>;
 
+    /// How many ACTIVE users hold SUPER_ADMIN, themselves or through a group.
+    async fn count_super_admins(&self) -> StoreResult<i64>;
+
     /// How many role assignments the org has (none: a data folder from before roles).
     async fn count_role_assignments(&self) -> StoreResult<i64>;
 

@@ -300,6 +300,12 @@ macro_rules! impl_role_store {
                     .await?)
                 }
 
+                async fn count_super_admins(&self) -> StoreResult<i64> {
+                    Ok(sqlx::query_scalar(COUNT_SUPER_ADMINS)
+                        .fetch_one(&self.$read)
+                        .await?)
+                }
+
                 async fn count_role_assignments(&self) -> StoreResult<i64> {
                     Ok(sqlx::query_scalar("SELECT count(*) FROM role_assignments")
                         .fetch_one(&self.$read)

@@ -238,6 +238,7 @@ pub async fn deactivate_user(
     mut user: UserRecord,
     now: i64,
 ) -> ApiResult<UserRecord> {
+    crate::authz::keep_a_super_admin(app, &user).await?;
     transition(&mut user, Operation::Deactivate, now)?;
     user.secrets.activation_token_hash = None;
     user.secrets.reset_token_hash = None;
@@ -278,6 +279,9 @@ async fn simple(
 ) -> ApiResult<Json<Value>> {
     let now = app.clock.now().millis();
     let mut user = find_user(&app, &id).await?;
+    if op == Operation::Suspend {
+        crate::authz::keep_a_super_admin(&app, &user).await?;
+    }
     transition(&mut user, op, now)?;
     commit(&app, &Actor::token(&admin), &user, event_type, display, now).await?;
     Ok(Json(json!({})))

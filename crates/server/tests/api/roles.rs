@@ -320,6 +320,12 @@ async fn the_last_super_admin_stays_and_a_token_follows_its_owner() {
         me.body[0]["id"].as_str().unwrap()
     );
     app.delete(&mine).await.assert_error(400, "E0000001");
+    // Nor can the last one be deactivated or suspended.
+    for op in ["deactivate", "suspend"] {
+        app.post_empty(&format!("/api/v1/users/{admin_id}/lifecycle/{op}"))
+            .await
+            .assert_error(400, "E0000001");
+    }
 
     // A second super admin; then the first may go, and its token stops working.
     let other = active_user(&app, "second@example.com").await;

@@ -1579,6 +1579,9 @@ pub trait RoleStore: Send + Sync {
     /// order (at most `limit + 1`).
     async fn users_with_roles(&self, after: Option<&str>, limit: u32) -> StoreResult<Vec<String>>;
 
+    /// Which of these groups hold an administrator role.
+    async fn groups_with_roles(&self, ids: &[String]) -> StoreResult<Vec<String>>;
+
     /// How many ACTIVE users hold SUPER_ADMIN, themselves or through a group.
     async fn count_super_admins(&self) -> StoreResult<i64>;
 

@@ -300,6 +300,25 @@ macro_rules! impl_role_store {
                     .await?)
                 }
 
+                async fn groups_with_roles(&self, ids: &[String]) -> StoreResult<Vec<String>> {
+                    if ids.is_empty() {
+                        return Ok(Vec::new());
+                    }
+                    let marks = (1..=ids.len())
+                        .map(|i| format!("${i}"))
+                        .collect::<Vec<_>>()
+                        .join(", ");
+                    let sql = format!(
+                        "SELECT DISTINCT principal_id FROM role_assignments \
+                         WHERE principal_type = 'GROUP' AND principal_id IN ({marks})"
+                    );
+                    let mut q = sqlx::query_scalar(&sql);
+                    for id in ids {
+                        q = q.bind(id);
+                    }
+                    Ok(q.fetch_all(&self.$read).await?)
+                }
+
                 async fn count_super_admins(&self) -> StoreResult<i64> {
                     Ok(sqlx::query_scalar(COUNT_SUPER_ADMINS)
                         .fetch_one(&self.$read)

@@ -129,8 +129,8 @@ async fn get_one(
     let group = find_group(&app, &group_id).await?;
     let expand = Expand::parse(params.expand.as_deref());
     let body = if expand.stats {
-        let counts = member_counts(&app, std::slice::from_ref(&group)).await?;
-        dto::render_expanded(&group, &app, Some(count_of(&counts, &group.id)))
+        let stats = group_stats(&app, std::slice::from_ref(&group)).await?;
+        dto::render_expanded(&group, &app, Some(stats_of(&stats, &group.id)))
     } else {
         dto::render(&group, &app)
     };
@@ -270,9 +270,9 @@ async fn list(
     };
     let expand = Expand::parse(params.expand.as_deref());
     let body: Vec<Value> = if expand.stats {
-        let counts = member_counts(&app, &rows).await?;
+        let stats = group_stats(&app, &rows).await?;
         rows.iter()
-            .map(|g| dto::render_expanded(g, &app, Some(count_of(&counts, &g.id))))
+            .map(|g| dto::render_expanded(g, &app, Some(stats_of(&stats, &g.id))))
             .collect()
     } else {
         rows.iter().map(|g| dto::render(g, &app)).collect()
@@ -303,18 +303,24 @@ async fn list(
 }
 
 /// Member counts of `groups`, in one query.
-async fn member_counts(app: &AppState, groups: &[GroupRecord]) -> ApiResult<HashMap<String, i64>> {
+/// The `expand=stats` figures of a page of groups: two queries for the whole page.
+async fn group_stats(
+    app: &AppState,
+    groups: &[GroupRecord],
+) -> ApiResult<HashMap<String, dto::GroupStats>> {
     let ids: Vec<String> = groups.iter().map(|g| g.id.clone()).collect();
-    Ok(app
-        .store
-        .group_member_counts(&ids)
-        .await?
-        .into_iter()
-        .collect())
+    let mut stats: HashMap<String, dto::GroupStats> = HashMap::new();
+    for (id, users) in app.store.group_member_counts(&ids).await? {
+        stats.entry(id).or_default().users = users;
+    }
+    for id in app.store.groups_with_roles(&ids).await? {
+        stats.entry(id).or_default().admin = true;
+    }
+    Ok(stats)
 }
 
-fn count_of(counts: &HashMap<String, i64>, id: &str) -> i64 {
-    counts.get(id).copied().unwrap_or(0)
+fn stats_of(stats: &HashMap<String, dto::GroupStats>, id: &str) -> dto::GroupStats {
+    stats.get(id).copied().unwrap_or_default()
 }
 
 #[derive(Debug, Deserialize)]

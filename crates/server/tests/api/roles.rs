@@ -123,6 +123,21 @@ async fn roles_are_assigned_listed_read_and_unassigned() {
         app.url(&format!("/api/v1/groups/{g}"))
     );
     let group_role = r.body.clone();
+    // expand=stats tells which groups hold a role.
+    let stats = app.get(&format!("/api/v1/groups/{g}?expand=stats")).await;
+    assert_eq!(
+        stats.body["_embedded"]["stats"]["hasAdminPrivilege"], true,
+        "{}",
+        stats.text
+    );
+    let listed = app.get("/api/v1/groups?expand=stats").await;
+    for item in listed.body.as_array().unwrap() {
+        assert_eq!(
+            item["_embedded"]["stats"]["hasAdminPrivilege"],
+            item["id"] == g.as_str(),
+            "{item}"
+        );
+    }
     let everyone = app.get("/api/v1/groups?q=Everyone").await.body[0]["id"]
         .as_str()
         .unwrap()

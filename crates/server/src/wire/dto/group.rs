@@ -55,11 +55,18 @@ pub fn render(group: &GroupRecord, app: &AppState) -> Value {
     render_expanded(group, app, None)
 }
 
-/// A group with `_embedded.stats` when `users_count` is given (`expand=stats`). Apps, group
-/// push mappings and admin roles do not exist here yet, so their counts are 0 and false.
+/// What `expand=stats` tells of a group: its members, and whether it holds an admin role.
+/// Apps and group push mappings are not counted here yet (0).
+#[derive(Debug, Clone, Copy, Default)]
+pub struct GroupStats {
+    pub users: i64,
+    pub admin: bool,
+}
+
+/// A group with `_embedded.stats` when `stats` is given (`expand=stats`).
 /// `_embedded.app` (`expand=app`) describes the source app of an app group; no app can be a
 /// source yet, so it is never present.
-pub fn render_expanded(group: &GroupRecord, app: &AppState, users_count: Option<i64>) -> Value {
+pub fn render_expanded(group: &GroupRecord, app: &AppState, stats: Option<GroupStats>) -> Value {
     let group_type = GroupType::parse(&group.group_type);
     let object_class = group_type.unwrap_or(GroupType::OktaGroup).object_class();
     let href = app.links.api(&format!("groups/{}", group.id));
@@ -95,18 +102,18 @@ pub fn render_expanded(group: &GroupRecord, app: &AppState, users_count: Option<
     }
     links.insert("users".into(), json!({ "href": format!("{href}/users") }));
     links.insert("apps".into(), json!({ "href": format!("{href}/apps") }));
-    if let Some(count) = users_count {
+    if let Some(stats) = stats {
         // Okta sends `hasAdminPrivilege`; the spec (and both SDKs' models) spell it
         // `hasAdminPrivlege`. Both are sent so either reader finds it.
         out.insert(
             "_embedded".into(),
             json!({
                 "stats": {
-                    "usersCount": count,
+                    "usersCount": stats.users,
                     "appsCount": 0,
                     "groupPushMappingsCount": 0,
-                    "hasAdminPrivilege": false,
-                    "hasAdminPrivlege": false,
+                    "hasAdminPrivilege": stats.admin,
+                    "hasAdminPrivlege": stats.admin,
                 }
             }),
         );

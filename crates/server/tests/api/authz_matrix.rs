@@ -143,18 +143,7 @@ fn expected(role: &model::roles::StandardRole, limited: bool, key: &str, need: &
 /// An ACTIVE user holding `role` (with one target when `limited`) and a token acting as it.
 async fn admin_token(app: &TestApp, role: &str, limited: bool, n: usize) -> String {
     let login = format!("matrix{n}@example.com");
-    let user = app
-        .create_user(
-            "?activate=true",
-            json!({
-                "profile": TestApp::profile(&login),
-                "credentials": { "password": { "value": "Correct-Horse-9" } },
-            }),
-        )
-        .await["id"]
-        .as_str()
-        .unwrap()
-        .to_owned();
+    let user = app.active_user(&login).await;
     let r = app
         .post(
             &format!("/api/v1/users/{user}/roles"),
@@ -184,19 +173,7 @@ async fn admin_token(app: &TestApp, role: &str, limited: bool, n: usize) -> Stri
             .await;
         assert_eq!(r.status, StatusCode::NO_CONTENT, "{}", r.text);
     }
-    let store_args = latchkey::config::StoreArgs {
-        data_dir: Some(app.data_dir.path().to_path_buf()),
-        database_url: app.database_url.clone(),
-    };
-    let secret = latchkey::cli::token::create(
-        &store_args,
-        &latchkey::config::FileConfig::default(),
-        &login,
-        Some(&login),
-    )
-    .await
-    .unwrap();
-    format!("SSWS {secret}")
+    app.token_as(&login).await
 }
 
 #[tokio::test]

@@ -297,6 +297,39 @@ impl TestApp {
         r.body
     }
 
+    /// Creates an ACTIVE user with a password and returns its id.
+    pub async fn active_user(&self, login: &str) -> String {
+        self.create_user(
+            "?activate=true",
+            serde_json::json!({
+                "profile": Self::profile(login),
+                "credentials": { "password": { "value": "Correct-Horse-9" } },
+            }),
+        )
+        .await["id"]
+            .as_str()
+            .unwrap()
+            .to_owned()
+    }
+
+    /// An `Authorization` value for a token acting as `login` (as `latchkey token create
+    /// --as` makes one).
+    pub async fn token_as(&self, login: &str) -> String {
+        let store_args = latchkey::config::StoreArgs {
+            data_dir: Some(self.data_dir.path().to_path_buf()),
+            database_url: self.database_url.clone(),
+        };
+        let secret = latchkey::cli::token::create(
+            &store_args,
+            &latchkey::config::FileConfig::default(),
+            login,
+            Some(login),
+        )
+        .await
+        .unwrap();
+        format!("SSWS {secret}")
+    }
+
     /// A minimal valid profile for `login`.
     pub fn profile(login: &str) -> Value {
         serde_json::json!({

@@ -10,21 +10,6 @@ use crate::harness::{spawn_app, Reply, TestApp};
 use reqwest::{Method, StatusCode};
 use serde_json::{json, Value};
 
-/// Creates an ACTIVE user with a password and returns its id.
-async fn active_user(app: &TestApp, login: &str) -> String {
-    app.create_user(
-        "?activate=true",
-        json!({
-            "profile": TestApp::profile(login),
-            "credentials": { "password": { "value": "Correct-Horse-9" } },
-        }),
-    )
-    .await["id"]
-        .as_str()
-        .unwrap()
-        .to_owned()
-}
-
 async fn group(app: &TestApp, name: &str) -> String {
     let r = app
         .post("/api/v1/groups", json!({ "profile": { "name": name } }))
@@ -36,23 +21,6 @@ async fn group(app: &TestApp, name: &str) -> String {
 async fn assign(app: &TestApp, principal: &str, role: &str) -> Reply {
     app.post(&format!("{principal}/roles"), json!({ "type": role }))
         .await
-}
-
-/// A token acting as `login` (made the way `latchkey token create --as` makes it).
-async fn token_as(app: &TestApp, login: &str) -> String {
-    let store_args = latchkey::config::StoreArgs {
-        data_dir: Some(app.data_dir.path().to_path_buf()),
-        database_url: app.database_url.clone(),
-    };
-    let secret = latchkey::cli::token::create(
-        &store_args,
-        &latchkey::config::FileConfig::default(),
-        login,
-        Some(login),
-    )
-    .await
-    .unwrap();
-    format!("SSWS {secret}")
 }
 
 async fn call(app: &TestApp, auth: &str, method: Method, path: &str, body: Option<Value>) -> Reply {
@@ -71,7 +39,7 @@ fn ids(r: &Reply) -> BTreeSet<String> {
 #[tokio::test]
 async fn roles_are_assigned_listed_read_and_unassigned() {
     let app = spawn_app().await;
-    let user = active_user(&app, "helper@example.com").await;
+    let user = app.active_user("helper@example.com").await;
     let base = format!("/api/v1/users/{user}");
     let r = assign(&app, &base, "HELP_DESK_ADMIN").await;
     assert_eq!(r.status, StatusCode::CREATED, "{}", r.text);
@@ -211,7 +179,7 @@ async fn roles_are_assigned_listed_read_and_unassigned() {
 #[tokio::test]
 async fn targets_take_the_kind_their_role_takes_and_keep_at_least_one() {
     let app = spawn_app().await;
-    let user = active_user(&app, "scoped@example.com").await;
+    let user = app.active_user("scoped@example.com").await;
     let base = format!("/api/v1/users/{user}");
     let admin = assign(&app, &base, "USER_ADMIN").await.body["id"]
         .as_str()
@@ -343,15 +311,15 @@ async fn the_last_super_admin_stays_and_a_token_follows_its_owner() {
     }
 
     // A second super admin; then the first may go, and its token stops working.
-    let other = active_user(&app, "second@example.com").await;
+    let other = app.active_user("second@example.com").await;
     assert_eq!(
         assign(&app, &format!("/api/v1/users/{other}"), "SUPER_ADMIN")
             .await
             .status,
         StatusCode::CREATED
     );
-    let second = token_as(&app, "second@example.com").await;
-    let helper = active_user(&app, "reader@example.com").await;
+    let second = app.token_as("second@example.com").await;
+    let helper = app.active_user("reader@example.com").await;
     let r = call(&app, &second, Method::DELETE, &mine, None).await;
     assert_eq!(r.status, StatusCode::NO_CONTENT, "{}", r.text);
     app.get("/api/v1/users").await.assert_error(401, "E0000011");
@@ -365,7 +333,7 @@ async fn the_last_super_admin_stays_and_a_token_follows_its_owner() {
         Some(json!({ "type": "READ_ONLY_ADMIN" })),
     )
     .await;
-    let reader = token_as(&app, "reader@example.com").await;
+    let reader = app.token_as("reader@example.com").await;
     assert_eq!(
         call(&app, &reader, Method::GET, "/api/v1/users", None)
             .await
@@ -412,17 +380,17 @@ async fn the_last_super_admin_stays_and_a_token_follows_its_owner() {
 #[tokio::test]
 async fn a_group_limited_admin_sees_and_changes_only_its_groups() {
     let app = spawn_app().await;
-    let helper = active_user(&app, "desk@example.com").await;
+    let helper = app.active_user("desk@example.com").await;
     let role = assign(&app, &format!("/api/v1/users/{helper}"), "HELP_DESK_ADMIN")
         .await
         .body["id"]
         .as_str()
         .unwrap()
         .to_owned();
-    let desk = token_as(&app, "desk@example.com").await;
+    let desk = app.token_as("desk@example.com").await;
     let (inside, outside) = (
-        active_user(&app, "inside@example.com").await,
-        active_user(&app, "outside@example.com").await,
+        app.active_user("inside@example.com").await,
+        app.active_user("outside@example.com").await,
     );
 
     // Unlimited help desk: reads all, resets passwords, deletes nothing, manages no groups.
@@ -565,14 +533,14 @@ async fn a_group_limited_admin_sees_and_changes_only_its_groups() {
 #[tokio::test]
 async fn an_app_limited_admin_sees_and_changes_only_its_apps() {
     let app = spawn_app().await;
-    let owner = active_user(&app, "apps@example.com").await;
+    let owner = app.active_user("apps@example.com").await;
     let role = assign(&app, &format!("/api/v1/users/{owner}"), "APP_ADMIN")
         .await
         .body["id"]
         .as_str()
         .unwrap()
         .to_owned();
-    let token = token_as(&app, "apps@example.com").await;
+    let token = app.token_as("apps@example.com").await;
     let bookmark = |label: &str| {
         json!({
             "name": "bookmark", "label": label, "signOnMode": "BOOKMARK",
@@ -684,9 +652,9 @@ async fn roles_go_to_service_apps_only() {
 #[tokio::test]
 async fn users_with_roles_are_listed_directly_or_through_groups() {
     let app = spawn_app().await;
-    let direct = active_user(&app, "direct@example.com").await;
-    let member = active_user(&app, "member@example.com").await;
-    let _nobody = active_user(&app, "nobody@example.com").await;
+    let direct = app.active_user("direct@example.com").await;
+    let member = app.active_user("member@example.com").await;
+    let _nobody = app.active_user("nobody@example.com").await;
     assign(&app, &format!("/api/v1/users/{direct}"), "REPORT_ADMIN").await;
     let g = group(&app, "Readers").await;
     assign(&app, &format!("/api/v1/groups/{g}"), "READ_ONLY_ADMIN").await;

@@ -162,6 +162,47 @@ pub const STANDARD_ROLES: &[StandardRole] = &[
     },
 ];
 
+/// The permissions a custom role may hold (roles.md, "Permission types"; the ones this server
+/// can act on: users, groups, apps, authorization servers).
+pub const CUSTOM_PERMISSIONS: &[&str] = &[
+    "okta.users.manage",
+    "okta.users.create",
+    "okta.users.read",
+    "okta.users.credentials.manage",
+    "okta.users.credentials.resetFactors",
+    "okta.users.credentials.resetPassword",
+    "okta.users.credentials.expirePassword",
+    "okta.users.userprofile.manage",
+    "okta.users.lifecycle.manage",
+    "okta.users.lifecycle.activate",
+    "okta.users.lifecycle.deactivate",
+    "okta.users.lifecycle.suspend",
+    "okta.users.lifecycle.unsuspend",
+    "okta.users.lifecycle.delete",
+    "okta.users.lifecycle.unlock",
+    "okta.users.lifecycle.clearSessions",
+    "okta.users.groupMembership.manage",
+    "okta.users.appAssignment.manage",
+    "okta.groups.manage",
+    "okta.groups.create",
+    "okta.groups.members.manage",
+    "okta.groups.read",
+    "okta.groups.appAssignment.manage",
+    "okta.apps.read",
+    "okta.apps.manage",
+    "okta.apps.assignment.manage",
+    "okta.authzServers.read",
+    "okta.authzServers.manage",
+];
+
+/// What a custom role's permission means for the route permissions (the management API's
+/// names, mostly its OAuth scopes): Okta names authorization servers `authzServers` in custom
+/// roles and `authorizationServers` in scopes.
+pub fn custom_permission_covers(held: &str, needed: &str) -> bool {
+    let held = held.replace("okta.authzServers.", "okta.authorizationServers.");
+    covers(&held, needed)
+}
+
 /// The standard role of a `type`.
 pub fn standard_role(role_type: &str) -> Option<&'static StandardRole> {
     STANDARD_ROLES.iter().find(|r| r.role_type == role_type)

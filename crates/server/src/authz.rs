@@ -19,7 +19,7 @@ use std::sync::LazyLock;
 
 use axum::http::Method;
 use model::roles::{self, Resource, TargetKind};
-use store::RoleGrant;
+use store::{CustomGrant, RoleGrant};
 
 use crate::state::AppState;
 use crate::wire::ApiError;
@@ -253,6 +253,8 @@ pub struct CallerRoles {
     /// Whether the owner is ACTIVE (a token of anyone else does not work).
     pub active: bool,
     pub grants: Vec<RoleGrant>,
+    /// Custom roles over resource sets.
+    pub custom: Vec<CustomGrant>,
 }
 
 impl CallerRoles {
@@ -262,10 +264,12 @@ impl CallerRoles {
             return Ok(Self::default());
         };
         let grants = app.store.role_grants_for_user(user_id).await?;
+        let custom = app.store.custom_grants("USER", user_id).await?;
         Ok(Self {
             user_id: user.id,
             active: user.status == "ACTIVE",
             grants,
+            custom,
         })
     }
 
@@ -281,16 +285,18 @@ impl CallerRoles {
                 targets,
             });
         }
+        let custom = app.store.custom_grants("CLIENT", client_id).await?;
         Ok(Self {
             user_id: client_id.to_owned(),
             active: true,
             grants,
+            custom,
         })
     }
 
     /// Whether the token may be used at all: an ACTIVE owner holding a role.
     pub fn usable(&self) -> bool {
-        self.active && !self.grants.is_empty()
+        self.active && !(self.grants.is_empty() && self.custom.is_empty())
     }
 
     /// Whether the caller holds SUPER_ADMIN.
@@ -335,9 +341,102 @@ pub enum Access {
 /// The union of the targets of a caller's roles for one permission.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub struct Limit {
+    /// Groups the caller may act on.
     pub groups: BTreeSet<String>,
+    /// Groups whose members the caller may act on.
+    pub member_groups: BTreeSet<String>,
     pub app_ids: BTreeSet<String>,
     pub app_names: BTreeSet<String>,
+}
+
+/// What a resource set covers, read from its resources' ORNs
+/// (`orn:okta:directory:{org}:users`, `...:groups[:{id}[:contained_resources]]`,
+/// `orn:okta:idp:{org}:apps[:{appName}[:{appId}]]`).
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct ResourceScope {
+    pub all_users: bool,
+    pub all_groups: bool,
+    pub all_apps: bool,
+    pub groups: BTreeSet<String>,
+    pub member_groups: BTreeSet<String>,
+    pub app_names: BTreeSet<String>,
+    pub app_ids: BTreeSet<String>,
+}
+
+impl ResourceScope {
+    pub fn of(orns: &[String]) -> Self {
+        let mut scope = Self::default();
+        for orn in orns {
+            let parts: Vec<&str> = orn.split(':').collect();
+            match parts.get(4..).unwrap_or_default() {
+                ["users"] => scope.all_users = true,
+                ["groups"] => scope.all_groups = true,
+                ["groups", id] => {
+                    scope.groups.insert((*id).to_owned());
+                }
+                ["groups", id, "contained_resources"] => {
+                    scope.member_groups.insert((*id).to_owned());
+                }
+                ["apps"] => scope.all_apps = true,
+                ["apps", name] => {
+                    scope.app_names.insert((*name).to_owned());
+                }
+                ["apps", _, id] => {
+                    scope.app_ids.insert((*id).to_owned());
+                }
+                _ => {}
+            }
+        }
+        scope
+    }
+}
+
+/// The ORN of a resource given as an ORN or as an API URL of this org, checked against the
+/// kinds a resource set may hold here; None when it names nothing this server knows.
+pub fn resource_orn(org_id: &str, api_base: &str, given: &str) -> Option<String> {
+    let directory = format!("orn:okta:directory:{org_id}:");
+    let idp = format!("orn:okta:idp:{org_id}:");
+    let plain = |s: &str| {
+        !s.is_empty()
+            && s.bytes()
+                .all(|b| b.is_ascii_alphanumeric() || b == b'_' || b == b'-')
+    };
+    if let Some(rest) = given.strip_prefix(&directory) {
+        let parts: Vec<&str> = rest.split(':').collect();
+        return match parts.as_slice() {
+            ["users"] | ["groups"] => Some(given.to_owned()),
+            ["groups", id] | ["groups", id, "contained_resources"] if plain(id) => {
+                Some(given.to_owned())
+            }
+            _ => None,
+        };
+    }
+    if let Some(rest) = given.strip_prefix(&idp) {
+        let parts: Vec<&str> = rest.split(':').collect();
+        return match parts.as_slice() {
+            ["apps"] | ["authorization_servers"] => Some(given.to_owned()),
+            ["apps", name] if plain(name) => Some(given.to_owned()),
+            ["apps", name, id] if plain(name) && plain(id) => Some(given.to_owned()),
+            ["authorization_servers", id] if plain(id) => Some(given.to_owned()),
+            _ => None,
+        };
+    }
+    let path = given.strip_prefix(api_base)?;
+    let parts: Vec<&str> = path.trim_matches('/').split('/').collect();
+    match parts.as_slice() {
+        ["users"] => Some(format!("{directory}users")),
+        ["groups"] => Some(format!("{directory}groups")),
+        ["groups", id] if plain(id) => Some(format!("{directory}groups:{id}")),
+        ["groups", id, "users"] if plain(id) => {
+            Some(format!("{directory}groups:{id}:contained_resources"))
+        }
+        ["apps"] => Some(format!("{idp}apps")),
+        ["authorizationServers"] => Some(format!("{idp}authorization_servers")),
+        ["authorizationServers", id] if plain(id) => {
+            Some(format!("{idp}authorization_servers:{id}"))
+        }
+        _ => None,
+    }
 }
 
 /// The ids a request path names, by the collection they follow.
@@ -425,6 +524,7 @@ pub async fn authorize(
                 match t.kind.as_str() {
                     "GROUP" => {
                         limit.groups.insert(t.target.clone());
+                        limit.member_groups.insert(t.target.clone());
                     }
                     "APP" => {
                         limit.app_ids.insert(t.target.clone());
@@ -433,6 +533,39 @@ pub async fn authorize(
                         limit.app_names.insert(t.target.clone());
                     }
                 }
+            }
+        }
+    }
+    for permission in &permissions {
+        let resource = roles::resource_of(permission);
+        for grant in &roles.custom {
+            if !grant
+                .permissions
+                .iter()
+                .any(|held| roles::custom_permission_covers(held, permission))
+            {
+                continue;
+            }
+            let scope = ResourceScope::of(&grant.resources);
+            match resource {
+                Resource::Users if scope.all_users => return Ok(Access::All),
+                Resource::Users if !scope.member_groups.is_empty() => {
+                    limited = true;
+                    limit.member_groups.extend(scope.member_groups);
+                }
+                Resource::Groups if scope.all_groups => return Ok(Access::All),
+                Resource::Groups if !scope.groups.is_empty() => {
+                    limited = true;
+                    limit.groups.extend(scope.groups);
+                }
+                Resource::Apps if scope.all_apps => return Ok(Access::All),
+                Resource::Apps if !(scope.app_ids.is_empty() && scope.app_names.is_empty()) => {
+                    limited = true;
+                    limit.app_ids.extend(scope.app_ids);
+                    limit.app_names.extend(scope.app_names);
+                }
+                Resource::Other => return Ok(Access::All),
+                _ => {}
             }
         }
     }
@@ -496,7 +629,7 @@ async fn user_covered(
             None => return Ok(false),
         }
     };
-    let groups: Vec<String> = limit.groups.iter().cloned().collect();
+    let groups: Vec<String> = limit.member_groups.iter().cloned().collect();
     Ok(app.store.user_in_any_group(&id, &groups).await?)
 }
 

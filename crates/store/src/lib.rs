@@ -12,6 +12,7 @@ mod app_sql;
 mod authenticator_sql;
 mod authn_sql;
 pub mod cursor;
+mod custom_role_sql;
 pub mod error;
 mod event_hook_sql;
 pub mod event_index;
@@ -1036,6 +1037,7 @@ pub trait Store:
     + ProfileIndexStore
     + OAuthStore
     + RoleStore
+    + IamStore
 {
     /// Cheap round trip for readiness checks.
     async fn ping(&self) -> StoreResult<()>;
@@ -1590,4 +1592,116 @@ pub trait RoleStore: Send + Sync {
 
     /// Whether the user is a member of one of the groups.
     async fn user_in_any_group(&self, user_id: &str, group_ids: &[String]) -> StoreResult<bool>;
+}
+
+/// Custom roles, resource sets and the bindings between them (see `custom_role_sql`).
+#[async_trait]
+pub trait IamStore: Send + Sync {
+    /// Adds a role with its permissions; false when its label is taken (ignoring case).
+    async fn insert_iam_role(
+        &self,
+        role: &IamRoleRecord,
+        permissions: &[String],
+        event: &EventRecord,
+    ) -> StoreResult<bool>;
+    /// Roles after `after` in id order (at most `limit + 1`).
+    async fn iam_roles(&self, after: Option<&str>, limit: u32) -> StoreResult<Vec<IamRoleRecord>>;
+    /// The role whose id or label (ignoring case) is `id_or_label`.
+    async fn iam_role(&self, id_or_label: &str) -> StoreResult<Option<IamRoleRecord>>;
+    /// Replaces label and description; false when the label is taken.
+    async fn update_iam_role(&self, role: &IamRoleRecord, event: &EventRecord)
+        -> StoreResult<bool>;
+    /// Deletes a role with its permissions and bindings; false when it does not exist.
+    async fn delete_iam_role(&self, id: &str, event: &EventRecord) -> StoreResult<bool>;
+    async fn iam_role_permissions(&self, role_id: &str) -> StoreResult<Vec<IamPermissionRecord>>;
+    /// Adds a permission; false when the role has it.
+    async fn add_iam_permission(
+        &self,
+        role_id: &str,
+        permission: &str,
+        now: i64,
+        event: &EventRecord,
+    ) -> StoreResult<bool>;
+    async fn remove_iam_permission(
+        &self,
+        role_id: &str,
+        permission: &str,
+        event: &EventRecord,
+    ) -> StoreResult<bool>;
+    /// Adds a resource set with its resources; false when its label is taken.
+    async fn insert_resource_set(
+        &self,
+        set: &ResourceSetRecord,
+        resources: &[ResourceRecord],
+        event: &EventRecord,
+    ) -> StoreResult<bool>;
+    async fn resource_sets(
+        &self,
+        after: Option<&str>,
+        limit: u32,
+    ) -> StoreResult<Vec<ResourceSetRecord>>;
+    async fn resource_set(&self, id_or_label: &str) -> StoreResult<Option<ResourceSetRecord>>;
+    async fn update_resource_set(
+        &self,
+        set: &ResourceSetRecord,
+        event: &EventRecord,
+    ) -> StoreResult<bool>;
+    /// Deletes a set with its resources and bindings.
+    async fn delete_resource_set(&self, id: &str, event: &EventRecord) -> StoreResult<bool>;
+    async fn resources(&self, set_id: &str) -> StoreResult<Vec<ResourceRecord>>;
+    /// Adds resources (those the set has already are left as they are).
+    async fn add_resources(
+        &self,
+        resources: &[ResourceRecord],
+        event: &EventRecord,
+    ) -> StoreResult<()>;
+    async fn remove_resource(
+        &self,
+        set_id: &str,
+        resource_id: &str,
+        event: &EventRecord,
+    ) -> StoreResult<bool>;
+    /// Binds a role to a set with its first members; false when it is bound already.
+    async fn insert_binding(
+        &self,
+        set_id: &str,
+        role_id: &str,
+        members: &[BindingMemberRecord],
+        now: i64,
+        event: &EventRecord,
+    ) -> StoreResult<bool>;
+    /// The role ids bound to a set.
+    async fn bindings(&self, set_id: &str) -> StoreResult<Vec<String>>;
+    async fn delete_binding(
+        &self,
+        set_id: &str,
+        role_id: &str,
+        event: &EventRecord,
+    ) -> StoreResult<bool>;
+    async fn binding_members(
+        &self,
+        set_id: &str,
+        role_id: &str,
+    ) -> StoreResult<Vec<BindingMemberRecord>>;
+    /// Adds members (a principal the binding holds already is left as it is).
+    async fn add_binding_members(
+        &self,
+        members: &[BindingMemberRecord],
+        event: &EventRecord,
+    ) -> StoreResult<()>;
+    async fn binding_member(&self, id: &str) -> StoreResult<Option<BindingMemberRecord>>;
+    async fn remove_binding_member(&self, id: &str, event: &EventRecord) -> StoreResult<bool>;
+    /// The bindings that hold a principal itself.
+    async fn binding_members_of(
+        &self,
+        principal_type: &str,
+        principal_id: &str,
+    ) -> StoreResult<Vec<BindingMemberRecord>>;
+    /// The custom roles a principal holds (a user: itself and through its groups), with
+    /// their permissions and resources.
+    async fn custom_grants(
+        &self,
+        principal_type: &str,
+        principal_id: &str,
+    ) -> StoreResult<Vec<CustomGrant>>;
 }

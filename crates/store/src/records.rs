@@ -1147,3 +1147,64 @@ pub enum TargetRemoval {
     /// The assignment's last target (removing it would widen the role to everything).
     LastTarget,
 }
+
+/// A custom administrator role (IamRole): a label and Okta permissions.
+#[derive(Debug, Clone, PartialEq, sqlx::FromRow)]
+pub struct IamRoleRecord {
+    pub id: String,
+    pub label: String,
+    pub description: String,
+    pub created: i64,
+    pub last_updated: i64,
+}
+
+/// One permission of a custom role.
+#[derive(Debug, Clone, PartialEq, sqlx::FromRow)]
+pub struct IamPermissionRecord {
+    pub role_id: String,
+    pub permission: String,
+    pub created: i64,
+    pub last_updated: i64,
+}
+
+/// A resource set: the resources a custom role applies to.
+#[derive(Debug, Clone, PartialEq, sqlx::FromRow)]
+pub struct ResourceSetRecord {
+    pub id: String,
+    pub label: String,
+    pub description: String,
+    pub created: i64,
+    pub last_updated: i64,
+}
+
+/// One resource of a set, by its ORN.
+#[derive(Debug, Clone, PartialEq, sqlx::FromRow)]
+pub struct ResourceRecord {
+    pub id: String,
+    pub set_id: String,
+    pub orn: String,
+    pub created: i64,
+    pub last_updated: i64,
+}
+
+/// A principal given a custom role over a resource set (a binding's member).
+#[derive(Debug, Clone, PartialEq, sqlx::FromRow)]
+pub struct BindingMemberRecord {
+    pub id: String,
+    pub set_id: String,
+    pub role_id: String,
+    /// USER, GROUP or CLIENT.
+    pub principal_type: String,
+    pub principal_id: String,
+    pub created: i64,
+    pub last_updated: i64,
+}
+
+/// A custom role a principal holds: the membership, the role's permissions and the ORNs of
+/// the set's resources.
+#[derive(Debug, Clone, PartialEq)]
+pub struct CustomGrant {
+    pub member: BindingMemberRecord,
+    pub permissions: Vec<String>,
+    pub resources: Vec<String>,
+}

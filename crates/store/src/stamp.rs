@@ -70,6 +70,7 @@ macro_rules! stamp_store {
         }
 
         crate::role_sql::impl_role_store!($store, $db, $write, $read);
+        crate::custom_role_sql::impl_custom_role_store!($store, $db, $write, $read);
         crate::factor_sql::impl_factor_store!($store, $write, $read);
         crate::user_change_sql::impl_user_change_store!(
             $store,

@@ -20,6 +20,7 @@ pub mod group_owners;
 pub mod group_rules;
 pub mod groups;
 pub mod health;
+pub mod iam;
 pub mod inline_hooks;
 pub mod linked_objects;
 pub mod oauth_tokens;
@@ -70,6 +71,7 @@ pub fn router(state: AppState) -> Router {
         .merge(group_owners::routes())
         .merge(roles::routes())
         .merge(roles::assignee_routes())
+        .merge(iam::routes())
         .merge(policies::routes())
         .merge(zones::routes())
         .merge(api_tokens::routes())

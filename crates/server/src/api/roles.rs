@@ -371,7 +371,143 @@ async fn list(
         }
         out.push(body);
     }
+    // Custom roles over resource sets (a user's also through its groups).
+    let members = match &principal {
+        Principal::User(user) => app
+            .store
+            .custom_grants("USER", &user.id)
+            .await?
+            .into_iter()
+            .map(|g| g.member)
+            .collect(),
+        _ => {
+            app.store
+                .binding_members_of(principal.kind(), principal.id())
+                .await?
+        }
+    };
+    for member in &members {
+        out.push(render_custom(&app, member).await?);
+    }
     Ok(Json(out))
+}
+
+/// A custom role assignment as the API shows it (CustomRole): the binding member, its role
+/// and resource set.
+async fn render_custom(app: &AppState, member: &store::BindingMemberRecord) -> ApiResult<Value> {
+    let label = app
+        .store
+        .iam_role(&member.role_id)
+        .await?
+        .map(|r| r.label)
+        .unwrap_or_default();
+    let set_href = app
+        .links
+        .api(&format!("iam/resource-sets/{}", member.set_id));
+    let role_href = app.links.api(&format!("iam/roles/{}", member.role_id));
+    Ok(json!({
+        "id": member.id,
+        "label": label,
+        "type": "CUSTOM",
+        "status": "ACTIVE",
+        "created": Timestamp(member.created).to_iso(),
+        "lastUpdated": Timestamp(member.last_updated).to_iso(),
+        "assignmentType": member.principal_type,
+        "resource-set": member.set_id,
+        "role": member.role_id,
+        "_links": {
+            "assignee": { "href": crate::api::iam::member_href(app, member) },
+            "resource-set": { "href": set_href },
+            "role": { "href": role_href },
+            "permissions": { "href": format!("{role_href}/permissions") },
+            "member": {
+                "href": format!("{set_href}/bindings/{}/members/{}", member.role_id, member.id)
+            },
+        },
+    }))
+}
+
+/// A custom assignment of a principal (a binding member id, `irb...`), if `id` is one.
+async fn find_custom(
+    app: &AppState,
+    principal: &Principal,
+    id: &str,
+) -> ApiResult<Option<store::BindingMemberRecord>> {
+    Ok(app
+        .store
+        .binding_member(id)
+        .await?
+        .filter(|m| m.principal_type == principal.kind() && m.principal_id == principal.id()))
+}
+
+/// Assigns a custom role over a resource set (`{"type": "CUSTOM", "role", "resource-set"}`):
+/// a member of the set's binding for the role, the binding made when there is none.
+async fn assign_custom(
+    app: &AppState,
+    admin: &AdminToken,
+    principal: &Principal,
+    body: &AssignBody,
+) -> ApiResult<Value> {
+    let role_ref = body
+        .role
+        .as_deref()
+        .ok_or_else(|| ApiError::invalid("role", "role: The field cannot be left blank"))?;
+    let set_ref = body.resource_set.as_deref().ok_or_else(|| {
+        ApiError::invalid(
+            "resource-set",
+            "resource-set: The field cannot be left blank",
+        )
+    })?;
+    let role = app
+        .store
+        .iam_role(role_ref)
+        .await?
+        .ok_or_else(|| ApiError::not_found(format!("Resource not found: {role_ref} (Role)")))?;
+    let set = app.store.resource_set(set_ref).await?.ok_or_else(|| {
+        ApiError::not_found(format!("Resource not found: {set_ref} (ResourceSet)"))
+    })?;
+    let existing = app.store.binding_members(&set.id, &role.id).await?;
+    if existing
+        .iter()
+        .any(|m| m.principal_type == principal.kind() && m.principal_id == principal.id())
+    {
+        return Err(ApiError::DuplicateRole);
+    }
+    let now = app.clock.now().millis();
+    let member = store::BindingMemberRecord {
+        id: format!("irb{}", model::ids::random_base62(17)),
+        set_id: set.id.clone(),
+        role_id: role.id.clone(),
+        principal_type: principal.kind().into(),
+        principal_id: principal.id().into(),
+        created: now,
+        last_updated: now,
+    };
+    let event = events::event(
+        "iam.resourceset.bindings.add",
+        "Add binding to resource set",
+        &Actor::token(admin),
+        vec![principal.event_target()],
+        now,
+    );
+    let bound = app.store.bindings(&set.id).await?.contains(&role.id);
+    if bound {
+        app.store
+            .add_binding_members(std::slice::from_ref(&member), &event)
+            .await?;
+    } else {
+        app.store
+            .insert_binding(
+                &set.id,
+                &role.id,
+                std::slice::from_ref(&member),
+                now,
+                &event,
+            )
+            .await?;
+    }
+    app.tokens.forget("*");
+    render_custom(app, &member).await
 }
 
 /// The body of an assignment (StandardRoleAssignmentSchema).
@@ -379,6 +515,11 @@ async fn list(
 struct AssignBody {
     #[serde(rename = "type")]
     role_type: Option<String>,
+    /// CUSTOM: the custom role's id or label.
+    role: Option<String>,
+    /// CUSTOM: the resource set's id or label.
+    #[serde(rename = "resource-set")]
+    resource_set: Option<String>,
 }
 
 async fn assign(
@@ -389,6 +530,14 @@ async fn assign(
     Json(body): Json<AssignBody>,
 ) -> ApiResult<Response> {
     let principal = Principal::of(&app, &uri, &principal).await?;
+    if body.role_type.as_deref() == Some("CUSTOM") {
+        let made = assign_custom(&app, &admin, &principal, &body).await?;
+        let status = match principal {
+            Principal::User(_) => StatusCode::CREATED,
+            Principal::Group(_) | Principal::Client(..) => StatusCode::OK,
+        };
+        return Ok((status, Json(made)).into_response());
+    }
     let role_type = body.role_type.unwrap_or_default();
     let Some(role) = standard_role(&role_type) else {
         let known: Vec<&str> = model::roles::STANDARD_ROLES
@@ -485,6 +634,10 @@ async fn get_one(
     uri: axum::http::Uri,
     Path((principal, role_id)): Path<(String, String)>,
 ) -> ApiResult<Json<Value>> {
+    let who = Principal::of(&app, &uri, &principal).await?;
+    if let Some(member) = find_custom(&app, &who, &role_id).await? {
+        return Ok(Json(render_custom(&app, &member).await?));
+    }
     let (_, role) = find_role(&app, &uri, &principal, &role_id).await?;
     Ok(Json(render(&app, &role)))
 }
@@ -495,6 +648,20 @@ async fn unassign(
     uri: axum::http::Uri,
     Path((principal, role_id)): Path<(String, String)>,
 ) -> ApiResult<StatusCode> {
+    let who = Principal::of(&app, &uri, &principal).await?;
+    if let Some(member) = find_custom(&app, &who, &role_id).await? {
+        let now = app.clock.now().millis();
+        let event = events::event(
+            "iam.resourceset.bindings.delete",
+            "Delete member from binding",
+            &Actor::token(&admin),
+            vec![who.event_target()],
+            now,
+        );
+        app.store.remove_binding_member(&member.id, &event).await?;
+        app.tokens.forget("*");
+        return Ok(StatusCode::NO_CONTENT);
+    }
     let (principal, role) = find_role(&app, &uri, &principal, &role_id).await?;
     let now = app.clock.now().millis();
     let event = role_event(&admin, &principal, &role, false, now);

@@ -841,7 +841,9 @@ async fn list(
         // An administrator limited to groups sees their members only.
         member_of: match &admin.access {
             crate::authz::Access::All => None,
-            crate::authz::Access::Limited(limit) => Some(limit.groups.iter().cloned().collect()),
+            crate::authz::Access::Limited(limit) => {
+                Some(limit.member_groups.iter().cloned().collect())
+            }
         },
     };
     let mut rows = app.store.list_users(&query).await?;

@@ -84,8 +84,9 @@ pub async fn create(
         owner.status
     );
     let roles = store.role_grants_for_user(&owner.id).await?;
+    let custom = store.custom_grants("USER", &owner.id).await?;
     anyhow::ensure!(
-        !roles.is_empty(),
+        !(roles.is_empty() && custom.is_empty()),
         "user {login} holds no administrator role: assign one first \
          (POST /api/v1/users/{{id}}/roles)"
     );

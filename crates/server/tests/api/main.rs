@@ -22,6 +22,7 @@ mod bulk;
 mod concurrency;
 mod connections;
 mod cors;
+mod custom_roles;
 mod enumeration;
 mod event_hooks;
 mod factors;

@@ -89,6 +89,7 @@ pub async fn run_all(store: &dyn Store) {
     oauth::device_codes_are_decided_once_and_redeemed_once(store).await;
     schemas::saves_are_versioned_and_unique_values_hold_on_every_write(store).await;
     roles::assignments_targets_and_the_last_super_admin(store).await;
+    roles::custom_roles_sets_and_bindings(store).await;
 }
 
 /// A user record for tests.

@@ -227,3 +227,151 @@ pub async fn assignments_targets_and_the_last_super_admin(store: &dyn Store) {
         .is_empty());
     assert!(store.role_targets(&gone_role.id).await.unwrap().is_empty());
 }
+
+pub async fn custom_roles_sets_and_bindings(store: &dyn Store) {
+    use crate::{BindingMemberRecord, IamRoleRecord, ResourceRecord, ResourceSetRecord};
+    let ev = || event("iam.role.create", 20);
+    let mut u = user("custom-u@example.com", 20);
+    u.status = "ACTIVE".into();
+    store.insert_user(&u, &[], &ev()).await.unwrap();
+    let g = group("custom admins", "OKTA_GROUP", 20);
+    store.insert_group(&g, &ev()).await.unwrap();
+    store
+        .add_group_member(&g.id, &u.id, 21, &ev())
+        .await
+        .unwrap();
+
+    let role = IamRoleRecord {
+        id: "cr0conformance000001".into(),
+        label: "Conformance Role".into(),
+        description: "d".into(),
+        created: 22,
+        last_updated: 22,
+    };
+    assert!(store
+        .insert_iam_role(&role, &["okta.users.read".into()], &ev())
+        .await
+        .unwrap());
+    let mut twin = role.clone();
+    twin.id = "cr0conformance000002".into();
+    twin.label = "conformance role".into();
+    assert!(
+        !store.insert_iam_role(&twin, &[], &ev()).await.unwrap(),
+        "custom roles: labels unique ignoring case"
+    );
+    assert_eq!(
+        store
+            .iam_role("CONFORMANCE ROLE")
+            .await
+            .unwrap()
+            .map(|r| r.id),
+        Some(role.id.clone()),
+        "custom roles: found by label ignoring case"
+    );
+    assert!(!store
+        .add_iam_permission(&role.id, "okta.users.read", 23, &ev())
+        .await
+        .unwrap());
+    assert!(store
+        .add_iam_permission(&role.id, "okta.groups.read", 23, &ev())
+        .await
+        .unwrap());
+
+    let set = ResourceSetRecord {
+        id: "iamconformance000001".into(),
+        label: "Conformance Set".into(),
+        description: "d".into(),
+        created: 24,
+        last_updated: 24,
+    };
+    let resource = |id: &str, orn: &str| ResourceRecord {
+        id: id.into(),
+        set_id: set.id.clone(),
+        orn: orn.into(),
+        created: 24,
+        last_updated: 24,
+    };
+    assert!(store
+        .insert_resource_set(
+            &set,
+            &[resource("ire1", "orn:okta:directory:o:users")],
+            &ev()
+        )
+        .await
+        .unwrap());
+    // The same ORN twice is kept once.
+    store
+        .add_resources(
+            &[
+                resource("ire2", "orn:okta:directory:o:users"),
+                resource("ire3", "orn:okta:directory:o:groups"),
+            ],
+            &ev(),
+        )
+        .await
+        .unwrap();
+    assert_eq!(
+        store.resources(&set.id).await.unwrap().len(),
+        2,
+        "custom roles: ORNs once per set"
+    );
+
+    // A member through a group gives the role to the group's users.
+    let member = |id: &str, kind: &str, principal: &str| BindingMemberRecord {
+        id: id.into(),
+        set_id: set.id.clone(),
+        role_id: role.id.clone(),
+        principal_type: kind.into(),
+        principal_id: principal.into(),
+        created: 25,
+        last_updated: 25,
+    };
+    assert!(store
+        .insert_binding(
+            &set.id,
+            &role.id,
+            &[member("irb1", "GROUP", &g.id)],
+            25,
+            &ev()
+        )
+        .await
+        .unwrap());
+    assert!(
+        !store
+            .insert_binding(&set.id, &role.id, &[], 25, &ev())
+            .await
+            .unwrap(),
+        "custom roles: a set binds a role once"
+    );
+    let grants = store.custom_grants("USER", &u.id).await.unwrap();
+    assert_eq!(grants.len(), 1, "custom roles: held through a group");
+    let mut permissions = grants[0].permissions.clone();
+    permissions.sort();
+    assert_eq!(permissions, ["okta.groups.read", "okta.users.read"]);
+    assert_eq!(grants[0].resources.len(), 2);
+    store
+        .add_binding_members(
+            &[member("irb2", "USER", &u.id), member("irb3", "USER", &u.id)],
+            &ev(),
+        )
+        .await
+        .unwrap();
+    assert_eq!(
+        store
+            .binding_members(&set.id, &role.id)
+            .await
+            .unwrap()
+            .len(),
+        2,
+        "custom roles: a binding holds a principal once"
+    );
+    assert!(store.remove_binding_member("irb2", &ev()).await.unwrap());
+    assert!(!store.remove_binding_member("irb2", &ev()).await.unwrap());
+
+    // Deleting the role takes its bindings and members.
+    assert!(store.delete_iam_role(&role.id, &ev()).await.unwrap());
+    assert!(store.bindings(&set.id).await.unwrap().is_empty());
+    assert!(store.custom_grants("USER", &u.id).await.unwrap().is_empty());
+    assert!(store.delete_resource_set(&set.id, &ev()).await.unwrap());
+    assert!(store.resource_set(&set.id).await.unwrap().is_none());
+}

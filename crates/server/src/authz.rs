@@ -361,6 +361,8 @@ pub struct ResourceScope {
     pub member_groups: BTreeSet<String>,
     pub app_names: BTreeSet<String>,
     pub app_ids: BTreeSet<String>,
+    /// Authorization servers (all, or some: one server is not told from another here).
+    pub authorization_servers: bool,
 }
 
 impl ResourceScope {
@@ -383,6 +385,9 @@ impl ResourceScope {
                 }
                 ["apps", _, id] => {
                     scope.app_ids.insert((*id).to_owned());
+                }
+                ["authorization_servers"] | ["authorization_servers", _] => {
+                    scope.authorization_servers = true;
                 }
                 _ => {}
             }
@@ -564,7 +569,8 @@ pub async fn authorize(
                     limit.app_ids.extend(scope.app_ids);
                     limit.app_names.extend(scope.app_names);
                 }
-                Resource::Other => return Ok(Access::All),
+                // The other permissions a custom role holds are the authorization servers'.
+                Resource::Other if scope.authorization_servers => return Ok(Access::All),
                 _ => {}
             }
         }
@@ -719,6 +725,42 @@ mod tests {
             }
         }
         assert!(checked > 50, "{checked}");
+    }
+
+    #[test]
+    fn resource_sets_read_from_orns_and_urls() {
+        let base = "https://o.example/api/v1";
+        let orn = |given: &str| resource_orn("00o1", base, given);
+        assert_eq!(
+            orn(&format!("{base}/users")).as_deref(),
+            Some("orn:okta:directory:00o1:users")
+        );
+        assert_eq!(
+            orn(&format!("{base}/groups/00g1/users")).as_deref(),
+            Some("orn:okta:directory:00o1:groups:00g1:contained_resources")
+        );
+        assert_eq!(
+            orn("orn:okta:idp:00o1:apps:bookmark:0oa1").as_deref(),
+            Some("orn:okta:idp:00o1:apps:bookmark:0oa1")
+        );
+        // Another org, another host, a kind this server does not hold, a bad id.
+        for bad in [
+            "orn:okta:directory:00o2:users",
+            "https://elsewhere.example/api/v1/users",
+            "orn:okta:directory:00o1:devices",
+            "orn:okta:directory:00o1:groups:a'b",
+        ] {
+            assert_eq!(orn(bad), None, "{bad}");
+        }
+        let scope = ResourceScope::of(&[
+            "orn:okta:directory:00o1:groups:00g1".into(),
+            "orn:okta:directory:00o1:groups:00g2:contained_resources".into(),
+            "orn:okta:idp:00o1:apps:bookmark".into(),
+            "orn:okta:idp:00o1:authorization_servers:aus1".into(),
+        ]);
+        assert!(!scope.all_users && !scope.all_groups && !scope.all_apps);
+        assert!(scope.groups.contains("00g1") && scope.member_groups.contains("00g2"));
+        assert!(scope.app_names.contains("bookmark") && scope.authorization_servers);
     }
 
     #[test]

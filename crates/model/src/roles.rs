@@ -203,6 +203,17 @@ pub fn custom_permission_covers(held: &str, needed: &str) -> bool {
     covers(&held, needed)
 }
 
+/// The user statuses in which an administrator can act (and their API tokens work): an
+/// activated account that is neither deactivated nor suspended (Okta: "tokens are valid only
+/// if the user who created them is active"; a locked-out user or one whose password expired
+/// is still active).
+pub const ADMIN_STATUSES: &[&str] = &["ACTIVE", "RECOVERY", "LOCKED_OUT", "PASSWORD_EXPIRED"];
+
+/// Whether a user in `status` can act as an administrator.
+pub fn can_administer(status: &str) -> bool {
+    ADMIN_STATUSES.contains(&status)
+}
+
 /// The standard role of a `type`.
 pub fn standard_role(role_type: &str) -> Option<&'static StandardRole> {
     STANDARD_ROLES.iter().find(|r| r.role_type == role_type)

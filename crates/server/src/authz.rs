@@ -250,7 +250,8 @@ pub fn need(method: &Method, matched: &str) -> Need {
 #[derive(Debug, Clone, Default)]
 pub struct CallerRoles {
     pub user_id: String,
-    /// Whether the owner is ACTIVE (a token of anyone else does not work).
+    /// Whether the owner can act (`model::roles::can_administer`): a deactivated or
+    /// suspended user's token does not work.
     pub active: bool,
     pub grants: Vec<RoleGrant>,
     /// Custom roles over resource sets.
@@ -267,7 +268,7 @@ impl CallerRoles {
         let custom = app.store.custom_grants("USER", user_id).await?;
         Ok(Self {
             user_id: user.id,
-            active: user.status == "ACTIVE",
+            active: roles::can_administer(&user.status),
             grants,
             custom,
         })
@@ -294,7 +295,7 @@ impl CallerRoles {
         })
     }
 
-    /// Whether the token may be used at all: an ACTIVE owner holding a role.
+    /// Whether the token may be used at all: an owner who can act, holding a role.
     pub fn usable(&self) -> bool {
         self.active && !(self.grants.is_empty() && self.custom.is_empty())
     }
@@ -307,10 +308,10 @@ impl CallerRoles {
     }
 }
 
-/// Refuses to take the org's last ACTIVE super administrator out of ACTIVE (deactivate,
-/// suspend): nobody could administer the org afterwards.
+/// Refuses to deactivate or suspend the org's last super administrator who can act: nobody
+/// could administer the org afterwards.
 pub async fn keep_a_super_admin(app: &AppState, user: &store::UserRecord) -> Result<(), ApiError> {
-    if user.status != "ACTIVE" {
+    if !roles::can_administer(&user.status) {
         return Ok(());
     }
     let holds = app
@@ -322,8 +323,8 @@ pub async fn keep_a_super_admin(app: &AppState, user: &store::UserRecord) -> Res
     if holds && app.store.count_super_admins().await? <= 1 {
         return Err(ApiError::invalid(
             "status",
-            "This user is the org's last ACTIVE super administrator: assign SUPER_ADMIN to \
-             another user first.",
+            "This user is the org's last super administrator: assign SUPER_ADMIN to another \
+             user first.",
         ));
     }
     Ok(())

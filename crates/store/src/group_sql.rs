@@ -147,12 +147,12 @@ macro_rules! impl_group_store {
                 // Its administrator roles go with it. As a role's target it stays: a role limited
                 // to a deleted group covers nobody (removing the target could leave the role
                 // with none, which would mean every group).
-                sqlx::query(
+                for sql in [
                     "DELETE FROM role_assignments WHERE principal_type = 'GROUP' AND principal_id = $1",
-                )
-                .bind(id)
-                .execute(&mut *tx)
-                .await?;
+                    "DELETE FROM role_binding_members WHERE principal_type = 'GROUP' AND principal_id = $1",
+                ] {
+                    sqlx::query(sql).bind(id).execute(&mut *tx).await?;
+                }
                 let done = sqlx::query("DELETE FROM groups WHERE id = $1")
                     .bind(id)
                     .execute(&mut *tx)

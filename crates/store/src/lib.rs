@@ -1544,7 +1544,7 @@ pub trait RoleStore: Send + Sync {
     ) -> StoreResult<Option<RoleAssignmentRecord>>;
 
     /// Unassigns a role and its targets, with the event; refused when it would leave the org
-    /// without an ACTIVE super administrator.
+    /// without a super administrator who can act.
     async fn delete_role_assignment(
         &self,
         principal_type: &str,
@@ -1584,7 +1584,7 @@ pub trait RoleStore: Send + Sync {
     /// Which of these groups hold an administrator role.
     async fn groups_with_roles(&self, ids: &[String]) -> StoreResult<Vec<String>>;
 
-    /// How many ACTIVE users hold SUPER_ADMIN, themselves or through a group.
+    /// How many users who can act hold SUPER_ADMIN, themselves or through a group.
     async fn count_super_admins(&self) -> StoreResult<i64>;
 
     /// How many role assignments the org has (none: a data folder from before roles).

@@ -1136,7 +1136,7 @@ pub enum RoleInsert {
 pub enum RoleRemoval {
     Removed,
     NotFound,
-    /// It would leave the org without an ACTIVE super administrator.
+    /// It would leave the org without a super administrator who can act.
     LastSuperAdmin,
 }
 

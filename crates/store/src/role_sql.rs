@@ -5,12 +5,14 @@
 //! - a principal (user or group) holds a standard role at most once (unique constraint);
 //! - every change to assignments or targets is serialised by the `roles` lock and announced
 //!   through `token_changed("*")` in its transaction, so nodes drop the callers they cached;
-//! - the org keeps an ACTIVE super administrator: removing a SUPER_ADMIN assignment that
+//! - the org keeps a super administrator who can act: removing a SUPER_ADMIN assignment that
 //!   would leave none is refused inside the removing transaction;
 //! - deleting an assignment deletes its targets (ON DELETE CASCADE, and explicitly).
 
-/// The users who hold SUPER_ADMIN directly or through a group, and are ACTIVE.
-pub(crate) const COUNT_SUPER_ADMINS: &str = "SELECT count(*) FROM users WHERE status = 'ACTIVE' \
+/// The users who hold SUPER_ADMIN directly or through a group, and can act (the statuses of
+/// `model::roles::ADMIN_STATUSES`).
+pub(crate) const COUNT_SUPER_ADMINS: &str = "SELECT count(*) FROM users \
+     WHERE status IN ('ACTIVE', 'RECOVERY', 'LOCKED_OUT', 'PASSWORD_EXPIRED') \
      AND id IN (SELECT principal_id FROM role_assignments \
                 WHERE role_type = 'SUPER_ADMIN' AND principal_type = 'USER' \
                 UNION SELECT m.user_id FROM role_assignments r \

@@ -232,13 +232,13 @@ macro_rules! impl_user_store {
                     .bind(id)
                     .execute(&mut *tx)
                     .await?;
-                // Its administrator roles go with it (targets by cascade).
-                sqlx::query(
+                // Its administrator roles go with it (targets by cascade), custom ones too.
+                for sql in [
                     "DELETE FROM role_assignments WHERE principal_type = 'USER' AND principal_id = $1",
-                )
-                .bind(id)
-                .execute(&mut *tx)
-                .await?;
+                    "DELETE FROM role_binding_members WHERE principal_type = 'USER' AND principal_id = $1",
+                ] {
+                    sqlx::query(sql).bind(id).execute(&mut *tx).await?;
+                }
                 let done = sqlx::query("DELETE FROM users WHERE id = $1")
                     .bind(id)
                     .execute(&mut *tx)

@@ -8,7 +8,7 @@
 //!   (a catalog app: every instance of an app name; or one instance) limit APP_ADMIN. A
 //!   target of the wrong kind is 400 E0000091. The last target cannot be removed (the role
 //!   would widen to the whole org): delete the assignment instead.
-//! - The org keeps an ACTIVE super administrator: unassigning the last one is refused.
+//! - The org keeps a super administrator who can act: unassigning the last one is refused.
 //! - Each change writes Okta's event (`user.account.privilege.grant` / `revoke`,
 //!   `group.privilege.grant` / `revoke`) and takes effect on every node at once (the
 //!   callers nodes cached are dropped).
@@ -685,7 +685,7 @@ async fn unassign(
 fn last_super_admin() -> ApiError {
     ApiError::invalid(
         "role",
-        "The org must keep an ACTIVE super administrator: assign SUPER_ADMIN to another user \
+        "The org must keep a super administrator who can act: assign SUPER_ADMIN to another user \
          before removing this one.",
     )
 }

@@ -27,7 +27,7 @@ pub struct CreateArgs {
     pub name: String,
 
     /// The login of the user the token acts as (default: the super-admin user). The user
-    /// must be ACTIVE and hold an administrator role.
+    /// must be able to act (not deactivated or suspended) and hold an administrator role.
     #[arg(long = "as", value_name = "LOGIN")]
     pub as_login: Option<String>,
 }
@@ -79,8 +79,8 @@ pub async fn create(
         .await?
         .ok_or_else(|| anyhow::anyhow!("user {login} not found"))?;
     anyhow::ensure!(
-        owner.status == "ACTIVE",
-        "user {login} is {}: a token acts as an ACTIVE administrator",
+        model::roles::can_administer(&owner.status),
+        "user {login} is {}: a token acts as an administrator who is not deactivated or suspended",
         owner.status
     );
     let roles = store.role_grants_for_user(&owner.id).await?;

@@ -340,6 +340,23 @@ async fn the_last_super_admin_stays_and_a_token_follows_its_owner() {
             .status,
         StatusCode::OK
     );
+    // An expired password does not stop the owner from acting (still an active account).
+    let r = call(
+        &app,
+        &second,
+        Method::POST,
+        &format!("/api/v1/users/{helper}/lifecycle/expire_password"),
+        None,
+    )
+    .await;
+    assert_eq!(r.status, StatusCode::OK, "{}", r.text);
+    tokio::time::sleep(std::time::Duration::from_millis(2_100)).await;
+    assert_eq!(
+        call(&app, &reader, Method::GET, "/api/v1/users", None)
+            .await
+            .status,
+        StatusCode::OK
+    );
     let r = call(
         &app,
         &second,

@@ -368,6 +368,23 @@ pub async fn custom_roles_sets_and_bindings(store: &dyn Store) {
     assert!(store.remove_binding_member("irb2", &ev()).await.unwrap());
     assert!(!store.remove_binding_member("irb2", &ev()).await.unwrap());
 
+    // A deleted group's memberships in bindings go with it.
+    let g2 = group("custom short-lived", "OKTA_GROUP", 26);
+    store.insert_group(&g2, &ev()).await.unwrap();
+    store
+        .add_binding_members(&[member("irb4", "GROUP", &g2.id)], &ev())
+        .await
+        .unwrap();
+    store.delete_group(&g2.id, &ev()).await.unwrap();
+    assert!(
+        store
+            .binding_members_of("GROUP", &g2.id)
+            .await
+            .unwrap()
+            .is_empty(),
+        "custom roles: a deleted group leaves its bindings"
+    );
+
     // Deleting the role takes its bindings and members.
     assert!(store.delete_iam_role(&role.id, &ev()).await.unwrap());
     assert!(store.bindings(&set.id).await.unwrap().is_empty());

@@ -3,6 +3,9 @@
 * Keeps the run's own API token alive: a DELETE /api/v1/api-tokens/{apiTokenId} aimed at it (its
   id is easy to find in GET /api/v1/api-tokens) goes to the spare token instead. DELETE
   /api/v1/api-tokens/current is sent with the spare token by schemathesis.toml.
+* Keeps the run's admin an administrator: a call that would unassign its roles, deactivate,
+  suspend or delete it (the fuzzer can first make another super admin, after which the server
+  allows it) goes to a user id that names nobody instead.
 * Drops two kinds of check failures after writing them to $LATCHKEY_ST_FINDINGS (JSON lines),
   so that neither fails the run nor makes Hypothesis shrink:
     - response-schema differences (`response_schema_conformance`): report.py lists them;
@@ -21,6 +24,9 @@ import threading
 import schemathesis
 
 TOKEN_ID = os.environ.get("LATCHKEY_ST_TOKEN_ID", "")
+ADMIN_ID = os.environ.get("LATCHKEY_ST_ADMIN_ID", "")
+ADMIN_NAMES = {n.lower() for n in (ADMIN_ID, "me", "admin@latchkey.local", "admin") if n}
+NOBODY = "00uXXXXXXXXXXXXXXXXX"
 SPARE_TOKEN_ID = os.environ.get("LATCHKEY_ST_SPARE_TOKEN_ID", "")
 FINDINGS = os.environ.get("LATCHKEY_ST_FINDINGS", "")
 BODY_LIMIT = 1_000_000
@@ -28,11 +34,28 @@ BODY_LIMIT = 1_000_000
 _lock = threading.Lock()
 
 
+def _demotes_the_admin(case) -> bool:
+    path, method = case.operation.path, case.method.upper()
+    if not path.startswith("/api/v1/users/{") or method == "GET":
+        return False
+    return (
+        "/roles/" in path and method == "DELETE"
+        or path.endswith("/lifecycle/deactivate")
+        or path.endswith("/lifecycle/suspend")
+        or (path.count("/") == 4 and method == "DELETE")
+    )
+
+
 @schemathesis.hook
 def before_call(context, case, kwargs):
+    params = case.path_parameters or {}
+    if _demotes_the_admin(case):
+        for name, value in params.items():
+            if name in ("userId", "id", "idOrLogin") and str(value).lower() in ADMIN_NAMES:
+                case.path_parameters = {**params, name: NOBODY}
+        return
     if case.operation.path != "/api/v1/api-tokens/{apiTokenId}" or case.method.upper() != "DELETE":
         return
-    params = case.path_parameters or {}
     if TOKEN_ID and str(params.get("apiTokenId")) in (TOKEN_ID, "current"):
         case.path_parameters = {**params, "apiTokenId": SPARE_TOKEN_ID or "00TXXXXXXXXXXXXXXXXX"}
 

@@ -99,10 +99,11 @@ token_ids="$(curl -fsS --cacert "$DATA_DIR/ca.pem" -H "Authorization: SSWS $TOKE
 import json, sys
 tokens = json.load(sys.stdin)
 spare = [t["id"] for t in tokens if t["name"] == "schemathesis-spare"]
-main = [t["id"] for t in tokens if t["name"] != "schemathesis-spare"]
-print(main[0] if len(main) == 1 else "", spare[0] if len(spare) == 1 else "")')"
-read -r TOKEN_ID SPARE_TOKEN_ID <<<"$token_ids"
-[[ -n "$TOKEN_ID" && -n "$SPARE_TOKEN_ID" ]] ||
+main = [t for t in tokens if t["name"] != "schemathesis-spare"]
+print(main[0]["id"] if len(main) == 1 else "", spare[0] if len(spare) == 1 else "",
+      main[0]["userId"] if len(main) == 1 else "")')"
+read -r TOKEN_ID SPARE_TOKEN_ID ADMIN_ID <<<"$token_ids"
+[[ -n "$TOKEN_ID" && -n "$SPARE_TOKEN_ID" && -n "$ADMIN_ID" ]] ||
   { echo "could not find the ids of the API tokens (got: '$token_ids')" >&2; exit 1; }
 
 # ------------------------------------------------------------------ schemathesis
@@ -120,6 +121,7 @@ rm -rf "$OUT_DIR"
 mkdir -p "$OUT_DIR"
 export SCHEMATHESIS_HOOKS="$ST_DIR/hooks.py"
 export LATCHKEY_ST_TOKEN_ID="$TOKEN_ID" LATCHKEY_ST_SPARE_TOKEN_ID="$SPARE_TOKEN_ID"
+export LATCHKEY_ST_ADMIN_ID="$ADMIN_ID"
 export LATCHKEY_ST_SPARE_TOKEN="$SPARE_TOKEN" LATCHKEY_ST_FINDINGS="$OUT_DIR/findings.jsonl"
 : >"$LATCHKEY_ST_FINDINGS"
 

@@ -31,6 +31,55 @@ macro_rules! impl_custom_role_store {
                 matches!(err, sqlx::Error::Database(db) if db.is_unique_violation())
             }
 
+            /// Inserts a role or a set (the same columns): false when the label is taken.
+            async fn insert_labelled(
+                conn: &mut <$db as sqlx::Database>::Connection,
+                table: &str,
+                (id, label, description, created, last_updated): (&str, &str, &str, i64, i64),
+            ) -> StoreResult<bool> {
+                let sql = format!(
+                    "INSERT INTO {table} (id, label, label_lower, description, created, \
+                     last_updated) VALUES ($1, $2, $3, $4, $5, $6)"
+                );
+                let done = sqlx::query(&sql)
+                    .bind(id)
+                    .bind(label)
+                    .bind(label.to_lowercase())
+                    .bind(description)
+                    .bind(created)
+                    .bind(last_updated)
+                    .execute(conn)
+                    .await;
+                match done {
+                    Err(e) if unique(&e) => Ok(false),
+                    other => other.map(|_| true).map_err(Into::into),
+                }
+            }
+
+            /// Replaces a role's or a set's label and description: false when the label is taken.
+            async fn update_labelled(
+                conn: &mut <$db as sqlx::Database>::Connection,
+                table: &str,
+                (id, label, description, last_updated): (&str, &str, &str, i64),
+            ) -> StoreResult<bool> {
+                let sql = format!(
+                    "UPDATE {table} SET label = $2, label_lower = $3, description = $4, \
+                     last_updated = $5 WHERE id = $1"
+                );
+                let done = sqlx::query(&sql)
+                    .bind(id)
+                    .bind(label)
+                    .bind(label.to_lowercase())
+                    .bind(description)
+                    .bind(last_updated)
+                    .execute(conn)
+                    .await;
+                match done {
+                    Err(e) if unique(&e) => Ok(false),
+                    other => other.map(|_| true).map_err(Into::into),
+                }
+            }
+
             async fn changed(
                 tx: &mut sqlx::Transaction<'static, $db>,
                 event: &EventRecord,
@@ -48,22 +97,16 @@ macro_rules! impl_custom_role_store {
                     event: &EventRecord,
                 ) -> StoreResult<bool> {
                     let mut tx = self.$write.begin().await?;
-                    let done = sqlx::query(
-                        "INSERT INTO iam_roles (id, label, label_lower, description, created, \
-                         last_updated) VALUES ($1, $2, $3, $4, $5, $6)",
-                    )
-                    .bind(&role.id)
-                    .bind(&role.label)
-                    .bind(role.label.to_lowercase())
-                    .bind(&role.description)
-                    .bind(role.created)
-                    .bind(role.last_updated)
-                    .execute(&mut *tx)
-                    .await;
-                    match done {
-                        Err(e) if unique(&e) => return Ok(false),
-                        other => other?,
-                    };
+                    let row = (
+                        role.id.as_str(),
+                        role.label.as_str(),
+                        role.description.as_str(),
+                        role.created,
+                        role.last_updated,
+                    );
+                    if !insert_labelled(&mut tx, "iam_roles", row).await? {
+                        return Ok(false);
+                    }
                     for p in permissions {
                         sqlx::query(
                             "INSERT INTO iam_role_permissions (role_id, permission, created, \
@@ -112,21 +155,15 @@ macro_rules! impl_custom_role_store {
                     event: &EventRecord,
                 ) -> StoreResult<bool> {
                     let mut tx = self.$write.begin().await?;
-                    let done = sqlx::query(
-                        "UPDATE iam_roles SET label = $2, label_lower = $3, description = $4, \
-                         last_updated = $5 WHERE id = $1",
-                    )
-                    .bind(&role.id)
-                    .bind(&role.label)
-                    .bind(role.label.to_lowercase())
-                    .bind(&role.description)
-                    .bind(role.last_updated)
-                    .execute(&mut *tx)
-                    .await;
-                    match done {
-                        Err(e) if unique(&e) => return Ok(false),
-                        other => other?,
-                    };
+                    let row = (
+                        role.id.as_str(),
+                        role.label.as_str(),
+                        role.description.as_str(),
+                        role.last_updated,
+                    );
+                    if !update_labelled(&mut tx, "iam_roles", row).await? {
+                        return Ok(false);
+                    }
                     insert_event(&mut tx, event).await?;
                     tx.commit().await?;
                     Ok(true)
@@ -223,22 +260,16 @@ macro_rules! impl_custom_role_store {
                     event: &EventRecord,
                 ) -> StoreResult<bool> {
                     let mut tx = self.$write.begin().await?;
-                    let done = sqlx::query(
-                        "INSERT INTO resource_sets (id, label, label_lower, description, created, \
-                         last_updated) VALUES ($1, $2, $3, $4, $5, $6)",
-                    )
-                    .bind(&set.id)
-                    .bind(&set.label)
-                    .bind(set.label.to_lowercase())
-                    .bind(&set.description)
-                    .bind(set.created)
-                    .bind(set.last_updated)
-                    .execute(&mut *tx)
-                    .await;
-                    match done {
-                        Err(e) if unique(&e) => return Ok(false),
-                        other => other?,
-                    };
+                    let row = (
+                        set.id.as_str(),
+                        set.label.as_str(),
+                        set.description.as_str(),
+                        set.created,
+                        set.last_updated,
+                    );
+                    if !insert_labelled(&mut tx, "resource_sets", row).await? {
+                        return Ok(false);
+                    }
                     for r in resources {
                         insert_resource(&mut tx, r).await?;
                     }
@@ -282,21 +313,15 @@ macro_rules! impl_custom_role_store {
                     event: &EventRecord,
                 ) -> StoreResult<bool> {
                     let mut tx = self.$write.begin().await?;
-                    let done = sqlx::query(
-                        "UPDATE resource_sets SET label = $2, label_lower = $3, description = $4, \
-                         last_updated = $5 WHERE id = $1",
-                    )
-                    .bind(&set.id)
-                    .bind(&set.label)
-                    .bind(set.label.to_lowercase())
-                    .bind(&set.description)
-                    .bind(set.last_updated)
-                    .execute(&mut *tx)
-                    .await;
-                    match done {
-                        Err(e) if unique(&e) => return Ok(false),
-                        other => other?,
-                    };
+                    let row = (
+                        set.id.as_str(),
+                        set.label.as_str(),
+                        set.description.as_str(),
+                        set.last_updated,
+                    );
+                    if !update_labelled(&mut tx, "resource_sets", row).await? {
+                        return Ok(false);
+                    }
                     insert_event(&mut tx, event).await?;
                     tx.commit().await?;
                     Ok(true)

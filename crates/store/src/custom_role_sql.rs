@@ -431,6 +431,31 @@ macro_rules! impl_custom_role_store {
                     Ok(true)
                 }
 
+                async fn bind_member(
+                    &self,
+                    member: &BindingMemberRecord,
+                    event: &EventRecord,
+                ) -> StoreResult<bool> {
+                    let mut tx = self.$write.begin().await?;
+                    super::lock(&mut tx, "roles").await?;
+                    sqlx::query(
+                        "INSERT INTO role_bindings (set_id, role_id, created) VALUES ($1, $2, $3) \
+                         ON CONFLICT DO NOTHING",
+                    )
+                    .bind(&member.set_id)
+                    .bind(&member.role_id)
+                    .bind(member.created)
+                    .execute(&mut *tx)
+                    .await?;
+                    let added = insert_member(&mut tx, member).await?;
+                    if added == 0 {
+                        return Ok(false);
+                    }
+                    changed(&mut tx, event).await?;
+                    tx.commit().await?;
+                    Ok(true)
+                }
+
                 async fn bindings(&self, set_id: &str) -> StoreResult<Vec<String>> {
                     Ok(sqlx::query_scalar(
                         "SELECT role_id FROM role_bindings WHERE set_id = $1 ORDER BY created, role_id",
@@ -606,11 +631,12 @@ macro_rules! impl_custom_role_store {
                 Ok(())
             }
 
+            /// Adds a member unless the binding holds the principal; the rows added (0 or 1).
             async fn insert_member(
                 conn: &mut <$db as sqlx::Database>::Connection,
                 m: &BindingMemberRecord,
-            ) -> StoreResult<()> {
-                sqlx::query(
+            ) -> StoreResult<u64> {
+                let done = sqlx::query(
                     "INSERT INTO role_binding_members (id, set_id, role_id, principal_type, \
                      principal_id, created, last_updated) VALUES ($1, $2, $3, $4, $5, $6, $7) \
                      ON CONFLICT (set_id, role_id, principal_type, principal_id) DO NOTHING",
@@ -624,7 +650,7 @@ macro_rules! impl_custom_role_store {
                 .bind(m.last_updated)
                 .execute(conn)
                 .await?;
-                Ok(())
+                Ok(done.rows_affected())
             }
         }
     };

@@ -1670,6 +1670,13 @@ pub trait IamStore: Send + Sync {
         now: i64,
         event: &EventRecord,
     ) -> StoreResult<bool>;
+    /// Gives one principal a role over a set in one transaction, binding the role to the set
+    /// when it is not yet; false (nothing written) when the principal holds it already.
+    async fn bind_member(
+        &self,
+        member: &BindingMemberRecord,
+        event: &EventRecord,
+    ) -> StoreResult<bool>;
     /// The role ids bound to a set.
     async fn bindings(&self, set_id: &str) -> StoreResult<Vec<String>>;
     async fn delete_binding(

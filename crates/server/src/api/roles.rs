@@ -466,13 +466,6 @@ async fn assign_custom(
     let set = app.store.resource_set(set_ref).await?.ok_or_else(|| {
         ApiError::not_found(format!("Resource not found: {set_ref} (ResourceSet)"))
     })?;
-    let existing = app.store.binding_members(&set.id, &role.id).await?;
-    if existing
-        .iter()
-        .any(|m| m.principal_type == principal.kind() && m.principal_id == principal.id())
-    {
-        return Err(ApiError::DuplicateRole);
-    }
     let now = app.clock.now().millis();
     let member = store::BindingMemberRecord {
         id: format!("irb{}", model::ids::random_base62(17)),
@@ -490,21 +483,9 @@ async fn assign_custom(
         vec![principal.event_target()],
         now,
     );
-    let bound = app.store.bindings(&set.id).await?.contains(&role.id);
-    if bound {
-        app.store
-            .add_binding_members(std::slice::from_ref(&member), &event)
-            .await?;
-    } else {
-        app.store
-            .insert_binding(
-                &set.id,
-                &role.id,
-                std::slice::from_ref(&member),
-                now,
-                &event,
-            )
-            .await?;
+    // One transaction: two assignments at once cannot both create the binding or the member.
+    if !app.store.bind_member(&member, &event).await? {
+        return Err(ApiError::DuplicateRole);
     }
     app.tokens.forget("*");
     render_custom(app, &member).await

@@ -368,6 +368,55 @@ pub async fn custom_roles_sets_and_bindings(store: &dyn Store) {
     assert!(store.remove_binding_member("irb2", &ev()).await.unwrap());
     assert!(!store.remove_binding_member("irb2", &ev()).await.unwrap());
 
+    // Assignments at once: one binding is made, each principal is held once.
+    let role2 = IamRoleRecord {
+        id: "cr0conformance000003".into(),
+        label: "Conformance Role 2".into(),
+        ..role.clone()
+    };
+    store.insert_iam_role(&role2, &[], &ev()).await.unwrap();
+    let racing = |id: &str, principal: &str| BindingMemberRecord {
+        role_id: role2.id.clone(),
+        ..member(id, "USER", principal)
+    };
+    let (a1, a2, a3) = (
+        racing("irb5", &u.id),
+        racing("irb6", &u.id),
+        racing("irb7", "00uother0000000000000"),
+    );
+    let (e1, e2, e3) = (ev(), ev(), ev());
+    let results = futures::future::join_all([
+        store.bind_member(&a1, &e1),
+        store.bind_member(&a2, &e2),
+        store.bind_member(&a3, &e3),
+    ])
+    .await;
+    let won: Vec<bool> = results.into_iter().map(|r| r.unwrap()).collect();
+    assert_eq!(
+        won.iter().filter(|w| **w).count(),
+        2,
+        "custom roles: a principal is bound once under concurrent assignments ({won:?})"
+    );
+    assert!(won[2], "custom roles: another principal is bound alongside");
+    assert_eq!(
+        store
+            .bindings(&set.id)
+            .await
+            .unwrap()
+            .iter()
+            .filter(|r| **r == role2.id)
+            .count(),
+        1
+    );
+    assert_eq!(
+        store
+            .binding_members(&set.id, &role2.id)
+            .await
+            .unwrap()
+            .len(),
+        2
+    );
+
     // A deleted group's memberships in bindings go with it.
     let g2 = group("custom short-lived", "OKTA_GROUP", 26);
     store.insert_group(&g2, &ev()).await.unwrap();
@@ -385,10 +434,16 @@ pub async fn custom_roles_sets_and_bindings(store: &dyn Store) {
         "custom roles: a deleted group leaves its bindings"
     );
 
-    // Deleting the role takes its bindings and members.
+    // Deleting a role takes its bindings and members; deleting the set takes the rest.
     assert!(store.delete_iam_role(&role.id, &ev()).await.unwrap());
+    assert_eq!(store.bindings(&set.id).await.unwrap(), [role2.id.clone()]);
+    let left = store.custom_grants("USER", &u.id).await.unwrap();
+    assert!(
+        left.iter().all(|g| g.member.role_id == role2.id),
+        "{left:?}"
+    );
+    assert!(store.delete_resource_set(&set.id, &ev()).await.unwrap());
     assert!(store.bindings(&set.id).await.unwrap().is_empty());
     assert!(store.custom_grants("USER", &u.id).await.unwrap().is_empty());
-    assert!(store.delete_resource_set(&set.id, &ev()).await.unwrap());
     assert!(store.resource_set(&set.id).await.unwrap().is_none());
 }

@@ -544,12 +544,7 @@ async fn assign(
                 return Err(ApiError::RoleToBuiltInGroup(name.to_owned()));
             }
             GroupType::OktaGroup => {}
-            _ => {
-                return Err(ApiError::invalid(
-                    "group",
-                    "Roles can only be granted to Okta groups.",
-                ))
-            }
+            GroupType::AppGroup => return Err(ApiError::RoleToAppGroup(group.id.clone())),
         }
     }
     if let Principal::Client(client, _) = &principal {

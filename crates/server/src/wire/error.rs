@@ -115,6 +115,8 @@ pub enum ApiError {
     RoleToBuiltInGroup(String),
     /// E0000227: roles are granted to service apps only.
     RoleToNonServiceApp,
+    /// E0000194: roles are not granted to groups imported from an app; the group's id.
+    RoleToAppGroup(String),
 }
 
 impl ApiError {
@@ -326,6 +328,13 @@ impl ApiError {
                 "E0000091",
                 S::BAD_REQUEST,
                 "The provided role type was not the same as required role type.".into(),
+            ),
+            Self::RoleToAppGroup(id) => (
+                "E0000194",
+                S::BAD_REQUEST,
+                format!(
+                    "Roles can only be granted to Okta groups, AD groups and LDAP groups. {id}"
+                ),
             ),
             Self::RoleToNonServiceApp => (
                 "E0000227",
@@ -602,6 +611,7 @@ mod tests {
             ApiError::RoleTypeMismatch,
             ApiError::RoleToBuiltInGroup("x".into()),
             ApiError::RoleToNonServiceApp,
+            ApiError::RoleToAppGroup("x".into()),
         ]
     }
 

@@ -436,7 +436,10 @@ pub async fn custom_roles_sets_and_bindings(store: &dyn Store) {
 
     // Deleting a role takes its bindings and members; deleting the set takes the rest.
     assert!(store.delete_iam_role(&role.id, &ev()).await.unwrap());
-    assert_eq!(store.bindings(&set.id).await.unwrap(), [role2.id.clone()]);
+    assert_eq!(
+        store.bindings(&set.id).await.unwrap(),
+        std::slice::from_ref(&role2.id)
+    );
     let left = store.custom_grants("USER", &u.id).await.unwrap();
     assert!(
         left.iter().all(|g| g.member.role_id == role2.id),

@@ -43,6 +43,9 @@ pub enum Clock {
     System,
     /// A clock that tests set and move.
     Manual(Arc<AtomicI64>),
+    /// The system clock moved by an offset (ms) that a test org sets and advances: time
+    /// keeps passing, and jumps when told.
+    Shifted(Arc<AtomicI64>),
 }
 
 impl Clock {
@@ -50,18 +53,74 @@ impl Clock {
         Self::Manual(Arc::new(AtomicI64::new(start.0)))
     }
 
+    /// The system clock, shifted by an offset that starts at zero.
+    pub fn shifted() -> Self {
+        Self::Shifted(Arc::new(AtomicI64::new(0)))
+    }
+
     #[allow(clippy::disallowed_methods)]
+    fn system_now() -> i64 {
+        Utc::now().timestamp_millis()
+    }
+
     pub fn now(&self) -> Timestamp {
         match self {
-            Self::System => Timestamp(Utc::now().timestamp_millis()),
+            Self::System => Timestamp(Self::system_now()),
             Self::Manual(ms) => Timestamp(ms.load(Ordering::SeqCst)),
+            Self::Shifted(offset) => {
+                Timestamp(Self::system_now().saturating_add(offset.load(Ordering::SeqCst)))
+            }
         }
     }
 
-    /// Moves a manual clock forward; no effect on the system clock.
+    /// Now without a test org's shift: what API tokens' idle expiry runs on, so the admin
+    /// token outlives jumps of the clock.
+    pub fn unshifted_now(&self) -> Timestamp {
+        match self {
+            Self::Shifted(_) => Timestamp(Self::system_now()),
+            _ => self.now(),
+        }
+    }
+
+    /// Moves a manual or shifted clock forward (backward when negative); no effect on the
+    /// system clock.
     pub fn advance(&self, ms: i64) {
-        if let Self::Manual(t) = self {
-            t.fetch_add(ms, Ordering::SeqCst);
+        match self {
+            Self::System => {}
+            Self::Manual(t) | Self::Shifted(t) => {
+                t.fetch_add(ms, Ordering::SeqCst);
+            }
+        }
+    }
+
+    /// Sets a manual or shifted clock to `at` (a shifted one keeps running from there);
+    /// answers whether the clock can be set.
+    pub fn set(&self, at: Timestamp) -> bool {
+        match self {
+            Self::System => false,
+            Self::Manual(t) => {
+                t.store(at.0, Ordering::SeqCst);
+                true
+            }
+            Self::Shifted(offset) => {
+                offset.store(at.0.saturating_sub(Self::system_now()), Ordering::SeqCst);
+                true
+            }
+        }
+    }
+
+    /// How far a shifted clock is from the system clock (ms); 0 for the others.
+    pub fn offset(&self) -> i64 {
+        match self {
+            Self::Shifted(offset) => offset.load(Ordering::SeqCst),
+            _ => 0,
+        }
+    }
+
+    /// Puts a shifted clock back on the system time.
+    pub fn reset(&self) {
+        if let Self::Shifted(offset) = self {
+            offset.store(0, Ordering::SeqCst);
         }
     }
 }
@@ -71,6 +130,7 @@ impl std::fmt::Debug for Clock {
         match self {
             Self::System => f.write_str("Clock::System"),
             Self::Manual(_) => f.write_str("Clock::Manual"),
+            Self::Shifted(_) => f.write_str("Clock::Shifted"),
         }
     }
 }
@@ -99,6 +159,19 @@ mod tests {
             Timestamp::parse_iso("2013-01-01T19:00:00.000Z")
         );
         assert_eq!(Timestamp::parse_iso("yesterday"), None);
+    }
+
+    #[test]
+    fn shifted_clock_runs_and_jumps() {
+        let c = Clock::shifted();
+        let before = Clock::System.now();
+        c.advance(3_600_000);
+        assert!(c.now().0 >= before.0 + 3_600_000);
+        assert!(c.set(Timestamp(1_000_000)));
+        assert!((c.now().0 - 1_000_000).abs() < 60_000);
+        c.reset();
+        assert_eq!(c.offset(), 0);
+        assert!(!Clock::System.set(Timestamp(0)));
     }
 
     #[test]

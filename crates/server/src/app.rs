@@ -39,7 +39,13 @@ pub struct Application {
 impl Application {
     /// Binds the listener, opens the store (running migrations) and bootstraps the org.
     pub async fn build(config: Config) -> anyhow::Result<Self> {
-        Self::build_with_clock(config, Clock::System).await
+        // A test org's clock can be set and advanced (`/_latchkey/clock`).
+        let clock = if config.test_mode {
+            Clock::shifted()
+        } else {
+            Clock::System
+        };
+        Self::build_with_clock(config, clock).await
     }
 
     pub async fn build_with_clock(config: Config, clock: Clock) -> anyhow::Result<Self> {
@@ -254,6 +260,7 @@ async fn open_store(
         &config.org_name,
         &config.admin_login,
         clock.now().millis(),
+        config.admin_token.as_deref(),
     )
     .await?;
     let admin_token_path = match &boot.new_admin_token {

@@ -21,9 +21,13 @@ pub async fn ensure_org(
     org_name: &str,
     admin_login: &str,
     now: i64,
+    admin_token: Option<&str>,
 ) -> anyhow::Result<Bootstrapped> {
     if let Some(org) = store.org().await? {
         ensure_super_admins(store, admin_login, now).await?;
+        if let Some(fixed) = admin_token {
+            ensure_fixed_token(store, admin_login, fixed, now).await?;
+        }
         crate::policies::ensure_defaults(store, now).await?;
         ensure_default_user_type(store, &org, admin_login, now).await?;
         store
@@ -84,7 +88,7 @@ pub async fn ensure_org(
         secrets: UserSecrets::default(),
         version: 0,
     };
-    let secret = crypto::tokens::new_api_token();
+    let secret = admin_token.map_or_else(crypto::tokens::new_api_token, str::to_owned);
     let token = ApiTokenRecord {
         id: new_id(Kind::ApiToken),
         name: "bootstrap".into(),
@@ -147,6 +151,46 @@ pub async fn ensure_org(
         org,
         new_admin_token: created.then_some(secret),
     })
+}
+
+/// A fixed admin token (`--admin-token`) given to an org that already exists: created for
+/// the admin user unless a token with that value is there.
+async fn ensure_fixed_token(
+    store: &dyn Store,
+    admin_login: &str,
+    secret: &str,
+    now: i64,
+) -> anyhow::Result<()> {
+    let hash = crypto::tokens::sha256_hex(secret);
+    if store.token_by_hash(&hash).await?.is_some() {
+        return Ok(());
+    }
+    let admin = store
+        .user_by_login(&model::users::profile::login_lower(admin_login))
+        .await?
+        .ok_or_else(|| anyhow::anyhow!("--admin-token: the admin user {admin_login} is gone"))?;
+    let token = ApiTokenRecord {
+        id: new_id(Kind::ApiToken),
+        name: "fixed admin token".into(),
+        user_id: admin.id,
+        client_name: "Latchkey".into(),
+        token_hash: hash,
+        created: now,
+        last_updated: now,
+        expires_at: now + TOKEN_WINDOW_MS,
+        network: json!({ "connection": "ANYWHERE" }),
+    };
+    let event = events::event(
+        "system.api_token.create",
+        "Create API token",
+        &Actor::system(),
+        vec![
+            json!({"id": token.id, "type": "Token", "alternateId": token.name, "displayName": token.name, "detailEntry": Value::Null}),
+        ],
+        now,
+    );
+    store.insert_token(&token, &event).await?;
+    Ok(())
 }
 
 /// Gives an org without role assignments its super administrators: the admin user, the

@@ -148,6 +148,37 @@ pub struct ServeArgs {
     /// seconds. [default: 20]
     #[arg(long, env = "LATCHKEY_HEADER_TIMEOUT_SECS", value_name = "SECS")]
     pub header_timeout_secs: Option<u64>,
+
+    /// A throw-away test org: its data lives in a temporary folder deleted at exit, rate
+    /// limits are off, password hashing is test-sized and the test control endpoints
+    /// (`/_latchkey/...`: reset, clock, outbox, logs) are on.
+    #[arg(long, env = "LATCHKEY_EPHEMERAL")]
+    pub ephemeral: bool,
+
+    /// Turn the test control endpoints on for an org that keeps its data (a data folder or
+    /// PostgreSQL): reset to the seed, clock control, outbox and log reading.
+    #[arg(long, env = "LATCHKEY_TEST_MODE")]
+    pub test_mode: bool,
+
+    /// The super-admin API token to create instead of a random one, so tests can hold a
+    /// fixed value (at least 20 characters: letters, digits, `-` and `_`).
+    #[arg(
+        long,
+        env = "LATCHKEY_ADMIN_TOKEN",
+        value_name = "TOKEN",
+        hide_env_values = true
+    )]
+    pub admin_token: Option<String>,
+
+    /// Org file (YAML) to apply once the server is up: users, groups, apps, policies, ...
+    /// (see docs/org-file.md). In test mode, reset returns to the org as this left it.
+    #[arg(long, env = "LATCHKEY_SEED", value_name = "FILE")]
+    pub seed: Option<PathBuf>,
+
+    /// Write a JSON summary (orgUrl, token, caCertificate, ...) to this file once the server
+    /// is ready, for scripts and test frameworks to wait on.
+    #[arg(long, env = "LATCHKEY_READY_FILE", value_name = "FILE")]
+    pub ready_file: Option<PathBuf>,
 }
 
 /// The TOML configuration file: the same options as the flags, by their long names.
@@ -185,6 +216,13 @@ pub struct FileConfig {
     pub max_connections: Option<usize>,
     pub max_connections_per_address: Option<usize>,
     pub header_timeout_secs: Option<u64>,
+    #[serde(default)]
+    pub ephemeral: bool,
+    #[serde(default)]
+    pub test_mode: bool,
+    pub admin_token: Option<String>,
+    pub seed: Option<PathBuf>,
+    pub ready_file: Option<PathBuf>,
 }
 
 impl FileConfig {
@@ -219,6 +257,16 @@ pub struct Config {
     pub smtp_from: Option<String>,
     pub brand: Brand,
     pub limits: Limits,
+    /// A throw-away org (data in a temporary folder).
+    pub ephemeral: bool,
+    /// The test control endpoints are on (always with `ephemeral`).
+    pub test_mode: bool,
+    /// The super-admin token to create, when fixed.
+    pub admin_token: Option<String>,
+    /// The org file applied once the server is up.
+    pub seed: Option<PathBuf>,
+    /// Where the ready summary goes.
+    pub ready_file: Option<PathBuf>,
 }
 
 /// What keeps one client (or many slow ones) from exhausting the server.
@@ -340,7 +388,33 @@ impl Config {
     /// Resolves flags/env (`cli`) over the file (`file`) over defaults.
     pub fn resolve(cli: ServeArgs, file: FileConfig) -> anyhow::Result<Self> {
         let store = cli.store.merge(file.store());
-        let defaults = crypto::password::Argon2Params::default();
+        let ephemeral = cli.ephemeral || file.ephemeral;
+        anyhow::ensure!(
+            !ephemeral || store.database_url.is_none(),
+            "--ephemeral keeps the org in a temporary SQLite database: drop --database-url, or use --test-mode with it"
+        );
+        let admin_token = cli.admin_token.or(file.admin_token);
+        if let Some(token) = &admin_token {
+            anyhow::ensure!(
+                token.len() >= 20
+                    && token.len() <= 100
+                    && token
+                        .chars()
+                        .all(|c| c.is_ascii_alphanumeric() || c == '-' || c == '_'),
+                "--admin-token: give 20 to 100 letters, digits, '-' or '_'"
+            );
+        }
+        // A throw-away org hashes passwords at test size unless told otherwise: a seed of a
+        // thousand users starts in seconds, not minutes.
+        let defaults = if ephemeral {
+            crypto::password::Argon2Params {
+                memory_kib: 1024,
+                iterations: 1,
+                parallelism: 1,
+            }
+        } else {
+            crypto::password::Argon2Params::default()
+        };
         let tls = if cli.insecure_http || file.insecure_http {
             TlsMode::Insecure
         } else {
@@ -386,7 +460,7 @@ impl Config {
                 .or(file.hash_workers)
                 .unwrap_or_else(|| std::thread::available_parallelism().map_or(2, |n| n.get())),
             hash_queue: cli.hash_queue.or(file.hash_queue).unwrap_or(256),
-            rate_limits: !cli.no_rate_limits && file.rate_limits.unwrap_or(true),
+            rate_limits: !ephemeral && !cli.no_rate_limits && file.rate_limits.unwrap_or(true),
             rate_limit_quotas: quotas(file.rate_limit_quotas.unwrap_or_default())?,
             log_format: cli
                 .log_format
@@ -432,6 +506,11 @@ impl Config {
                 ),
                 handshake_timeout: std::time::Duration::from_secs(10),
             },
+            ephemeral,
+            test_mode: ephemeral || cli.test_mode || file.test_mode,
+            admin_token,
+            seed: cli.seed.or(file.seed),
+            ready_file: cli.ready_file.or(file.ready_file),
         })
     }
 

@@ -105,6 +105,15 @@ enum Payload {
         request_id: String,
         ip_address: Option<String>,
     },
+    /// A test org's SMS or voice code with no telephony hook to carry it: kept in the
+    /// mailbox, where tests read it (`GET /_latchkey/outbox`).
+    #[serde(rename_all = "camelCase")]
+    Kept {
+        to: String,
+        subject: String,
+        text: String,
+        code: String,
+    },
     /// Nothing to deliver: written for a username that names no user, so its recovery costs
     /// what a real one does; the worker drops it.
     #[serde(rename_all = "camelCase")]
@@ -168,6 +177,31 @@ pub fn phone(
         },
         expires_at,
         Some(event),
+    )
+}
+
+/// A test org's phone code kept in the mailbox instead of sent (no telephony hook).
+pub fn kept_phone(
+    app: &AppState,
+    user_id: &str,
+    phone: &str,
+    channel: PhoneChannel,
+    text: &str,
+    code: &str,
+    expires_at: i64,
+) -> Result<OutboxMessage, crate::wire::ApiError> {
+    seal(
+        app,
+        "KEPT",
+        Some(user_id),
+        Payload::Kept {
+            to: phone.to_owned(),
+            subject: format!("{} code", channel.as_str()),
+            text: text.to_owned(),
+            code: code.to_owned(),
+        },
+        expires_at,
+        None,
     )
 }
 
@@ -334,6 +368,9 @@ pub struct OpenedMail {
     pub kept_at: String,
     pub text: String,
     pub html: Option<String>,
+    /// The code of an SMS or voice message (test orgs).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub code: Option<String>,
 }
 
 /// Opens a kept email with the org's key; `None` when it is not a readable email.
@@ -358,6 +395,22 @@ pub fn open_kept(
             kept_at: model::time::Timestamp(mail.kept_at).to_iso(),
             text: body,
             html,
+            code: None,
+        }),
+        Payload::Kept {
+            to,
+            subject,
+            text,
+            code,
+        } => Some(OpenedMail {
+            id: mail.id.clone(),
+            user_id: mail.user_id.clone(),
+            to,
+            subject,
+            kept_at: model::time::Timestamp(mail.kept_at).to_iso(),
+            text,
+            html: None,
+            code: Some(code),
         }),
         _ => None,
     }
@@ -376,6 +429,10 @@ async fn deliver(app: &AppState, message: &OutboxMessage) -> Result<Delivered, D
     let event = envelope.event.map(store::EventRecord::from);
     match envelope.message {
         Payload::Void { .. } => Ok(Delivered::sent(event)),
+        Payload::Kept { to, subject, .. } => Ok(Delivered {
+            event,
+            kept: Some((to, subject)),
+        }),
         Payload::Email {
             to,
             subject,

@@ -36,6 +36,7 @@ mod rate_limit_sql;
 mod role_sql;
 mod rule_queue_sql;
 mod session_sql;
+mod snapshot;
 mod stamp;
 mod token_sql;
 pub use page_sql::{group_page_key_for, page_key_for};
@@ -1044,6 +1045,16 @@ pub trait Store:
 
     /// Which backend this is ("sqlite" or "postgres"), for logs and metrics.
     fn backend(&self) -> &'static str;
+
+    /// Copies every table aside as a test org's reset point, replacing an earlier copy.
+    async fn snapshot(&self) -> StoreResult<()>;
+
+    /// Puts every table back as the last [`Store::snapshot`] left it, in one transaction;
+    /// false when there is no snapshot.
+    async fn restore(&self) -> StoreResult<bool>;
+
+    /// Deletes every System Log event (a test org's clean slate); answers how many went.
+    async fn clear_system_log(&self) -> StoreResult<u64>;
 }
 
 /// The OpenID Connect & OAuth 2.0 API: authorization servers, their signing keys, codes and

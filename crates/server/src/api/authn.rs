@@ -1486,6 +1486,7 @@ async fn enroll(State(app): State<AppState>, body: Bytes) -> ApiResult<Json<Valu
         activate: false,
         update_phone: true,
         lifetime: model::factors::EMAIL_CODE_LIFETIME_SECS,
+        shared_secret: None,
     };
     let f = factors::enroll_factor(&app, &actor_of(&user), &user, &request, &options).await?;
     if f.status == "ACTIVE" {

@@ -543,11 +543,14 @@ fn user_text<'a>(user: &'a UserRecord, key: &str) -> Option<&'a str> {
 /// the first code or challenge where the type has one, or activate at once when asked.
 /// How an enrollment goes: `activate` (no code sent), `updatePhone`, the email code's
 /// lifetime.
-#[derive(Debug, Clone, Copy)]
+#[derive(Debug, Clone)]
 pub(crate) struct EnrollOptions {
     pub activate: bool,
     pub update_phone: bool,
     pub lifetime: i64,
+    /// A TOTP factor's secret (base32), enrolled ACTIVE: only a test org's seed sets it, so
+    /// tests can compute the codes.
+    pub shared_secret: Option<String>,
 }
 
 async fn enroll(
@@ -562,6 +565,7 @@ async fn enroll(
         activate: super::users::flag(query.activate.as_deref(), false),
         update_phone: super::users::flag(query.update_phone.as_deref(), false),
         lifetime: email_lifetime(query.token_lifetime_seconds.as_deref())?,
+        shared_secret: None,
     };
     let f = enroll_factor(&app, &Actor::token(&admin), &user, &body, &options).await?;
     Ok((StatusCode::OK, Json(render(&app, &f)?)).into_response())
@@ -696,7 +700,15 @@ pub(crate) async fn enroll_factor(
             )?);
         }
         FactorKind::OktaTotp | FactorKind::GoogleTotp => {
-            let seed = crypto::otp::new_seed();
+            let seed = match &options.shared_secret {
+                Some(given) => {
+                    f.status = "ACTIVE".into();
+                    crypto::otp::seed_from_base32(given).ok_or_else(|| {
+                        enroll_invalid("sharedSecret: give the secret in base32 (RFC 4648)")
+                    })?
+                }
+                None => crypto::otp::new_seed(),
+            };
             f.profile = json!({ "credentialId": login });
             f.secret_sealed = Some(seal(
                 app,
@@ -705,13 +717,15 @@ pub(crate) async fn enroll_factor(
                     ..Secret::default()
                 },
             )?);
-            f.challenge_sealed = Some(seal(
-                app,
-                &Challenge {
-                    qr_token: Some(crypto::tokens::random_token(40)),
-                    ..Challenge::default()
-                },
-            )?);
+            if options.shared_secret.is_none() {
+                f.challenge_sealed = Some(seal(
+                    app,
+                    &Challenge {
+                        qr_token: Some(crypto::tokens::random_token(40)),
+                        ..Challenge::default()
+                    },
+                )?);
+            }
         }
         FactorKind::Sms | FactorKind::Call => {
             let other_phone = existing
@@ -811,7 +825,8 @@ pub(crate) async fn enroll_factor(
         now,
     )];
     let sends_code = kind.is_phone() || kind == FactorKind::Email;
-    if sends_code && activate {
+    let given_secret = options.shared_secret.is_some() && f.status == "ACTIVE";
+    if (sends_code && activate) || given_secret {
         f.status = "ACTIVE".into();
         events.push(factor_event(
             actor,

@@ -79,8 +79,14 @@ pub fn router(state: AppState) -> Router {
         .merge(system_log::routes())
         .merge(event_hooks::routes())
         .merge(inline_hooks::routes());
+    let test_controls = if state.config.test_mode {
+        crate::test_org::routes()
+    } else {
+        Router::new()
+    };
     Router::new()
         .nest("/api/v1", api)
+        .merge(test_controls)
         .merge(health::routes())
         .merge(app_logos::public_routes())
         .merge(sessions::public_routes())

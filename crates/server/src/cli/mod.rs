@@ -1,6 +1,7 @@
 //! Command-line interface: `latchkey serve`, `latchkey token create`, `latchkey import users`,
-//! `latchkey export users`.
+//! `latchkey export users|org`, `latchkey seed`, `latchkey test`.
 
+pub mod org;
 pub mod outbox;
 pub mod serve;
 pub mod token;
@@ -41,6 +42,11 @@ pub enum Command {
     /// The org's mailbox: emails kept because no SMTP server is configured.
     #[command(subcommand)]
     Outbox(outbox::OutboxCommand),
+    /// Apply an org file (YAML: users, groups, apps, policies, ...) to a running org.
+    Seed(org::SeedArgs),
+    /// Control a running test org: reset, snapshot, clock, outbox, logs.
+    #[command(subcommand)]
+    Test(org::TestCommand),
 }
 
 pub async fn run(cli: Cli) -> anyhow::Result<()> {
@@ -51,5 +57,7 @@ pub async fn run(cli: Cli) -> anyhow::Result<()> {
         Command::Import(cmd) => users::import(cmd, file).await,
         Command::Export(cmd) => users::export(cmd, file).await,
         Command::Outbox(cmd) => outbox::run(cmd, file).await,
+        Command::Seed(args) => org::seed(args).await,
+        Command::Test(cmd) => org::test(cmd).await,
     }
 }

@@ -68,6 +68,7 @@ pub async fn create(
         file.org_name.as_deref().unwrap_or("Latchkey"),
         admin_login,
         now,
+        None,
     )
     .await?;
     if let Some(first) = &boot.new_admin_token {

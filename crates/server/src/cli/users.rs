@@ -20,6 +20,8 @@ pub enum ImportCommand {
 pub enum ExportCommand {
     /// Export every user to CSV or JSON Lines, the formats `import users` reads.
     Users(ExportUsersArgs),
+    /// Export a running org as an org file (YAML) that `latchkey seed` applies.
+    Org(crate::cli::org::ExportOrgArgs),
 }
 
 #[derive(Debug, Args)]
@@ -136,7 +138,10 @@ pub async fn import(cmd: ImportCommand, file: FileConfig) -> anyhow::Result<()> 
 }
 
 pub async fn export(cmd: ExportCommand, file: FileConfig) -> anyhow::Result<()> {
-    let ExportCommand::Users(args) = cmd;
+    let args = match cmd {
+        ExportCommand::Users(args) => args,
+        ExportCommand::Org(args) => return crate::cli::org::export(args).await,
+    };
     let app = crate::app::offline_state(config(args.store, file)?).await?;
     let path = args.file.filter(|p| p.as_os_str() != "-");
     let format = match &path {

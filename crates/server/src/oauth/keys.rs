@@ -64,6 +64,13 @@ impl KeyCache {
         }
     }
 
+    /// Forgets every server's keys (a test org went back to its snapshot).
+    pub fn clear(&self) {
+        if let Ok(mut sets) = self.sets.write() {
+            sets.clear();
+        }
+    }
+
     fn put(&self, server_key: &str, set: Arc<KeySet>) {
         if let Ok(mut sets) = self.sets.write() {
             sets.insert(server_key.to_owned(), set);

@@ -40,6 +40,21 @@ impl Store for PgStore {
     fn backend(&self) -> &'static str {
         "postgres"
     }
+
+    async fn snapshot(&self) -> StoreResult<()> {
+        self.snapshot_tables().await
+    }
+
+    async fn restore(&self) -> StoreResult<bool> {
+        self.restore_tables().await
+    }
+
+    async fn clear_system_log(&self) -> StoreResult<u64> {
+        Ok(sqlx::query("DELETE FROM log_events")
+            .execute(&self.pool)
+            .await?
+            .rows_affected())
+    }
 }
 
 impl PgStore {

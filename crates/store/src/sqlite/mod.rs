@@ -72,6 +72,21 @@ impl Store for SqliteStore {
     fn backend(&self) -> &'static str {
         "sqlite"
     }
+
+    async fn snapshot(&self) -> StoreResult<()> {
+        self.snapshot_tables().await
+    }
+
+    async fn restore(&self) -> StoreResult<bool> {
+        self.restore_tables().await
+    }
+
+    async fn clear_system_log(&self) -> StoreResult<u64> {
+        Ok(sqlx::query("DELETE FROM log_events")
+            .execute(&self.write)
+            .await?
+            .rows_affected())
+    }
 }
 
 impl SqliteStore {

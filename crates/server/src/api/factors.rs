@@ -703,9 +703,13 @@ pub(crate) async fn enroll_factor(
             let seed = match &options.shared_secret {
                 Some(given) => {
                     f.status = "ACTIVE".into();
-                    crypto::otp::seed_from_base32(given).ok_or_else(|| {
-                        enroll_invalid("sharedSecret: give the secret in base32 (RFC 4648)")
-                    })?
+                    crypto::otp::seed_from_base32(given)
+                        .filter(|seed| seed.len() >= 16)
+                        .ok_or_else(|| {
+                            enroll_invalid(
+                                "sharedSecret: give at least 128 bits in base32 (RFC 4648), 26 characters or more",
+                            )
+                        })?
                 }
                 None => crypto::otp::new_seed(),
             };

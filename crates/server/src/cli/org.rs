@@ -136,7 +136,8 @@ pub struct ExportOrgArgs {
     #[arg(long, short = 'o', value_name = "FILE")]
     pub output: Option<PathBuf>,
 
-    /// Password to give exported users that have one (passwords cannot be read back).
+    /// Password (and recovery answer) to give exported users that have one: neither can be
+    /// read back.
     #[arg(long, value_name = "PASSWORD")]
     pub password: Option<String>,
 

@@ -1,9 +1,9 @@
 //! A running org as an org file (`latchkey export org`): what the Management API answers,
 //! in the file's terms, so that applying the file to a fresh org gives the same objects.
 //!
-//! What the API never answers cannot be exported: passwords (exported users get the password
-//! given with `--password`, or none), recovery answers, TOTP secrets and security question
-//! answers (those factors are left out), hook authorization values.
+//! What the API never answers cannot be exported: passwords and recovery answers (exported
+//! users get the secret given with `--password` for both, or none), TOTP secrets and
+//! security question answers (those factors are left out), hook authorization values.
 
 use serde_json::{Map, Value};
 use std::collections::BTreeMap;
@@ -134,7 +134,14 @@ pub async fn export(client: &Client, password: Option<&str>) -> Result<OrgFile, 
             user_type,
             password: password.filter(|_| has_password).map(str::to_owned),
             password_hash: None,
-            recovery_question: None,
+            recovery_question: u
+                .pointer("/credentials/recovery_question/question")
+                .and_then(Value::as_str)
+                .zip(password)
+                .map(|(question, answer)| super::RecoveryQuestion {
+                    question: question.to_owned(),
+                    answer: answer.to_owned(),
+                }),
             groups: member_of
                 .iter()
                 .filter(|g| text(g, "type") == "OKTA_GROUP")

@@ -175,7 +175,7 @@ pub struct SeedFactor {
     /// GOOGLE or OKTA for `totp`. [default: GOOGLE]
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub provider: Option<String>,
-    /// `totp`: the secret in base32 (RFC 4648), e.g. JBSWY3DPEHPK3PXP.
+    /// `totp`: the secret in base32 (RFC 4648), at least 128 bits (26 characters).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub shared_secret: Option<String>,
     /// `sms` and `call`: the phone number, E.164.

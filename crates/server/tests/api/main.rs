@@ -44,6 +44,7 @@ mod server;
 mod sessions;
 mod smtp_sink;
 mod system_log;
+mod test_orgs;
 mod trusted_origins;
 mod user_credentials;
 mod user_lifecycle;

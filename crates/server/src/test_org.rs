@@ -294,14 +294,11 @@ async fn logs(
             })
             .await?;
         let full = page.len() > 500;
-        after = page
-            .iter()
-            .take(500)
-            .last()
-            .map(|e| e.page_key(store::EventOrder::Polling));
+        let mut page = page;
+        page.truncate(500);
+        after = page.last().map(|e| e.page_key(store::EventOrder::Polling));
         out.extend(
             page.into_iter()
-                .take(500)
                 .filter(|e| q.event_type.as_deref().is_none_or(|t| t == e.event_type))
                 .map(|e| e.body),
         );

@@ -86,6 +86,13 @@ pub(crate) fn writable(value: &Value) -> Value {
     }
 }
 
+/// Sets `key` of an object.
+fn put(v: &mut Value, key: &str, value: Value) {
+    if let Some(obj) = v.as_object_mut() {
+        obj.insert(key.to_owned(), value);
+    }
+}
+
 fn text<'a>(v: &'a Value, key: &str) -> &'a str {
     v.get(key).and_then(Value::as_str).unwrap_or_default()
 }
@@ -532,7 +539,7 @@ impl Run<'_> {
                     );
                 }
                 if !credentials.is_empty() {
-                    body["credentials"] = Value::Object(credentials);
+                    put(&mut body, "credentials", Value::Object(credentials));
                 }
                 if let Some(type_name) = &u.user_type {
                     let type_id = types
@@ -545,7 +552,7 @@ impl Run<'_> {
                                 format!("no user type named '{type_name}' in the org"),
                             )
                         })?;
-                    body["type"] = json!({ "id": type_id });
+                    put(&mut body, "type", json!({ "id": type_id }));
                 }
                 let activate = status != UserStatus::Staged;
                 let made = self
@@ -784,7 +791,11 @@ impl Run<'_> {
         let mode = a.sign_on_mode.as_deref().unwrap_or("OPENID_CONNECT");
         let mut body = json!({ "label": a.label, "signOnMode": mode });
         if mode == "OPENID_CONNECT" {
-            body["name"] = json!(a.name.as_deref().unwrap_or("oidc_client"));
+            put(
+                &mut body,
+                "name",
+                json!(a.name.as_deref().unwrap_or("oidc_client")),
+            );
             let mut client = Map::new();
             if let Some(id) = &a.client_id {
                 client.insert("client_id".into(), json!(id));
@@ -792,7 +803,7 @@ impl Run<'_> {
             if let Some(m) = &a.token_endpoint_auth_method {
                 client.insert("token_endpoint_auth_method".into(), json!(m));
             }
-            body["credentials"] = json!({ "oauthClient": client });
+            put(&mut body, "credentials", json!({ "oauthClient": client }));
             let mut settings = Map::new();
             settings.insert(
                 "application_type".into(),
@@ -813,20 +824,28 @@ impl Run<'_> {
             if !a.response_types.is_empty() {
                 settings.insert("response_types".into(), json!(a.response_types));
             }
-            body["settings"] = json!({ "oauthClient": settings });
+            put(&mut body, "settings", json!({ "oauthClient": settings }));
         } else if let Some(name) = &a.name {
-            body["name"] = json!(name);
+            put(&mut body, "name", json!(name));
         }
         if !a.settings.is_empty() {
             let base = body.get("settings").cloned().unwrap_or(json!({}));
-            body["settings"] = merged(&base, &Value::Object(a.settings.clone()));
+            put(
+                &mut body,
+                "settings",
+                merged(&base, &Value::Object(a.settings.clone())),
+            );
         }
         if !a.credentials.is_empty() {
             let base = body.get("credentials").cloned().unwrap_or(json!({}));
-            body["credentials"] = merged(&base, &Value::Object(a.credentials.clone()));
+            put(
+                &mut body,
+                "credentials",
+                merged(&base, &Value::Object(a.credentials.clone())),
+            );
         }
         if let Some(status) = &a.status {
-            body["status"] = json!(status);
+            put(&mut body, "status", json!(status));
         }
         body
     }
@@ -843,7 +862,12 @@ impl Run<'_> {
             // compare.
             let mut create = desired.clone();
             if let Some(secret) = &a.client_secret {
-                create["credentials"]["oauthClient"]["client_secret"] = json!(secret);
+                if let Some(client) = create
+                    .pointer_mut("/credentials/oauthClient")
+                    .and_then(Value::as_object_mut)
+                {
+                    client.insert("client_secret".into(), json!(secret));
+                }
             }
             let activate = a.status.as_deref() != Some("INACTIVE");
             let found = existing.iter().find(|e| text(e, "label") == a.label);
@@ -997,16 +1021,16 @@ impl Run<'_> {
             let path = format!("authorizationServers[{i}]");
             let mut desired = json!({ "name": s.name });
             if let Some(d) = &s.description {
-                desired["description"] = json!(d);
+                put(&mut desired, "description", json!(d));
             }
             if !s.audiences.is_empty() {
-                desired["audiences"] = json!(s.audiences);
+                put(&mut desired, "audiences", json!(s.audiences));
             }
             if let Some(m) = &s.issuer_mode {
-                desired["issuerMode"] = json!(m);
+                put(&mut desired, "issuerMode", json!(m));
             }
             if let Some(st) = &s.status {
-                desired["status"] = json!(st);
+                put(&mut desired, "status", json!(st));
             }
             let server = self
                 .upsert(&path, &existing, "name", &desired, list_url)
@@ -1066,7 +1090,7 @@ impl Run<'_> {
                 });
                 let mut desired = desired;
                 if let Some(pr) = p.priority {
-                    desired["priority"] = json!(pr);
+                    put(&mut desired, "priority", json!(pr));
                 }
                 let policy = self.upsert(&ppath, &have, "name", &desired, &url).await?;
                 self.rules(&ppath, &format!("{url}/{}/rules", id_of(&policy)), &p.rules)
@@ -1120,19 +1144,19 @@ impl Run<'_> {
             }
             let mut desired = json!({ "type": p.policy_type, "name": p.name });
             if let Some(d) = &p.description {
-                desired["description"] = json!(d);
+                put(&mut desired, "description", json!(d));
             }
             if let Some(pr) = p.priority {
-                desired["priority"] = json!(pr);
+                put(&mut desired, "priority", json!(pr));
             }
             if let Some(st) = &p.status {
-                desired["status"] = json!(st);
+                put(&mut desired, "status", json!(st));
             }
             if conditions.as_object().is_some_and(|c| !c.is_empty()) {
-                desired["conditions"] = conditions;
+                put(&mut desired, "conditions", conditions);
             }
             if !p.settings.is_empty() {
-                desired["settings"] = Value::Object(p.settings.clone());
+                put(&mut desired, "settings", Value::Object(p.settings.clone()));
             }
             let have = by_type.get(&p.policy_type).cloned().unwrap_or_default();
             let policy = self

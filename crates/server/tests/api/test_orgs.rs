@@ -155,7 +155,9 @@ async fn seed_applies_once_and_exports_to_an_identical_org() {
         "web-app-client"
     );
     assert_eq!(
-        sign_in(&a, "bob@example.com", "CanWeFixIt-2026!").await.body["status"],
+        sign_in(&a, "bob@example.com", "CanWeFixIt-2026!")
+            .await
+            .body["status"],
         "SUCCESS"
     );
 
@@ -252,7 +254,10 @@ async fn controls_need_test_mode_and_a_super_admin() {
 async fn reset_returns_to_the_seed() {
     let app = seeded(ORG_FILE).await;
     let made = app
-        .create_user("?activate=false", json!({ "profile": TestApp::profile("new@example.com") }))
+        .create_user(
+            "?activate=false",
+            json!({ "profile": TestApp::profile("new@example.com") }),
+        )
         .await;
     let bob = app.get("/api/v1/users/bob@example.com").await.body["id"]
         .as_str()
@@ -275,12 +280,17 @@ async fn reset_returns_to_the_seed() {
     let back = app.get(&format!("/api/v1/users/{bob}")).await;
     assert_eq!(back.body["status"], "ACTIVE", "{}", back.text);
     assert_eq!(
-        sign_in(&app, "bob@example.com", "CanWeFixIt-2026!").await.body["status"],
+        sign_in(&app, "bob@example.com", "CanWeFixIt-2026!")
+            .await
+            .body["status"],
         "SUCCESS"
     );
     // The login of the user made after the snapshot is free again.
     let again = app
-        .create_user("?activate=false", json!({ "profile": TestApp::profile("new@example.com") }))
+        .create_user(
+            "?activate=false",
+            json!({ "profile": TestApp::profile("new@example.com") }),
+        )
         .await;
     assert_eq!(again["status"], "STAGED");
     let clock = app.get("/_latchkey/clock").await.body;
@@ -308,11 +318,15 @@ async fn reset_of_a_thousand_users_is_a_restore() {
         app.state.store.backend(),
         r.body["tookMs"].as_f64().unwrap()
     );
-    let members = app.get(&format!("/api/v1/groups/{gid}/users?limit=200")).await;
+    let members = app
+        .get(&format!("/api/v1/groups/{gid}/users?limit=200"))
+        .await;
     assert_eq!(members.status, StatusCode::OK, "{}", members.text);
     assert_eq!(members.body.as_array().unwrap().len(), 200);
     assert!(members.next_link().is_some());
-    let r = app.get("/api/v1/users?search=profile.lastName%20eq%20%22Many%22&limit=1").await;
+    let r = app
+        .get("/api/v1/users?search=profile.lastName%20eq%20%22Many%22&limit=1")
+        .await;
     assert_eq!(r.body.as_array().unwrap().len(), 1);
 }
 
@@ -337,12 +351,18 @@ async fn the_clock_moves_every_expiry() {
         .client
         .post(app.url("/oauth2/v1/token"))
         .basic_auth("machine-client", Some("machine-secret-0123456789-abcdef"))
-        .form(&[("grant_type", "client_credentials"), ("scope", "okta.users.read")])
+        .form(&[
+            ("grant_type", "client_credentials"),
+            ("scope", "okta.users.read"),
+        ])
         .send()
         .await
         .unwrap();
     let token: Value = token.json().await.unwrap();
-    let access = token["access_token"].as_str().unwrap_or_else(|| panic!("{token}")).to_owned();
+    let access = token["access_token"]
+        .as_str()
+        .unwrap_or_else(|| panic!("{token}"))
+        .to_owned();
     let bearer = format!("Bearer {access}");
     let with_bearer = || {
         app.client
@@ -357,7 +377,10 @@ async fn the_clock_moves_every_expiry() {
         .as_str()
         .unwrap()
         .to_owned();
-    let factors = app.get(&format!("/api/v1/users/{alice}/factors")).await.body;
+    let factors = app
+        .get(&format!("/api/v1/users/{alice}/factors"))
+        .await
+        .body;
     let totp = factors
         .as_array()
         .unwrap()
@@ -381,7 +404,10 @@ async fn the_clock_moves_every_expiry() {
     let moved = advance(&app, "PT1H1M").await;
     assert_eq!(moved["offsetMs"], 3_660_000);
     let now = model::time::Timestamp::parse_iso(moved["now"].as_str().unwrap()).unwrap();
-    assert_eq!(with_bearer().await.unwrap().status(), StatusCode::UNAUTHORIZED);
+    assert_eq!(
+        with_bearer().await.unwrap().status(),
+        StatusCode::UNAUTHORIZED
+    );
     let wall = u64::try_from(Clock::System.now().millis() / 1000).unwrap();
     let stale = crypto::otp::totp_code(&seed, wall);
     let r = app
@@ -401,7 +427,9 @@ async fn the_clock_moves_every_expiry() {
     assert_eq!(r.body["factorResult"], "SUCCESS", "{}", r.text);
     // Lockout unlocked itself after ten minutes.
     assert_eq!(
-        sign_in(&app, "bob@example.com", "CanWeFixIt-2026!").await.body["status"],
+        sign_in(&app, "bob@example.com", "CanWeFixIt-2026!")
+            .await
+            .body["status"],
         "SUCCESS"
     );
     advance(&app, "1d").await;
@@ -412,7 +440,9 @@ async fn the_clock_moves_every_expiry() {
     // Password age: 30 days for Support.
     advance(&app, "30d").await;
     assert_eq!(
-        sign_in(&app, "bob@example.com", "CanWeFixIt-2026!").await.body["status"],
+        sign_in(&app, "bob@example.com", "CanWeFixIt-2026!")
+            .await
+            .body["status"],
         "PASSWORD_EXPIRED"
     );
     // The admin token outlives the jump (API tokens idle on real time).
@@ -421,7 +451,10 @@ async fn the_clock_moves_every_expiry() {
     let r = app
         .post("/_latchkey/clock", json!({ "set": "2030-01-01T00:00:00Z" }))
         .await;
-    assert!(r.body["now"].as_str().unwrap().starts_with("2030-01-01T00:00"));
+    assert!(r.body["now"]
+        .as_str()
+        .unwrap()
+        .starts_with("2030-01-01T00:00"));
     let r = app.delete("/_latchkey/clock").await;
     assert_eq!(r.body["offsetMs"], 0);
     app.post("/_latchkey/clock", json!({ "advance": "soon" }))
@@ -486,7 +519,11 @@ async fn recovery_transactions_and_codes_through_the_outbox() {
     assert_eq!(mail.as_array().unwrap().len(), 1, "{mail}");
     assert!(mail[0]["subject"].as_str().is_some());
     let cleared = app.delete("/_latchkey/outbox").await;
-    assert!(cleared.body["deleted"].as_u64().unwrap() >= 3, "{}", cleared.text);
+    assert!(
+        cleared.body["deleted"].as_u64().unwrap() >= 3,
+        "{}",
+        cleared.text
+    );
     assert_eq!(app.get("/_latchkey/outbox").await.body, json!([]));
 }
 

@@ -26,6 +26,7 @@ mod rate_limits;
 mod roles;
 mod schemas;
 mod sessions;
+mod snapshots;
 mod tokens;
 mod trusted_origins;
 mod users;
@@ -90,6 +91,8 @@ pub async fn run_all(store: &dyn Store) {
     schemas::saves_are_versioned_and_unique_values_hold_on_every_write(store).await;
     roles::assignments_targets_and_the_last_super_admin(store).await;
     roles::custom_roles_sets_and_bindings(store).await;
+    // Last: a restore puts every table back as this check's snapshot saw it.
+    snapshots::restore_brings_back_the_snapshot_and_only_it(store).await;
 }
 
 /// A user record for tests.

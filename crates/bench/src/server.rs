@@ -131,6 +131,8 @@ impl Node {
             .arg("--listen")
             .arg(format!("127.0.0.1:{port}"))
             .arg("--no-rate-limits")
+            // The control endpoints, for `test-org-reset`.
+            .arg("--test-mode")
             .stdin(Stdio::null())
             .stdout(out.try_clone()?)
             .stderr(out)

@@ -61,6 +61,9 @@ pub enum Workload {
     TokenClientCredentials,
     /// Authn → `/authorize` with the session token and PKCE → `/token` with the code.
     TokenAuthCode,
+    /// `POST /_latchkey/reset`: a test org back to its snapshot (taken with the seeded users
+    /// just before the run), every table copied back.
+    TestOrgReset,
 }
 
 /// What a workload's throughput is judged against.
@@ -219,6 +222,12 @@ pub async fn unavailable(
             "the server has no Authorization Servers API".to_owned(),
         ));
     }
+    if workload == Workload::TestOrgReset {
+        // The reset point: the org as the seed (and the workloads before) left it.
+        let reply = api.admin(Method::POST, "/_latchkey/snapshot", None).await?;
+        return Ok((reply.status.as_u16() != 200)
+            .then(|| format!("no test mode: /_latchkey/snapshot answers {}", reply.status)));
+    }
     if workload != Workload::SessionCreateGet {
         return Ok(None);
     }
@@ -363,6 +372,11 @@ async fn operation(run: &Run, workload: Workload, worker: usize, i: u64) -> anyh
         }
         Workload::SigninTiming | Workload::RecoveryTiming => {
             anyhow::bail!("the timing checks are not driven by time")
+        }
+        Workload::TestOrgReset => {
+            api.admin(Method::POST, "/_latchkey/reset", None)
+                .await?
+                .expect(200, "reset")?;
         }
         Workload::TokenClientCredentials => {
             let o = seed.oauth.as_ref().context("no OAuth fixture")?;

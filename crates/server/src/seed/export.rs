@@ -42,8 +42,14 @@ fn strings(v: Option<&Value>) -> Vec<String> {
         .unwrap_or_default()
 }
 
+/// An object as its create call takes it, with its status (which the seed sets through the
+/// lifecycle calls).
 fn named(v: &Value) -> Named {
-    Named(writable(v).as_object().cloned().unwrap_or_default())
+    let mut out = writable(v).as_object().cloned().unwrap_or_default();
+    if let Some(status) = v.get("status").filter(|s| s.is_string()) {
+        out.insert("status".into(), status.clone());
+    }
+    Named(out)
 }
 
 /// Reads the org `client` reaches. `password` is given to exported users that hold one.
@@ -182,10 +188,18 @@ pub async fn export(client: &Client, password: Option<&str>) -> Result<OrgFile, 
             .and_then(Value::as_object)
             .cloned()
             .unwrap_or_default();
+        // A custom app's name (SAML or auto-login without a catalog name) was generated from
+        // its label; a fresh org generates its own.
+        let name = text(&a, "name");
+        let custom = mode != "OPENID_CONNECT"
+            && a.get("visibility")
+                .and_then(|v| v.get("appLinks"))
+                .and_then(|l| l.get(format!("{name}_link")))
+                .is_some();
         let mut seed = SeedApp {
             label: text(&a, "label"),
             sign_on_mode: Some(mode.clone()),
-            name: Some(text(&a, "name")),
+            name: (!custom).then_some(name),
             status: Some(text(&a, "status")),
             ..SeedApp::default()
         };

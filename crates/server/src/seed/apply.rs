@@ -519,11 +519,25 @@ impl Run<'_> {
                     .await?;
                     self.summary.updated += 1;
                 }
-                self.transition(path, &id, text(&current, "status"), status)
-                    .await?;
+                // An existing user's status changes only when the file names one.
+                if let Some(wanted) = u.status {
+                    self.transition(path, &id, text(&current, "status"), wanted)
+                        .await?;
+                }
                 (id, false)
             }
             None => {
+                if !has_password
+                    && matches!(status, UserStatus::Active | UserStatus::PasswordExpired)
+                {
+                    return Err(self.parsed.error(
+                        &format!("{path}.status"),
+                        format!(
+                            "a new {} user needs password or passwordHash (without one it is PROVISIONED)",
+                            status.as_str()
+                        ),
+                    ));
+                }
                 let mut body = json!({ "profile": profile });
                 let mut credentials = Map::new();
                 if let Some(p) = &u.password {

@@ -169,12 +169,32 @@ async fn ensure_fixed_token(
         .user_by_login(&model::users::profile::login_lower(admin_login))
         .await?
         .ok_or_else(|| anyhow::anyhow!("--admin-token: the admin user {admin_login} is gone"))?;
+    insert_token(
+        store,
+        &admin.id,
+        "fixed admin token",
+        "Latchkey",
+        secret,
+        now,
+    )
+    .await
+}
+
+/// Writes an API token with the value `secret` for `user_id`, with its event.
+pub async fn insert_token(
+    store: &dyn Store,
+    user_id: &str,
+    name: &str,
+    client_name: &str,
+    secret: &str,
+    now: i64,
+) -> anyhow::Result<()> {
     let token = ApiTokenRecord {
         id: new_id(Kind::ApiToken),
-        name: "fixed admin token".into(),
-        user_id: admin.id,
-        client_name: "Latchkey".into(),
-        token_hash: hash,
+        name: name.to_owned(),
+        user_id: user_id.to_owned(),
+        client_name: client_name.to_owned(),
+        token_hash: crypto::tokens::sha256_hex(secret),
         created: now,
         last_updated: now,
         expires_at: now + TOKEN_WINDOW_MS,

@@ -1,13 +1,8 @@
 //! `latchkey token create --name NAME`: a new super-admin API token, printed once.
 
 use clap::{Args, Subcommand};
-use serde_json::json;
-use store::ApiTokenRecord;
 
-use crate::auth::ssws::TOKEN_WINDOW_MS;
 use crate::config::{FileConfig, StoreArgs};
-use crate::events::{self, Actor};
-use model::ids::{new_id, Kind};
 use model::time::Clock;
 
 #[derive(Debug, Subcommand)]
@@ -93,26 +88,7 @@ pub async fn create(
     );
     let owner = owner.id;
     let secret = crypto::tokens::new_api_token();
-    let token = ApiTokenRecord {
-        id: new_id(Kind::ApiToken),
-        name: name.to_owned(),
-        user_id: owner,
-        client_name: "Latchkey CLI".into(),
-        token_hash: crypto::tokens::sha256_hex(&secret),
-        created: now,
-        last_updated: now,
-        expires_at: now + TOKEN_WINDOW_MS,
-        network: json!({ "connection": "ANYWHERE" }),
-    };
-    let event = events::event(
-        "system.api_token.create",
-        "Create API token",
-        &Actor::system(),
-        vec![
-            json!({"id": token.id, "type": "Token", "alternateId": token.name, "displayName": token.name}),
-        ],
-        now,
-    );
-    store.insert_token(&token, &event).await?;
+    crate::bootstrap::insert_token(store.as_ref(), &owner, name, "Latchkey CLI", &secret, now)
+        .await?;
     Ok(secret)
 }

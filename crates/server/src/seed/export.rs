@@ -373,31 +373,16 @@ pub async fn export(client: &Client, password: Option<&str>) -> Result<OrgFile, 
             });
         }
     }
-    file.network_zones = client
-        .list("/api/v1/zones")
-        .await?
-        .iter()
-        .map(named)
-        .collect();
-    file.trusted_origins = client
-        .list("/api/v1/trustedOrigins")
-        .await?
-        .iter()
-        .map(named)
-        .collect();
-    file.event_hooks = client
-        .list("/api/v1/eventHooks")
-        .await?
-        .iter()
-        .map(named)
-        .collect();
-    file.inline_hooks = client
-        .list("/api/v1/inlineHooks")
-        .await?
-        .iter()
-        .map(named)
-        .collect();
+    file.network_zones = named_list(client, "/api/v1/zones").await?;
+    file.trusted_origins = named_list(client, "/api/v1/trustedOrigins").await?;
+    file.event_hooks = named_list(client, "/api/v1/eventHooks").await?;
+    file.inline_hooks = named_list(client, "/api/v1/inlineHooks").await?;
     Ok(file)
+}
+
+/// Every object of a list, as the file holds it.
+async fn named_list(client: &Client, path: &str) -> Result<Vec<Named>, Refused> {
+    Ok(client.list(path).await?.iter().map(named).collect())
 }
 
 /// The factors whose setup the API answers (phone numbers, email): TOTP secrets and

@@ -14,7 +14,7 @@ pub async fn restore_brings_back_the_snapshot_and_only_it(store: &dyn Store) {
     store
         .insert_user(
             &kept,
-            &[team.id.clone()],
+            std::slice::from_ref(&team.id),
             &event("user.lifecycle.create", 1),
         )
         .await

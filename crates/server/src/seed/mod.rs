@@ -596,9 +596,11 @@ mod tests {
 
     #[test]
     fn the_committed_schema_is_current() {
-        let committed: Value =
-            serde_json::from_str(include_str!("../../../../docs/org-file.schema.json"))
-                .expect("docs/org-file.schema.json is JSON");
+        let committed: Value = serde_json::from_str(include_str!(concat!(
+            env!("CARGO_MANIFEST_DIR"),
+            "/../../docs/org-file.schema.json"
+        )))
+        .expect("docs/org-file.schema.json is JSON");
         assert!(
             committed == schema(),
             "docs/org-file.schema.json is stale: regenerate it with `latchkey seed --schema > docs/org-file.schema.json`"

@@ -7,7 +7,10 @@ use model::time::Clock;
 use reqwest::{Method, StatusCode};
 use serde_json::{json, Value};
 
-const ORG_FILE: &str = include_str!("../../../../tests/test-org/org.yaml");
+const ORG_FILE: &str = include_str!(concat!(
+    env!("CARGO_MANIFEST_DIR"),
+    "/../../tests/test-org/org.yaml"
+));
 const TOTP_SECRET: &str = "JBSWY3DPEHPK3PXPJBSWY3DPEHPK3PXP";
 
 async fn test_org() -> TestApp {

@@ -1,0 +1,3 @@
+module example.com/latchkeytest
+
+go 1.19

@@ -3,6 +3,8 @@
 #
 #   latchkey_binary REPO_DIR     LATCHKEY_BIN set, absolute and executable (cargo build if unset)
 #   npm_ci_if_changed DIR        `npm ci` in DIR when its package-lock.json changed
+#   python_venv DIR              DIR/.venv with DIR/requirements.txt installed (again only when
+#                                the file changed); sets VENV
 #   start_server BACKEND NAME [serve flags...]
 #                                one server on a free port, SQLite in a fresh data folder or a
 #                                fresh PostgreSQL database ($PG_BASE, created through $PG_ADMIN);
@@ -37,6 +39,20 @@ npm_ci_if_changed() {
     say "npm ci ($dir)"
     (cd "$dir" && npm ci --no-audit --no-fund --loglevel=error)
     checksum "$dir/package-lock.json" > "$dir/node_modules/.package-lock.sha256"
+  fi
+}
+
+python_venv() {
+  local dir="$1"
+  VENV="$dir/.venv"
+  if [[ ! -x "$VENV/bin/python" ]]; then
+    say "python venv ($dir)"
+    python3 -m venv "$VENV"
+  fi
+  if [[ "$(cat "$VENV/.requirements.sha256" 2>/dev/null)" != "$(checksum "$dir/requirements.txt")" ]]; then
+    say "pip install -r $dir/requirements.txt"
+    "$VENV/bin/pip" install -q --disable-pip-version-check -r "$dir/requirements.txt"
+    checksum "$dir/requirements.txt" > "$VENV/.requirements.sha256"
   fi
 }
 

@@ -17,16 +17,7 @@ latchkey_binary "$REPO_DIR"
 
 # Python: the SDK suite's venv (okta, pytest).
 PY_DIR="$REPO_DIR/tests/sdk/python"
-VENV="$PY_DIR/.venv"
-if [[ ! -x "$VENV/bin/python" ]]; then
-  say "python venv"
-  python3 -m venv "$VENV"
-fi
-if [[ "$(cat "$VENV/.requirements.sha256" 2>/dev/null)" != "$(checksum "$PY_DIR/requirements.txt")" ]]; then
-  say "pip install -r requirements.txt"
-  "$VENV/bin/pip" install -q --disable-pip-version-check -r "$PY_DIR/requirements.txt"
-  checksum "$PY_DIR/requirements.txt" > "$VENV/.requirements.sha256"
-fi
+python_venv "$PY_DIR"
 
 npm_ci_if_changed "$RECIPES/vitest"
 
@@ -54,5 +45,5 @@ run_recipe() {
 run_recipe shell "$RECIPES/shell/test-org.sh"
 run_recipe pytest "$VENV/bin/python" -m pytest -q "$RECIPES/pytest"
 run_recipe vitest bash -c "cd '$RECIPES/vitest' && npx vitest run"
-run_recipe go bash -c "cd '$RECIPES/go' && go test ./..."
+run_recipe go bash -c "cd '$RECIPES/go' && go test -count=1 ./..."
 say "all recipes passed"

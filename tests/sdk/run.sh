@@ -32,16 +32,7 @@ source "$REPO_DIR/tests/lib/server.sh"
 # ------------------------------------------------------------------ build and install
 latchkey_binary "$REPO_DIR"
 
-VENV="$PY_DIR/.venv"
-if [[ ! -x "$VENV/bin/python" ]]; then
-  say "python venv"
-  python3 -m venv "$VENV"
-fi
-if [[ "$(cat "$VENV/.requirements.sha256" 2>/dev/null)" != "$(checksum "$PY_DIR/requirements.txt")" ]]; then
-  say "pip install -r requirements.txt"
-  "$VENV/bin/pip" install -q --disable-pip-version-check -r "$PY_DIR/requirements.txt"
-  checksum "$PY_DIR/requirements.txt" > "$VENV/.requirements.sha256"
-fi
+python_venv "$PY_DIR"
 
 npm_ci_if_changed "$NODE_DIR"
 

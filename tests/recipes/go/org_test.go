@@ -1,5 +1,6 @@
 // A test org for `go test`: TestMain starts one ephemeral Latchkey for the package's tests,
-// each test resets it first. Standard library only.
+// and each test resets it first. Standard library only. The users, passwords and factors are
+// the ones tests/test-org/org.yaml declares.
 package latchkeytest
 
 import (
@@ -7,8 +8,10 @@ import (
 	"crypto/tls"
 	"crypto/x509"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"net/http"
+	"net/url"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -16,64 +19,99 @@ import (
 	"time"
 )
 
-type org struct {
+const (
+	orgFile = "../../test-org/org.yaml"
+	// A fixed token, so a failing test can be replayed by hand with curl.
+	adminToken   = "go-recipe-token-0123456789"
+	startTimeout = 30 * time.Second
+)
+
+// The running org, as its ready file describes it, and a client that trusts its CA.
+var org struct {
 	URL    string `json:"orgUrl"`
 	Token  string `json:"token"`
 	CA     string `json:"caCertificate"`
 	client *http.Client
 }
 
-var testOrg org
+func TestMain(m *testing.M) { os.Exit(runWithOrg(m)) }
 
-func TestMain(m *testing.M) {
-	dir, err := os.MkdirTemp("", "go-org-")
+func runWithOrg(m *testing.M) int {
+	dir, err := os.MkdirTemp("", "latchkey-go-")
 	if err != nil {
-		panic(err)
+		fmt.Fprintln(os.Stderr, err)
+		return 1
 	}
-	ready := filepath.Join(dir, "org.json")
+	defer os.RemoveAll(dir)
+	readyFile, logFile := filepath.Join(dir, "org.json"), filepath.Join(dir, "server.log")
+
 	bin := os.Getenv("LATCHKEY_BIN")
 	if bin == "" {
 		bin = "latchkey"
 	}
 	server := exec.Command(bin, "serve", "--ephemeral", "--listen", "127.0.0.1:0",
-		"--seed", filepath.Join("..", "..", "test-org", "org.yaml"),
-		"--admin-token", "go-recipe-token-0123456789", "--ready-file", ready)
-	logFile, _ := os.Create(filepath.Join(dir, "server.log"))
-	server.Stdout, server.Stderr = logFile, logFile
-	if err := server.Start(); err != nil {
-		panic(err)
-	}
-	code := 1
-	defer func() {
-		_ = server.Process.Signal(os.Interrupt)
-		_ = server.Wait()
-		os.RemoveAll(dir)
-		os.Exit(code)
-	}()
-	deadline := time.Now().Add(30 * time.Second)
-	for {
-		if data, err := os.ReadFile(ready); err == nil && json.Unmarshal(data, &testOrg) == nil {
-			break
-		}
-		if time.Now().After(deadline) {
-			log, _ := os.ReadFile(filepath.Join(dir, "server.log"))
-			fmt.Fprintf(os.Stderr, "latchkey did not start:\n%s\n", log)
-			return
-		}
-		time.Sleep(50 * time.Millisecond)
-	}
-	pem, err := os.ReadFile(testOrg.CA)
+		"--seed", orgFile, "--admin-token", adminToken, "--ready-file", readyFile)
+	log, err := os.Create(logFile)
 	if err != nil {
-		panic(err)
+		fmt.Fprintln(os.Stderr, err)
+		return 1
+	}
+	server.Stdout, server.Stderr = log, log
+	if err := server.Start(); err != nil {
+		fmt.Fprintln(os.Stderr, "cannot start latchkey:", err)
+		return 1
+	}
+	exited := make(chan struct{})
+	go func() { _ = server.Wait(); log.Close(); close(exited) }()
+	defer func() {
+		_ = server.Process.Signal(os.Interrupt) // the server deletes its data and the ready file
+		<-exited
+	}()
+
+	if err := waitUntilReady(readyFile, exited); err != nil {
+		output, _ := os.ReadFile(logFile)
+		fmt.Fprintf(os.Stderr, "latchkey did not become ready (%v):\n%s\n", err, output)
+		return 1
+	}
+	pem, err := os.ReadFile(org.CA)
+	if err != nil {
+		fmt.Fprintln(os.Stderr, err)
+		return 1
 	}
 	roots := x509.NewCertPool()
-	roots.AppendCertsFromPEM(pem)
-	testOrg.client = &http.Client{Transport: &http.Transport{TLSClientConfig: &tls.Config{RootCAs: roots}}}
-	code = m.Run()
+	if !roots.AppendCertsFromPEM(pem) {
+		fmt.Fprintln(os.Stderr, "no certificate in", org.CA)
+		return 1
+	}
+	org.client = &http.Client{
+		Timeout:   30 * time.Second,
+		Transport: &http.Transport{TLSClientConfig: &tls.Config{RootCAs: roots}},
+	}
+	return m.Run()
 }
 
-// call sends a JSON request (with the admin token unless anonymous) and decodes the answer.
-func call(t *testing.T, method, path string, body any, anonymous bool) (int, any) {
+// waitUntilReady reads the ready file into org once the server has written it (in one
+// piece, once the seed is applied).
+func waitUntilReady(readyFile string, exited <-chan struct{}) error {
+	deadline := time.Now().Add(startTimeout)
+	for {
+		if data, err := os.ReadFile(readyFile); err == nil {
+			return json.Unmarshal(data, &org)
+		}
+		select {
+		case <-exited:
+			return errors.New("the server exited")
+		case <-time.After(50 * time.Millisecond):
+		}
+		if time.Now().After(deadline) {
+			return fmt.Errorf("no ready file after %v", startTimeout)
+		}
+	}
+}
+
+// send makes one JSON request, with the admin token when admin is set (the Authn API is
+// public), decodes the answer into out (unless nil) and returns the HTTP status.
+func send(t *testing.T, admin bool, method, path string, body, out any) int {
 	t.Helper()
 	var payload bytes.Buffer
 	if body != nil {
@@ -81,85 +119,98 @@ func call(t *testing.T, method, path string, body any, anonymous bool) (int, any
 			t.Fatal(err)
 		}
 	}
-	req, err := http.NewRequest(method, testOrg.URL+path, &payload)
+	req, err := http.NewRequest(method, org.URL+path, &payload)
 	if err != nil {
 		t.Fatal(err)
 	}
 	req.Header.Set("Accept", "application/json")
 	req.Header.Set("Content-Type", "application/json")
-	if !anonymous {
-		req.Header.Set("Authorization", "SSWS "+testOrg.Token)
+	if admin {
+		req.Header.Set("Authorization", "SSWS "+org.Token)
 	}
-	resp, err := testOrg.client.Do(req)
+	resp, err := org.client.Do(req)
 	if err != nil {
 		t.Fatal(err)
 	}
 	defer resp.Body.Close()
-	var out any
-	_ = json.NewDecoder(resp.Body).Decode(&out)
-	return resp.StatusCode, out
+	if out != nil && resp.StatusCode < 300 {
+		if err := json.NewDecoder(resp.Body).Decode(out); err != nil {
+			t.Fatalf("%s %s: %v", method, path, err)
+		}
+	}
+	return resp.StatusCode
 }
 
-// resetOrg puts the org back as its file declares it.
+// mustSend is send for calls that must succeed.
+func mustSend(t *testing.T, admin bool, method, path string, body, out any) {
+	t.Helper()
+	if status := send(t, admin, method, path, body, out); status != http.StatusOK {
+		t.Fatalf("%s %s: HTTP %d", method, path, status)
+	}
+}
+
+// resetOrg puts the org back as its file declares it, whatever an earlier test changed.
 func resetOrg(t *testing.T) {
 	t.Helper()
-	if status, body := call(t, "POST", "/_latchkey/reset", nil, false); status != 200 {
-		t.Fatalf("reset: %d %v", status, body)
+	var answer struct{ Reset bool }
+	mustSend(t, true, "POST", "/_latchkey/reset", nil, &answer)
+	if !answer.Reset {
+		t.Fatal("the reset did not answer reset: true")
 	}
 }
 
-func field(v any, key string) any {
-	if m, ok := v.(map[string]any); ok {
-		return m[key]
-	}
-	return nil
+type authnAnswer struct {
+	Status     string `json:"status"`
+	StateToken string `json:"stateToken"`
 }
 
-func TestSeededUsers(t *testing.T) {
+func TestTheSeededUsersAreThere(t *testing.T) {
 	resetOrg(t)
-	status, user := call(t, "GET", "/api/v1/users/alice@example.com", nil, false)
-	if status != 200 || field(user, "status") != "ACTIVE" {
-		t.Fatalf("alice: %d %v", status, user)
+	var users []struct {
+		Status  string
+		Profile struct{ Login string }
 	}
+	mustSend(t, true, "GET", "/api/v1/users", nil, &users)
+	for _, user := range users {
+		if user.Profile.Login == "alice@example.com" {
+			if user.Status != "ACTIVE" {
+				t.Fatalf("alice is %s, want ACTIVE", user.Status)
+			}
+			return
+		}
+	}
+	t.Fatalf("alice@example.com is not among the %d users", len(users))
 }
 
-func TestResetForgetsChanges(t *testing.T) {
-	resetOrg(t)
-	profile := map[string]any{"profile": map[string]string{
-		"login": "temp@example.com", "email": "temp@example.com", "firstName": "Temp", "lastName": "User"}}
-	if status, body := call(t, "POST", "/api/v1/users?activate=false", profile, false); status != 200 {
-		t.Fatalf("create: %d %v", status, body)
-	}
-	resetOrg(t)
-	if status, _ := call(t, "GET", "/api/v1/users/temp@example.com", nil, false); status != 404 {
-		t.Fatalf("after reset the user answers %d, want 404", status)
-	}
-}
-
-func TestPasswordsExpireWithTheClock(t *testing.T) {
+func TestPasswordsExpireWhenTheClockMoves(t *testing.T) {
 	resetOrg(t)
 	signIn := map[string]string{"username": "bob@example.com", "password": "CanWeFixIt-2026!"}
-	if _, body := call(t, "POST", "/api/v1/authn", signIn, true); field(body, "status") != "SUCCESS" {
-		t.Fatalf("sign-in: %v", body)
+	var before, after authnAnswer
+	mustSend(t, false, "POST", "/api/v1/authn", signIn, &before)
+	if before.Status != "SUCCESS" {
+		t.Fatalf("sign-in today: %s, want SUCCESS", before.Status)
 	}
-	call(t, "POST", "/_latchkey/clock", map[string]string{"advance": "31d"}, false)
-	if _, body := call(t, "POST", "/api/v1/authn", signIn, true); field(body, "status") != "PASSWORD_EXPIRED" {
-		t.Fatalf("31 days on: %v", body)
+	// The Support password policy: maxAgeDays 30.
+	mustSend(t, true, "POST", "/_latchkey/clock", map[string]string{"advance": "31d"}, nil)
+	mustSend(t, false, "POST", "/api/v1/authn", signIn, &after)
+	if after.Status != "PASSWORD_EXPIRED" {
+		t.Fatalf("sign-in 31 days on: %s, want PASSWORD_EXPIRED", after.Status)
 	}
 }
 
-func TestSmsCodesInTheOutbox(t *testing.T) {
+func TestSmsCodesAreReadFromTheOutbox(t *testing.T) {
 	resetOrg(t)
-	_, start := call(t, "POST", "/api/v1/authn/recovery/password",
-		map[string]string{"username": "bob@example.com", "factorType": "SMS"}, true)
-	_, sent := call(t, "GET", "/_latchkey/outbox?to=%2B15555550123", nil, false)
-	messages, _ := sent.([]any)
-	if len(messages) == 0 {
-		t.Fatalf("no message for bob: %v", sent)
+	var started, verified authnAnswer
+	mustSend(t, false, "POST", "/api/v1/authn/recovery/password",
+		map[string]string{"username": "bob@example.com", "factorType": "SMS"}, &started)
+	var sms []struct{ Code string }
+	mustSend(t, true, "GET", "/_latchkey/outbox?to="+url.QueryEscape("+15555550123"), nil, &sms)
+	if len(sms) != 1 || sms[0].Code == "" {
+		t.Fatalf("want one SMS with a code for bob, got %+v", sms)
 	}
-	_, verified := call(t, "POST", "/api/v1/authn/recovery/factors/sms/verify", map[string]any{
-		"stateToken": field(start, "stateToken"), "passCode": field(messages[0], "code")}, true)
-	if field(verified, "status") != "RECOVERY" {
-		t.Fatalf("verify: %v", verified)
+	mustSend(t, false, "POST", "/api/v1/authn/recovery/factors/sms/verify",
+		map[string]string{"stateToken": started.StateToken, "passCode": sms[0].Code}, &verified)
+	if verified.Status != "RECOVERY" {
+		t.Fatalf("after the code: %s, want RECOVERY", verified.Status)
 	}
 }

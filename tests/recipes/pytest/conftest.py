@@ -1,97 +1,146 @@
-"""A test org for a pytest suite: one ephemeral Latchkey for the session, reset before every
-test. Copy this file next to your tests and point ORG_FILE at your own org file.
+"""A test org for a pytest suite: one ephemeral Latchkey for the whole run, put back to its
+org file before every test. Copy this file next to your tests and point ORG_FILE at your
+own org file.
 
-The Python `okta` SDK reads SSL_CERT_FILE when it is imported, so the server starts (and the
-variable is set) here, in pytest_configure, before any test module imports okta.
+Okta's Python SDK (okta 3.4.6) trusts only the CAs in SSL_CERT_FILE, which it reads when it
+is imported. So the server starts in pytest_configure, before pytest imports any test
+module, and SSL_CERT_FILE names the org's CA from then on. Do not import okta at the top of
+this file: conftest.py is imported before pytest_configure runs.
 """
 
+import asyncio
+import inspect
 import json
 import os
 import pathlib
+import shutil
 import ssl
 import subprocess
 import tempfile
 import time
+import urllib.error
+import urllib.parse
 import urllib.request
+from datetime import datetime
 
 import pytest
 
-ORG_FILE = pathlib.Path(__file__).parent / ".." / ".." / "test-org" / "org.yaml"
+ORG_FILE = pathlib.Path(__file__).resolve().parent / ".." / ".." / "test-org" / "org.yaml"
+# A fixed token, so a failing test can be replayed by hand with curl.
 ADMIN_TOKEN = "pytest-recipe-token-0123456789"
+START_TIMEOUT_S = 30
 
 
-class TestOrg:
-    """A running test org: its URL, admin token and CA, and its control endpoints."""
+class Org:
+    """A running test org: its URL, admin token and CA, and JSON calls to its API."""
 
     def __init__(self, ready: dict):
-        self.url = ready["orgUrl"]
+        self.org_url = ready["orgUrl"]
         self.token = ready["token"]
         self.ca = ready["caCertificate"]
         self._tls = ssl.create_default_context(cafile=self.ca)
 
-    def call(self, method: str, path: str, body=None, token=True):
+    def call(self, method: str, path: str, body=None, *, admin: bool = True):
+        """Sends one JSON request and returns the decoded answer; an HTTP error fails the
+        test with the answer's body. admin=False sends no token (the Authn API is public)."""
         headers = {"Accept": "application/json", "Content-Type": "application/json"}
-        if token:
+        if admin:
             headers["Authorization"] = f"SSWS {self.token}"
         data = None if body is None else json.dumps(body).encode()
-        request = urllib.request.Request(self.url + path, data, headers, method=method)
+        request = urllib.request.Request(self.org_url + path, data, headers, method=method)
         try:
-            with urllib.request.urlopen(request, context=self._tls) as answer:
+            with urllib.request.urlopen(request, context=self._tls, timeout=30) as answer:
                 text = answer.read()
-        except urllib.error.HTTPError as refused:
-            text = refused.read()
+        except urllib.error.HTTPError as error:
+            raise AssertionError(f"{method} {path}: {error.code} {error.read().decode()}") from None
         return json.loads(text) if text else None
 
-    def reset(self):
+    def reset(self) -> dict:
         return self.call("POST", "/_latchkey/reset")
 
-    def advance(self, duration: str):
+    def advance_clock(self, duration: str) -> dict:
         return self.call("POST", "/_latchkey/clock", {"advance": duration})
 
-    def outbox(self, to: str):
-        return self.call("GET", "/_latchkey/outbox?to=" + urllib.parse.quote(to))
+    def now(self) -> datetime:
+        """The org's time, which differs from the wall clock once a test moves it."""
+        return datetime.fromisoformat(self.call("GET", "/_latchkey/clock")["now"].replace("Z", "+00:00"))
+
+    def outbox(self, to: str) -> list:
+        """Emails and SMS the org sent to one address or phone number, newest first."""
+        return self.call("GET", "/_latchkey/outbox?" + urllib.parse.urlencode({"to": to}))
+
+
+SERVER = pytest.StashKey[subprocess.Popen]()
+WORKDIR = pytest.StashKey[str]()
+ORG = pytest.StashKey[Org]()
 
 
 def pytest_configure(config):
-    binary = os.environ.get("LATCHKEY_BIN", "latchkey")
-    workdir = tempfile.mkdtemp(prefix="pytest-org-")
+    workdir = tempfile.mkdtemp(prefix="latchkey-pytest-")
     ready_file = os.path.join(workdir, "org.json")
-    log = open(os.path.join(workdir, "server.log"), "w")
-    server = subprocess.Popen(
-        [binary, "serve", "--ephemeral", "--listen", "127.0.0.1:0", "--seed", str(ORG_FILE),
-         "--admin-token", ADMIN_TOKEN, "--ready-file", ready_file],
-        stdout=log, stderr=subprocess.STDOUT)
-    deadline = time.monotonic() + 30
+    log_file = os.path.join(workdir, "server.log")
+    with open(log_file, "wb") as log:
+        server = subprocess.Popen(
+            [os.environ.get("LATCHKEY_BIN", "latchkey"), "serve", "--ephemeral",
+             "--listen", "127.0.0.1:0", "--seed", str(ORG_FILE),
+             "--admin-token", ADMIN_TOKEN, "--ready-file", ready_file],
+            stdout=log, stderr=subprocess.STDOUT)
+
+    # The server writes the ready file in one piece once the seed is applied.
+    deadline = time.monotonic() + START_TIMEOUT_S
     while not os.path.exists(ready_file):
         if server.poll() is not None or time.monotonic() > deadline:
             server.kill()
-            raise pytest.UsageError("latchkey did not start:\n" + open(log.name).read())
+            server.wait()
+            output = pathlib.Path(log_file).read_text()
+            shutil.rmtree(workdir, ignore_errors=True)
+            raise pytest.UsageError(f"latchkey did not become ready:\n{output}")
         time.sleep(0.05)
     with open(ready_file) as f:
-        ready = json.load(f)
-    os.environ["SSL_CERT_FILE"] = ready["caCertificate"]
-    config._latchkey = (server, TestOrg(ready))
+        org = Org(json.load(f))
+
+    os.environ["SSL_CERT_FILE"] = org.ca
+    config.stash[SERVER] = server
+    config.stash[WORKDIR] = workdir
+    config.stash[ORG] = org
 
 
 def pytest_unconfigure(config):
-    server, _ = getattr(config, "_latchkey", (None, None))
-    if server is not None:
-        server.terminate()
+    server = config.stash.get(SERVER, None)
+    if server is None:
+        return
+    server.terminate()  # on SIGTERM the server deletes its data and the ready file
+    try:
         server.wait(timeout=30)
+    except subprocess.TimeoutExpired:
+        server.kill()
+        server.wait()
+    shutil.rmtree(config.stash[WORKDIR], ignore_errors=True)
+
+
+def pytest_pyfunc_call(pyfuncitem):
+    """Runs `async def` tests on a fresh event loop each: the SDK is asyncio-only, and this
+    needs no pytest plugin."""
+    if inspect.iscoroutinefunction(pyfuncitem.obj):
+        arguments = {name: pyfuncitem.funcargs[name] for name in pyfuncitem._fixtureinfo.argnames}
+        asyncio.run(pyfuncitem.obj(**arguments))
+        return True
+    return None
 
 
 @pytest.fixture(scope="session")
-def org(pytestconfig) -> TestOrg:
-    return pytestconfig._latchkey[1]
+def org(pytestconfig) -> Org:
+    return pytestconfig.stash[ORG]
 
 
 @pytest.fixture(autouse=True)
 def fresh_org(org):
-    """Every test starts from the org file: whatever the last test did is undone."""
+    """Every test starts from the org file, whatever the test before it changed."""
     assert org.reset()["reset"] is True
 
 
 @pytest.fixture
 def okta_client(org):
-    from okta.client import Client
-    return Client({"orgUrl": org.url, "token": org.token})
+    from okta.client import Client  # here, not at the top: SSL_CERT_FILE is set by now
+
+    return Client({"orgUrl": org.org_url, "token": org.token})

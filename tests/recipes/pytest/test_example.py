@@ -1,66 +1,63 @@
-"""Example tests against a test org, with Okta's Python SDK where it has the call and plain
-HTTP for the Authn API and the control endpoints."""
+"""Example tests against a test org: Okta's Python SDK for the Management API, plain HTTP
+(`org.call`) for the Authn API and the control endpoints. The users, passwords and factors
+are the ones tests/test-org/org.yaml declares."""
 
-import asyncio
 import base64
 import hashlib
 import hmac
 import struct
 
-from datetime import datetime
+from okta.models import CreateUserRequest  # safe here: conftest.py set SSL_CERT_FILE first
+
+BOB_SIGN_IN = {"username": "bob@example.com", "password": "CanWeFixIt-2026!"}
+BOB_PHONE = "+15555550123"
+ALICE_TOTP_SECRET = "JBSWY3DPEHPK3PXPJBSWY3DPEHPK3PXP"
+TEMP_LOGIN = "temp@example.com"
 
 
-def run(coroutine):
-    return asyncio.run(coroutine)
+async def test_the_seeded_users_are_there(okta_client):
+    users, _, err = await okta_client.list_users()
+    assert err is None, err
+    assert {"alice@example.com", "bob@example.com"} <= {user.profile.login for user in users}
 
 
-def test_the_seeded_users_are_there(okta_client):
-    async def logins():
-        users, _, err = await okta_client.list_users()
-        assert err is None
-        return {u.profile.login for u in users}
-    assert {"alice@example.com", "bob@example.com"} <= run(logins())
+async def test_a_test_can_create_a_user(okta_client):
+    profile = {"login": TEMP_LOGIN, "email": TEMP_LOGIN, "firstName": "Temp", "lastName": "User"}
+    user, _, err = await okta_client.create_user(CreateUserRequest.from_dict({"profile": profile}),
+                                                 activate=False)
+    assert err is None, err
+    assert user.status == "STAGED"
+    *_, err = await okta_client.get_user(TEMP_LOGIN)
+    assert err is None, err
 
 
-def test_a_user_made_in_one_test(okta_client):
-    from okta.models import CreateUserRequest
-    body = {"profile": {"login": "temp@example.com", "email": "temp@example.com",
-                        "firstName": "Temp", "lastName": "User"}}
-
-    async def create():
-        user, _, err = await okta_client.create_user(CreateUserRequest.from_dict(body),
-                                                     activate=False)
-        assert err is None, err
-        return user
-    assert run(create()).status == "STAGED"
-
-
-def test_is_gone_in_the_next(okta_client):
-    async def find():
-        result = await okta_client.get_user("temp@example.com")
-        return result[-1]  # the SDK answers (..., error); the error is last
-    err = run(find())
-    assert err is not None and getattr(err, "error_code", None) == "E0000007", err
+async def test_the_next_test_no_longer_sees_it(okta_client):
+    # pytest runs the tests of a file in order: the reset before this test removed the user
+    # the test above created.
+    *_, err = await okta_client.get_user(TEMP_LOGIN)  # the error is always last
+    assert err is not None, f"{TEMP_LOGIN} outlived the reset"
+    assert err.error_code == "E0000007", err  # Not found
 
 
 def test_passwords_expire_when_the_clock_moves(org):
-    sign_in = {"username": "bob@example.com", "password": "CanWeFixIt-2026!"}
-    assert org.call("POST", "/api/v1/authn", sign_in, token=False)["status"] == "SUCCESS"
-    org.advance("31d")  # bob's policy: maxAgeDays 30
-    assert org.call("POST", "/api/v1/authn", sign_in, token=False)["status"] == "PASSWORD_EXPIRED"
+    assert org.call("POST", "/api/v1/authn", BOB_SIGN_IN, admin=False)["status"] == "SUCCESS"
+    org.advance_clock("31d")  # the Support password policy: maxAgeDays 30
+    assert org.call("POST", "/api/v1/authn", BOB_SIGN_IN, admin=False)["status"] == "PASSWORD_EXPIRED"
 
 
 def test_sms_codes_are_read_from_the_outbox(org):
-    start = org.call("POST", "/api/v1/authn/recovery/password",
-                     {"username": "bob@example.com", "factorType": "SMS"}, token=False)
-    code = org.outbox("+15555550123")[0]["code"]
-    answer = org.call("POST", "/api/v1/authn/recovery/factors/sms/verify",
-                      {"stateToken": start["stateToken"], "passCode": code}, token=False)
-    assert answer["status"] == "RECOVERY"
+    started = org.call("POST", "/api/v1/authn/recovery/password",
+                       {"username": "bob@example.com", "factorType": "SMS"}, admin=False)
+    assert started["status"] == "RECOVERY_CHALLENGE"
+    sms = org.outbox(to=BOB_PHONE)
+    assert len(sms) == 1, sms  # the reset emptied the outbox
+    verified = org.call("POST", "/api/v1/authn/recovery/factors/sms/verify",
+                        {"stateToken": started["stateToken"], "passCode": sms[0]["code"]}, admin=False)
+    assert verified["status"] == "RECOVERY"
 
 
 def totp(secret: str, at: float) -> str:
-    """RFC 6238 with Okta's parameters: HMAC-SHA1, 30-second steps, 6 digits."""
+    """RFC 6238 as Okta uses it: HMAC-SHA1, 30-second steps, 6 digits."""
     key = base64.b32decode(secret + "=" * (-len(secret) % 8))
     digest = hmac.new(key, struct.pack(">Q", int(at) // 30), hashlib.sha1).digest()
     offset = digest[-1] & 0x0F
@@ -69,12 +66,13 @@ def totp(secret: str, at: float) -> str:
 
 
 def test_totp_codes_follow_the_org_clock(org):
-    org.advance("2h")
+    # Two hours ahead, a code computed from the wall clock would be refused: the org checks
+    # codes at its own time.
+    org.advance_clock("2h")
     alice = org.call("GET", "/api/v1/users/alice@example.com")
-    factor = next(f for f in org.call("GET", f"/api/v1/users/{alice['id']}/factors")
-                  if f["factorType"] == "token:software:totp")
-    now = datetime.fromisoformat(org.call("GET", "/_latchkey/clock")["now"].replace("Z", "+00:00"))
-    code = totp("JBSWY3DPEHPK3PXPJBSWY3DPEHPK3PXP", now.timestamp())
+    factors = org.call("GET", f"/api/v1/users/{alice['id']}/factors")
+    factor = next(f for f in factors if f["factorType"] == "token:software:totp")
+    code = totp(ALICE_TOTP_SECRET, org.now().timestamp())
     verified = org.call("POST", f"/api/v1/users/{alice['id']}/factors/{factor['id']}/verify",
                         {"passCode": code})
     assert verified["factorResult"] == "SUCCESS"

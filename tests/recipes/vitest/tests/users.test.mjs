@@ -1,13 +1,17 @@
+// Example tests against a test org with Okta's Node SDK. The users and passwords are the ones
+// tests/test-org/org.yaml declares.
 import { beforeEach, describe, expect, it } from 'vitest';
 import okta from '@okta/okta-sdk-nodejs';
-import { advance, call, org, reset } from './org.mjs';
+import { advanceClock, call, org, resetOrg } from './org.mjs';
 
+// The CA is trusted through NODE_EXTRA_CA_CERTS (see global-setup.mjs).
 const client = new okta.Client({ orgUrl: org.url, token: org.token });
+const TEMP_LOGIN = 'temp@example.com';
 
-// Every test starts from the org file.
+// Every test starts from the org file, whatever the test before it changed.
 beforeEach(async () => {
-  const { body } = await reset();
-  expect(body.reset).toBe(true);
+  const { status, body } = await resetOrg();
+  expect([status, body.reset]).toEqual([200, true]);
 });
 
 describe('a test org', () => {
@@ -17,22 +21,25 @@ describe('a test org', () => {
     expect(logins).toEqual(expect.arrayContaining(['alice@example.com', 'bob@example.com']));
   });
 
-  it('lets a test make a user', async () => {
+  it('lets a test create a user', async () => {
     const user = await client.userApi.createUser({
-      body: { profile: { login: 'temp@example.com', email: 'temp@example.com', firstName: 'Temp', lastName: 'User' } },
+      body: { profile: { login: TEMP_LOGIN, email: TEMP_LOGIN, firstName: 'Temp', lastName: 'User' } },
       activate: false,
     });
     expect(user.status).toBe('STAGED');
+    expect((await client.userApi.getUser({ userId: TEMP_LOGIN })).id).toBe(user.id);
   });
 
-  it('forgets it before the next test', async () => {
-    await expect(client.userApi.getUser({ userId: 'temp@example.com' })).rejects.toMatchObject({ status: 404 });
+  // Tests in a file run in order: the reset before this one removed the user made above.
+  it('has forgotten that user in the next test', async () => {
+    await expect(client.userApi.getUser({ userId: TEMP_LOGIN }))
+      .rejects.toMatchObject({ status: 404, errorCode: 'E0000007' });
   });
 
   it('expires passwords when the clock moves', async () => {
     const signIn = { username: 'bob@example.com', password: 'CanWeFixIt-2026!' };
-    expect((await call('POST', '/api/v1/authn', signIn, { token: false })).body.status).toBe('SUCCESS');
-    await advance('31d'); // bob's password policy: maxAgeDays 30
-    expect((await call('POST', '/api/v1/authn', signIn, { token: false })).body.status).toBe('PASSWORD_EXPIRED');
+    expect((await call('POST', '/api/v1/authn', signIn, { admin: false })).body.status).toBe('SUCCESS');
+    expect((await advanceClock('31d')).status).toBe(200); // the Support password policy: maxAgeDays 30
+    expect((await call('POST', '/api/v1/authn', signIn, { admin: false })).body.status).toBe('PASSWORD_EXPIRED');
   });
 });
